@@ -1,0 +1,102 @@
+//! The files a config was read from, and the arithmetic from YAML positions
+//! (line, character column) to byte offsets for rendering.
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::yaml::{Pos, Span};
+
+/// Index of a file in [`Sources`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub usize);
+
+/// One config file and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as found on disk.
+    pub path: PathBuf,
+    /// The path as shown to people: relative to where roster was asked to look.
+    pub name: String,
+    /// The file's text, shared with rendered diagnostics.
+    pub text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Wraps a file's text.
+    pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile { path, name, text: text.into(), line_starts }
+    }
+
+    /// The byte offset of a position, clamped to the text.
+    pub fn offset(&self, pos: Pos) -> usize {
+        let line = (pos.line.max(1) - 1) as usize;
+        let Some(&start) = self.line_starts.get(line) else {
+            return self.text.len();
+        };
+        let end = self.line_starts.get(line + 1).copied().unwrap_or(self.text.len());
+        let line_text = &self.text[start..end];
+        let within = line_text
+            .char_indices()
+            .nth(pos.col as usize)
+            .map(|(i, _)| i)
+            .unwrap_or(line_text.trim_end_matches(['\n', '\r']).len());
+        start + within
+    }
+
+    /// The byte range of a span; a span that ends on a later line is cut at
+    /// the end of its first line, so labels underline one line.
+    pub fn byte_range(&self, span: Span) -> Range<usize> {
+        let start = self.offset(span.start);
+        let end = if span.end.line == span.start.line {
+            self.offset(span.end)
+        } else {
+            self.offset(Pos { line: span.start.line, col: u32::MAX })
+        };
+        let end = end.max(start);
+        // A value that is empty in the text (an omitted value) still gets one character.
+        if end == start && start < self.text.len() {
+            start..start + self.text[start..].chars().next().map_or(0, char::len_utf8)
+        } else {
+            start..end
+        }
+    }
+}
+
+/// Every file of a config, addressed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    /// Adds a file.
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() - 1)
+    }
+
+    /// A file by id.
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0]
+    }
+
+    /// How many files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Every file with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i), f))
+    }
+}

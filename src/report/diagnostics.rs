@@ -1,0 +1,242 @@
+//! Renders diagnostics: for people (miette, with the source line
+//! underlined), as JSON for tools, and as GitHub workflow annotations.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use serde::Serialize;
+
+use crate::config::source::Sources;
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// The version of the JSON diagnostics format.
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
+/// Renders findings for a terminal or a log, one after another.
+pub fn human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let report = Report::new(diagnostic, sources);
+        // Rendering into a String cannot fail.
+        let _ = handler.render_report(&mut out, &report);
+    }
+    out
+}
+
+/// A diagnostic in the form miette renders.
+#[derive(Debug)]
+struct Report {
+    message: String,
+    code: &'static str,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<NamedSource<Arc<str>>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report>,
+}
+
+impl Report {
+    fn new(diagnostic: &Diagnostic, sources: &Sources) -> Report {
+        let severity = match diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        };
+        let primary_file = diagnostic.labels.first().map(|l| l.file);
+        let mut labels = Vec::new();
+        let mut related = Vec::new();
+        for (i, label) in diagnostic.labels.iter().enumerate() {
+            let file = sources.get(label.file);
+            let range = file.byte_range(label.span);
+            let span = LabeledSpan::new(Some(label.text.clone()), range.start, range.len());
+            if Some(label.file) == primary_file {
+                labels.push(if i == 0 { LabeledSpan::new_primary_with_span(Some(label.text.clone()), range) } else { span });
+            } else {
+                related.push(Report {
+                    message: label.text.clone(),
+                    code: diagnostic.code,
+                    severity: miette::Severity::Advice,
+                    help: None,
+                    source: Some(NamedSource::new(&file.name, file.text.clone())),
+                    labels: vec![span],
+                    related: Vec::new(),
+                });
+            }
+        }
+        Report {
+            message: diagnostic.message.clone(),
+            code: diagnostic.code,
+            severity,
+            help: diagnostic.help.clone(),
+            source: primary_file.map(|id| {
+                let file = sources.get(id);
+                NamedSource::new(&file.name, file.text.clone())
+            }),
+            labels,
+            related,
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        }
+    }
+}
+
+/// The JSON form of a set of findings.
+#[derive(Debug, Serialize)]
+pub struct JsonReport<'a> {
+    /// Version of this structure.
+    pub format_version: u32,
+    /// Whether there are no errors.
+    pub valid: bool,
+    /// Number of errors.
+    pub errors: usize,
+    /// Number of warnings.
+    pub warnings: usize,
+    /// Every finding.
+    pub diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+/// One finding in JSON.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// Stable identifier.
+    pub code: &'a str,
+    /// What is wrong.
+    pub message: &'a str,
+    /// What to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<&'a str>,
+    /// Where, primary place first.
+    pub locations: Vec<JsonLocation<'a>>,
+}
+
+/// A place in JSON: 1-based line and column.
+#[derive(Debug, Serialize)]
+pub struct JsonLocation<'a> {
+    /// File path as shown.
+    pub file: &'a str,
+    /// Line, from 1.
+    pub line: u32,
+    /// Column, from 1.
+    pub column: u32,
+    /// Last line.
+    pub end_line: u32,
+    /// Column after the last character, from 1.
+    pub end_column: u32,
+    /// Note about the place.
+    pub label: &'a str,
+}
+
+/// Renders findings as one JSON document.
+pub fn json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    let (errors, warnings) = crate::diagnostic::counts(diagnostics);
+    let report = JsonReport {
+        format_version: JSON_FORMAT_VERSION,
+        valid: errors == 0,
+        errors,
+        warnings,
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                severity: d.severity,
+                code: d.code,
+                message: &d.message,
+                help: d.help.as_deref(),
+                locations: d
+                    .labels
+                    .iter()
+                    .map(|l| JsonLocation {
+                        file: &sources.get(l.file).name,
+                        line: l.span.start.line,
+                        column: l.span.start.col + 1,
+                        end_line: l.span.end.line,
+                        end_column: l.span.end.col + 1,
+                        label: &l.text,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("diagnostics serialize");
+    text.push('\n');
+    text
+}
+
+/// Renders findings as GitHub Actions workflow commands, one per line.
+pub fn github(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let mut properties = vec![format!("title={}", escape_property(d.code))];
+        if let Some(label) = d.labels.first() {
+            let file = sources.get(label.file);
+            properties.insert(0, format!("file={}", escape_property(&file.name)));
+            properties.insert(1, format!("line={}", label.span.start.line));
+            properties.insert(2, format!("col={}", label.span.start.col + 1));
+            if label.span.end.line == label.span.start.line {
+                properties.insert(3, format!("endColumn={}", label.span.end.col + 1));
+            }
+        }
+        out.push_str(&format!("::{command} {}::{}\n", properties.join(","), escape_data(&message)));
+    }
+    out
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}

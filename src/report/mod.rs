@@ -1,0 +1,2 @@
+//! Renderers: everything roster prints for people and tools.
+pub mod diagnostics;
