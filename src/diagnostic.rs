@@ -25,9 +25,40 @@ pub struct Label {
     /// The file.
     pub file: FileId,
     /// The text the note is about.
-    pub span: Span,
+    pub at: At,
     /// The note.
     pub text: String,
+}
+
+/// Where a label points: a span, or a JSON pointer into the file's document
+/// that `config::locate` turns into a span before rendering. Rules name
+/// places by pointer so that positions are only looked up for findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum At {
+    /// Resolved.
+    Span(Span),
+    /// A value, or with `key` its mapping key, named by JSON pointer.
+    Pointer { pointer: String, key: bool },
+    /// The item of the list at `list` whose `field` is `value` (compared as
+    /// usernames are: trimmed, without regard to case), then `rest` inside
+    /// it: a group member by username. An empty `field` compares the item
+    /// itself, for lists of names.
+    Item {
+        list: String,
+        field: &'static str,
+        value: String,
+        rest: String,
+    },
+}
+
+impl Label {
+    /// The span; unresolved pointers have none yet and give the file start.
+    pub fn span(&self) -> Span {
+        match &self.at {
+            At::Span(span) => *span,
+            At::Pointer { .. } | At::Item { .. } => Span::default(),
+        }
+    }
 }
 
 /// One finding.
@@ -49,23 +80,94 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error.
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, code, message: message.into(), labels: Vec::new(), help: None }
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
     }
 
     /// A warning.
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, code, message: message.into(), labels: Vec::new(), help: None }
+        Diagnostic {
+            severity: Severity::Warning,
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
     }
 
     /// Adds a labelled place.
     pub fn with_label(mut self, file: FileId, span: Span, text: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { file, span, text: text.into() });
+        self.labels.push(Label {
+            file,
+            at: At::Span(span),
+            text: text.into(),
+        });
+        self
+    }
+
+    /// Adds a labelled value, named by JSON pointer.
+    pub fn at_value(
+        mut self,
+        file: FileId,
+        pointer: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Diagnostic {
+        self.labels.push(Label {
+            file,
+            at: At::Pointer {
+                pointer: pointer.into(),
+                key: false,
+            },
+            text: text.into(),
+        });
+        self
+    }
+
+    /// Adds a labelled list item found by one of its fields.
+    pub fn at_item(mut self, file: FileId, item: At, text: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            file,
+            at: item,
+            text: text.into(),
+        });
+        self
+    }
+
+    /// Adds a labelled mapping key, named by the JSON pointer of its value.
+    pub fn at_key(
+        mut self,
+        file: FileId,
+        pointer: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Diagnostic {
+        self.labels.push(Label {
+            file,
+            at: At::Pointer {
+                pointer: pointer.into(),
+                key: true,
+            },
+            text: text.into(),
+        });
         self
     }
 
     /// Adds the help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Moves every label to file `file` (for findings made before the file
+    /// had its id).
+    pub fn in_file(mut self, file: FileId) -> Diagnostic {
+        for label in &mut self.labels {
+            label.file = file;
+        }
         self
     }
 
@@ -76,7 +178,10 @@ impl Diagnostic {
 
     /// The key diagnostics sort by: file, position, then severity and text.
     fn sort_key(&self) -> (Option<(FileId, u32, u32)>, Severity, &'static str, &str) {
-        let place = self.labels.first().map(|l| (l.file, l.span.start.line, l.span.start.col));
+        let place = self
+            .labels
+            .first()
+            .map(|l| (l.file, l.span().start.line, l.span().start.col));
         (place, self.severity, self.code, &self.message)
     }
 }

@@ -1,9 +1,22 @@
-fn main() {
-    let path = std::env::args().nth(1).unwrap();
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut sources = roster::config::source::Sources::default();
-    let id = sources.add(roster::config::source::SourceFile::new(path.clone().into(), path.clone(), text.clone()));
-    let parsed = roster::config::yaml::parse(&text).unwrap();
-    let diags = roster::config::schema_check::check(id, sources.get(id), &parsed.value, &parsed.positions);
-    print!("{}", roster::report::diagnostics::human(&diags, &sources, false));
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+fn main() -> ExitCode {
+    let cli = match roster::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Help and version are successes; a usage error is an error (exit
+            // 1), never 2, which means "changes present" to CI.
+            let _ = error.print();
+            return match error.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::SUCCESS,
+                _ => ExitCode::from(1),
+            };
+        }
+    };
+    roster::cli::run(cli).into()
 }

@@ -1,6 +1,86 @@
 //! Loading a config: YAML with positions → schema check → normalisation →
 //! semantic rules.
+pub mod documents;
+pub mod locate;
+pub mod normalize;
+pub mod rules;
 pub mod schema_check;
 pub mod source;
 pub mod suggest;
 pub mod yaml;
+
+use std::path::PathBuf;
+
+/// A config that could not be read at all (as opposed to one with findings).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The path or a file below it could not be opened.
+    #[error("cannot read `{}`", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A directory without any roster documents.
+    #[error("no roster documents (`*.yaml`, `*.yml`) under `{}`", path.display())]
+    NoDocuments { path: PathBuf },
+}
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::model::DesiredState;
+use source::Sources;
+
+/// A config after every offline check.
+#[derive(Debug)]
+pub struct Validated {
+    /// The files read.
+    pub sources: Sources,
+    /// The desired state, when there are no errors.
+    pub desired: Option<DesiredState>,
+    /// Every finding, located and sorted.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether the semantic rules ran (they wait for a clean schema stage).
+    pub rules_ran: bool,
+}
+
+impl Validated {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Loads and checks the config at `path`: YAML, schema, normalisation and
+/// the semantic rules, reporting every finding at once. `now` decides which
+/// out-of-office windows are past.
+pub fn load(path: &Path, now: DateTime<Utc>) -> Result<Validated, ConfigError> {
+    let read = documents::read(path)?;
+    let mut diagnostics = read.diagnostics;
+    let clean = !diagnostics.iter().any(Diagnostic::is_error);
+    let mut desired = None;
+    if clean {
+        let mut normalized = normalize::normalize(&read.documents);
+        diagnostics.append(&mut normalized.diagnostics);
+        let context = rules::Context {
+            directory: &normalized.directory,
+            provenance: &normalized.provenance,
+            now,
+        };
+        diagnostics.extend(rules::check(&context));
+        if !diagnostics.iter().any(Diagnostic::is_error) {
+            desired = Some(normalized.into_desired());
+        }
+    }
+    locate::resolve(&mut diagnostics, &read.sources);
+    diagnostic::sort(&mut diagnostics);
+    Ok(Validated {
+        sources: read.sources,
+        desired,
+        diagnostics,
+        rules_ran: clean,
+    })
+}

@@ -33,12 +33,23 @@ fn compiled() -> &'static Compiled {
 }
 
 /// Checks one document against the schema.
-pub fn check(file: FileId, source: &SourceFile, value: &Value, positions: &Node) -> Vec<Diagnostic> {
+pub fn check(
+    file: FileId,
+    source: &SourceFile,
+    value: &Value,
+    positions: &Node,
+) -> Vec<Diagnostic> {
     let compiled = compiled();
     if compiled.validator.is_valid(value) {
         return Vec::new();
     }
-    let mapper = Mapper { schema: &compiled.schema, file, source, value, positions };
+    let mapper = Mapper {
+        schema: &compiled.schema,
+        file,
+        source,
+        value,
+        positions,
+    };
     let mut out = Vec::new();
     for error in compiled.validator.iter_errors(value) {
         mapper.report(&error, &mut out);
@@ -68,9 +79,13 @@ impl Mapper<'_> {
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
                 let what = self.noun(error.schema_path().as_str());
+                let whose = describe(self.value, here);
                 out.push(
                     self.at(
-                        Diagnostic::error("roster::schema::required", format!("missing required key `{name}`")),
+                        Diagnostic::error(
+                            "roster::schema::required",
+                            format!("{whose} has no `{name}`"),
+                        ),
                         here,
                         Place::Value,
                         format!("this {what} has no `{name}`"),
@@ -86,16 +101,22 @@ impl Mapper<'_> {
                     .unwrap_or_default();
                 out.push(self.not_one_of(here, &options));
             }
-            ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            ValidationErrorKind::OneOfNotValid { context }
+            | ValidationErrorKind::AnyOf { context } => {
                 self.report_alternatives(error, context, out);
             }
             ValidationErrorKind::Pattern { .. } => {
-                let field = field_name(here);
+                let schema_path = error.schema_path().as_str();
+                let what = value_noun(schema_path)
+                    .map_or_else(|| format!("`{}`", field_name(here)), str::to_string);
                 let shown = render_scalar(error.instance());
-                let help = self.description_at(parent_pointer(error.schema_path().as_str()));
+                let help = self.description_at(parent_pointer(schema_path));
                 out.push(
                     self.at(
-                        Diagnostic::error("roster::schema::pattern", format!("{shown} is not a valid `{field}`")),
+                        Diagnostic::error(
+                            "roster::schema::pattern",
+                            format!("{shown} is not a valid {what}"),
+                        ),
                         here,
                         Place::Value,
                         "not in the expected form",
@@ -110,16 +131,21 @@ impl Mapper<'_> {
                     other => format!("`{other}`"),
                 };
                 out.push(self.at(
-                    Diagnostic::error("roster::schema::format", format!("{shown} is not a valid {what}")),
+                    Diagnostic::error(
+                        "roster::schema::format",
+                        format!("{shown} is not a valid {what}"),
+                    ),
                     here,
                     Place::Value,
                     format!("not a valid {what}"),
                 ));
             }
-            ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            ValidationErrorKind::Minimum { limit }
+            | ValidationErrorKind::ExclusiveMinimum { limit } => {
                 out.push(self.out_of_range(here, error.instance(), "at least", limit));
             }
-            ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            ValidationErrorKind::Maximum { limit }
+            | ValidationErrorKind::ExclusiveMaximum { limit } => {
                 out.push(self.out_of_range(here, error.instance(), "at most", limit));
             }
             ValidationErrorKind::MinLength { limit } => {
@@ -129,7 +155,12 @@ impl Mapper<'_> {
                 } else {
                     format!("`{field}` must be at least {limit} characters long")
                 };
-                out.push(self.at(Diagnostic::error("roster::schema::length", message), here, Place::Value, "too short"));
+                out.push(self.at(
+                    Diagnostic::error("roster::schema::length", message),
+                    here,
+                    Place::Value,
+                    "too short",
+                ));
             }
             ValidationErrorKind::MaxLength { limit } => {
                 let field = field_name(here);
@@ -147,7 +178,10 @@ impl Mapper<'_> {
                 let field = field_name(here);
                 let noun = if *limit == 1 { "item" } else { "items" };
                 out.push(self.at(
-                    Diagnostic::error("roster::schema::length", format!("`{field}` needs at least {limit} {noun}")),
+                    Diagnostic::error(
+                        "roster::schema::length",
+                        format!("`{field}` needs at least {limit} {noun}"),
+                    ),
                     here,
                     Place::Value,
                     "empty",
@@ -165,15 +199,27 @@ impl Mapper<'_> {
     /// `oneOf`/`anyOf`: a tagged union reports the branch its tag selects; a
     /// union of shapes reports the branch of the right shape; a documented
     /// enumeration reports the allowed values.
-    fn report_alternatives(&self, error: &ValidationError, branches: &[Vec<ValidationError>], out: &mut Vec<Diagnostic>) {
+    fn report_alternatives(
+        &self,
+        error: &ValidationError,
+        branches: &[Vec<ValidationError>],
+        out: &mut Vec<Diagnostic>,
+    ) {
         let here = error.instance_path().as_str();
         let constant_at = |e: &ValidationError, path: &str| {
-            matches!(e.kind(), ValidationErrorKind::Constant { .. }) && e.instance_path().as_str() == path
+            matches!(e.kind(), ValidationErrorKind::Constant { .. })
+                && e.instance_path().as_str() == path
         };
 
         // A documented enumeration: every branch is one constant.
-        if branches.iter().all(|b| b.len() == 1 && constant_at(&b[0], here)) {
-            let options: Vec<String> = branches.iter().filter_map(|b| expected_constant(&b[0])).collect();
+        if branches
+            .iter()
+            .all(|b| b.len() == 1 && constant_at(&b[0], here))
+        {
+            let options: Vec<String> = branches
+                .iter()
+                .filter_map(|b| expected_constant(&b[0]))
+                .collect();
             out.push(self.not_one_of(here, &options));
             return;
         }
@@ -186,7 +232,8 @@ impl Mapper<'_> {
                     && parent_pointer(e.instance_path().as_str()) == here
             })
         };
-        let selected: Vec<&Vec<ValidationError>> = branches.iter().filter(|b| !tag_miss(b)).collect();
+        let selected: Vec<&Vec<ValidationError>> =
+            branches.iter().filter(|b| !tag_miss(b)).collect();
         if selected.len() < branches.len() {
             match selected.first() {
                 Some(branch) => branch.iter().for_each(|e| self.report(e, out)),
@@ -197,27 +244,32 @@ impl Mapper<'_> {
 
         // A union of shapes: keep the branches of the right JSON type.
         let wrong_shape = |b: &[ValidationError]| {
-            b.iter().any(|e| matches!(e.kind(), ValidationErrorKind::Type { .. }) && e.instance_path().as_str() == here)
+            b.iter().any(|e| {
+                matches!(e.kind(), ValidationErrorKind::Type { .. })
+                    && e.instance_path().as_str() == here
+            })
         };
-        let shaped: Vec<&Vec<ValidationError>> = branches.iter().filter(|b| !wrong_shape(b)).collect();
+        let shaped: Vec<&Vec<ValidationError>> =
+            branches.iter().filter(|b| !wrong_shape(b)).collect();
         if shaped.len() == 1 {
             shaped[0].iter().for_each(|e| self.report(e, out));
             return;
         }
         let alternatives = self.alternatives(error.schema_path().as_str());
         let found = json_type_name(error.instance());
-        out.push(
-            self.at(
-                Diagnostic::error(
-                    "roster::schema::type",
-                    format!("`{}` must be {}, found {found}", field_name(here), alternatives.join(" or ")),
+        out.push(self.at(
+            Diagnostic::error(
+                "roster::schema::type",
+                format!(
+                    "`{}` must be {}, found {found}",
+                    field_name(here),
+                    alternatives.join(" or ")
                 ),
-                here,
-                Place::Value,
-                format!("{found} here"),
-            )
-            .with_help(self.description_at(parent_pointer(error.schema_path().as_str()))),
-        );
+            ),
+            here,
+            Place::Value,
+            format!("{found} here"),
+        ));
     }
 
     fn unknown_tag(&self, branches: &[Vec<ValidationError>]) -> Diagnostic {
@@ -232,14 +284,22 @@ impl Mapper<'_> {
             }
         }
         let field = field_name(&tag_path);
-        let actual = self.value.pointer(&tag_path).map(render_scalar).unwrap_or_default();
+        let actual = self
+            .value
+            .pointer(&tag_path)
+            .map(render_scalar)
+            .unwrap_or_default();
         let mut diagnostic = self.at(
             Diagnostic::error("roster::schema::enum", format!("unknown {field} {actual}")),
             &tag_path,
             Place::Value,
             format!("not a known {field}"),
         );
-        let raw = self.value.pointer(&tag_path).and_then(Value::as_str).unwrap_or_default();
+        let raw = self
+            .value
+            .pointer(&tag_path)
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         diagnostic.help = Some(if raw == "push" && field == "channel" {
             "`push` cannot be declared: the mobile app registers it the first time the user signs in".to_string()
         } else {
@@ -254,7 +314,10 @@ impl Mapper<'_> {
         let shown = actual.map(render_scalar).unwrap_or_default();
         let raw = actual.and_then(Value::as_str).unwrap_or_default();
         self.at(
-            Diagnostic::error("roster::schema::enum", format!("{shown} is not a valid `{field}`")),
+            Diagnostic::error(
+                "roster::schema::enum",
+                format!("{shown} is not a valid `{field}`"),
+            ),
             here,
             Place::Value,
             "not an allowed value",
@@ -264,16 +327,19 @@ impl Mapper<'_> {
 
     fn unknown_key(&self, here: &str, key: &str, allowed: &[String]) -> Diagnostic {
         let pointer = format!("{here}/{}", key.replace('~', "~0").replace('/', "~1"));
-        let what = match here {
-            "" => "a roster document".to_string(),
-            _ => format!("`{}`", field_name(here)),
-        };
+        let what = describe(self.value, here);
         let help = match suggest::closest(key, allowed.iter().map(String::as_str)) {
-            Some(close) => format!("did you mean `{close}`? Keys allowed here: {}", suggest::list(allowed, "and")),
+            Some(close) => format!(
+                "did you mean `{close}`? Keys allowed here: {}",
+                suggest::list(allowed, "and")
+            ),
             None => format!("keys allowed here: {}", suggest::list(allowed, "and")),
         };
         self.at(
-            Diagnostic::error("roster::schema::unknown-key", format!("unknown key `{key}` in {what}")),
+            Diagnostic::error(
+                "roster::schema::unknown-key",
+                format!("unknown key `{key}` in {what}"),
+            ),
             &pointer,
             Place::Key,
             "unknown key",
@@ -321,7 +387,13 @@ impl Mapper<'_> {
         )
     }
 
-    fn at(&self, diagnostic: Diagnostic, pointer: &str, place: Place, label: impl Into<String>) -> Diagnostic {
+    fn at(
+        &self,
+        diagnostic: Diagnostic,
+        pointer: &str,
+        place: Place,
+        label: impl Into<String>,
+    ) -> Diagnostic {
         let located = yaml::locate(self.value, self.positions, pointer);
         let span = match place {
             Place::Key => located.key.unwrap_or(located.value),
@@ -358,18 +430,27 @@ impl Mapper<'_> {
 
     fn description_at(&self, schema_pointer: &str) -> String {
         let node = self.schema.pointer(schema_pointer);
-        let described = node.and_then(|n| n.get("description")).and_then(Value::as_str);
+        let described = node
+            .and_then(|n| n.get("description"))
+            .and_then(Value::as_str);
         let referenced = || {
             let target = node?.get("$ref")?.as_str()?.strip_prefix('#')?;
             self.schema.pointer(target)?.get("description")?.as_str()
         };
-        described.or_else(referenced).map(one_line).unwrap_or_default()
+        described
+            .or_else(referenced)
+            .map(one_line)
+            .unwrap_or_default()
     }
 
     fn description_of_property(&self, schema_path: &str, property: &str) -> String {
         let object = parent_pointer(schema_path);
         let described = self.description_at(&format!("{object}/properties/{property}"));
-        if described.is_empty() { format!("add `{property}`") } else { format!("`{property}`: {described}") }
+        if described.is_empty() {
+            format!("add `{property}`")
+        } else {
+            format!("`{property}`: {described}")
+        }
     }
 
     fn alternatives(&self, schema_path: &str) -> Vec<String> {
@@ -388,7 +469,9 @@ impl Mapper<'_> {
                             other => format!("a {other}"),
                         });
                         match (typed, described) {
-                            (Some(t), Some(d)) => format!("{t} ({})", d.trim_end_matches('.').to_lowercase()),
+                            (Some(t), Some(d)) => {
+                                format!("{t} ({})", d.trim_end_matches('.').to_lowercase())
+                            }
                             (Some(t), None) => t,
                             (None, Some(d)) => d.trim_end_matches('.').to_lowercase(),
                             (None, None) => "something else".to_string(),
@@ -415,8 +498,65 @@ fn expected_constant(error: &ValidationError) -> Option<String> {
 
 fn expected_help(actual: &str, options: &[String]) -> String {
     match suggest::closest(actual, options.iter().map(String::as_str)) {
-        Some(close) => format!("did you mean `{close}`? Expected one of {}", suggest::list(options, "or")),
+        Some(close) => format!(
+            "did you mean `{close}`? Expected one of {}",
+            suggest::list(options, "or")
+        ),
         None => format!("expected one of {}", suggest::list(options, "or")),
+    }
+}
+
+/// What a value type defined in the schema is called in prose.
+fn value_noun(schema_path: &str) -> Option<&'static str> {
+    let definition = schema_path.strip_prefix("/$defs/")?.split('/').next()?;
+    match definition {
+        "PhoneValue" => Some("phone number"),
+        "EmailValue" => Some("email address"),
+        "SlackValue" => Some("Slack member id"),
+        _ => None,
+    }
+}
+
+/// Names the object a pointer designates, for messages: `user `alice``,
+/// `contact method 2 of user `alice``, `group `db-oncall``, ….
+fn describe(document: &Value, pointer: &str) -> String {
+    let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
+    let name_of = |list: &str, index: &str, keys: &[&str]| {
+        let item = document.pointer(&format!("/{list}/{index}"))?;
+        keys.iter()
+            .find_map(|k| item.get(*k).and_then(Value::as_str))
+            .map(str::to_string)
+    };
+    let ordinal = |index: &str| index.parse::<usize>().map_or(0, |i| i + 1);
+    match tokens.as_slice() {
+        [] => "the document".to_string(),
+        ["users", i, rest @ ..] => {
+            let who = name_of("users", i, &["username", "email"])
+                .map_or_else(|| format!("user {}", ordinal(i)), |n| format!("user `{n}`"));
+            match rest {
+                [] => who,
+                ["contact_methods", m] => format!("contact method {} of {who}", ordinal(m)),
+                ["out_of_office", m] => format!("out-of-office window {} of {who}", ordinal(m)),
+                [.., last] if last.parse::<usize>().is_ok() => {
+                    format!("`{}` of {who}", field_name(pointer))
+                }
+                [.., last] => format!("`{last}` of {who}"),
+            }
+        }
+        ["groups", i, rest @ ..] => {
+            let group = name_of("groups", i, &["name"]).map_or_else(
+                || format!("group {}", ordinal(i)),
+                |n| format!("group `{n}`"),
+            );
+            match rest {
+                [] => group,
+                ["members", m] => format!("member {} of {group}", ordinal(m)),
+                [.., last] => format!("`{last}` of {group}"),
+            }
+        }
+        ["roles", i, ..] => name_of("roles", i, &["name"])
+            .map_or_else(|| format!("role {}", ordinal(i)), |n| format!("role `{n}`")),
+        _ => format!("`{}`", field_name(pointer)),
     }
 }
 

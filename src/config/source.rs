@@ -29,7 +29,12 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        SourceFile { path, name, text: text.into(), line_starts }
+        SourceFile {
+            path,
+            name,
+            text: text.into(),
+            line_starts,
+        }
     }
 
     /// The byte offset of a position, clamped to the text.
@@ -38,7 +43,11 @@ impl SourceFile {
         let Some(&start) = self.line_starts.get(line) else {
             return self.text.len();
         };
-        let end = self.line_starts.get(line + 1).copied().unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         let line_text = &self.text[start..end];
         let within = line_text
             .char_indices()
@@ -55,7 +64,10 @@ impl SourceFile {
         let end = if span.end.line == span.start.line {
             self.offset(span.end)
         } else {
-            self.offset(Pos { line: span.start.line, col: u32::MAX })
+            self.offset(Pos {
+                line: span.start.line,
+                col: u32::MAX,
+            })
         };
         let end = end.max(start);
         // A value that is empty in the text (an omitted value) still gets one character.

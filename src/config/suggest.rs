@@ -49,7 +49,11 @@ pub fn list(items: &[String], conjunction: &str) -> String {
     match quoted.len() {
         0 => String::new(),
         1 => quoted[0].clone(),
-        n => format!("{} {conjunction} {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+        n => format!(
+            "{} {conjunction} {}",
+            quoted[..n - 1].join(", "),
+            quoted[n - 1]
+        ),
     }
 }
 

@@ -11,7 +11,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr::Scalar;
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as ParserSpan, SpannedEventReceiver, Tag};
+use saphyr_parser::{
+    Event, Parser, ScalarStyle, ScanError, Span as ParserSpan, SpannedEventReceiver, Tag,
+};
 use serde_json::{Map, Number, Value};
 
 /// A position in a source file: 1-based line, 0-based column in characters.
@@ -34,12 +36,18 @@ pub struct Span {
 
 impl Span {
     fn from_parser(span: ParserSpan) -> Span {
-        Span { start: pos(span.start), end: pos(span.end) }
+        Span {
+            start: pos(span.start),
+            end: pos(span.end),
+        }
     }
 }
 
 fn pos(marker: saphyr_parser::Marker) -> Pos {
-    Pos { line: to_u32(marker.line()), col: to_u32(marker.col()) }
+    Pos {
+        line: to_u32(marker.line()),
+        col: to_u32(marker.col()),
+    }
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -119,7 +127,11 @@ pub fn locate(value: &Value, root: &Node, pointer: &str) -> Located {
         }
     }
     let coerced = matches!(node, Node::Scalar { coerced: true, .. });
-    Located { value: node.span(), key, coerced }
+    Located {
+        value: node.span(),
+        key,
+        coerced,
+    }
 }
 
 /// Index access on a JSON object, in key order.
@@ -150,7 +162,11 @@ pub enum YamlProblem {
     /// The text is not YAML; nothing else in the file can be read.
     Syntax { at: Pos, message: String },
     /// A key appears twice in one mapping; the first value is kept.
-    DuplicateKey { key: String, first: Span, second: Span },
+    DuplicateKey {
+        key: String,
+        first: Span,
+        second: Span,
+    },
     /// The file holds more than one YAML document; only the first is read.
     ExtraDocument { at: Span },
     /// A tag roster does not understand.
@@ -171,14 +187,25 @@ pub fn parse(text: &str) -> Result<Parsed, YamlProblem> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut builder, true).map_err(syntax)?;
-    let (value, positions) = builder
-        .root
-        .unwrap_or((Value::Null, Node::Scalar { span: Span::default(), coerced: false }));
-    Ok(Parsed { value, positions, problems: builder.problems })
+    let (value, positions) = builder.root.unwrap_or((
+        Value::Null,
+        Node::Scalar {
+            span: Span::default(),
+            coerced: false,
+        },
+    ));
+    Ok(Parsed {
+        value,
+        positions,
+        problems: builder.problems,
+    })
 }
 
 fn syntax(error: ScanError) -> YamlProblem {
-    YamlProblem::Syntax { at: pos(*error.marker()), message: error.info().to_string() }
+    YamlProblem::Syntax {
+        at: pos(*error.marker()),
+        message: error.info().to_string(),
+    }
 }
 
 #[derive(Default)]
@@ -192,8 +219,19 @@ struct Builder {
 }
 
 enum Frame {
-    Seq { anchor: usize, start: Pos, values: Vec<Value>, nodes: Vec<Node> },
-    Map { anchor: usize, start: Pos, map: Map<String, Value>, entries: Vec<Entry>, key: KeyState },
+    Seq {
+        anchor: usize,
+        start: Pos,
+        values: Vec<Value>,
+        nodes: Vec<Node>,
+    },
+    Map {
+        anchor: usize,
+        start: Pos,
+        map: Map<String, Value>,
+        entries: Vec<Entry>,
+        key: KeyState,
+    },
 }
 
 /// Where a mapping is between its keys and values.
@@ -218,21 +256,55 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
             }
             Event::SequenceStart(anchor, tag) => {
                 self.check_tag(tag.as_deref(), span);
-                self.stack.push(Frame::Seq { anchor, start: span.start, values: Vec::new(), nodes: Vec::new() });
+                self.stack.push(Frame::Seq {
+                    anchor,
+                    start: span.start,
+                    values: Vec::new(),
+                    nodes: Vec::new(),
+                });
             }
             Event::MappingStart(anchor, tag) => {
                 self.check_tag(tag.as_deref(), span);
-                self.stack.push(Frame::Map { anchor, start: span.start, map: Map::new(), entries: Vec::new(), key: KeyState::Awaiting });
+                self.stack.push(Frame::Map {
+                    anchor,
+                    start: span.start,
+                    map: Map::new(),
+                    entries: Vec::new(),
+                    key: KeyState::Awaiting,
+                });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { anchor, start, values, nodes }) = self.stack.pop() {
-                    let span = Span { start, end: span.end };
-                    self.finish(Value::Array(values), Node::Seq { span, items: nodes }, anchor);
+                if let Some(Frame::Seq {
+                    anchor,
+                    start,
+                    values,
+                    nodes,
+                }) = self.stack.pop()
+                {
+                    let span = Span {
+                        start,
+                        end: span.end,
+                    };
+                    self.finish(
+                        Value::Array(values),
+                        Node::Seq { span, items: nodes },
+                        anchor,
+                    );
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map { anchor, start, map, entries, .. }) = self.stack.pop() {
-                    let span = Span { start, end: span.end };
+                if let Some(Frame::Map {
+                    anchor,
+                    start,
+                    map,
+                    entries,
+                    ..
+                }) = self.stack.pop()
+                {
+                    let span = Span {
+                        start,
+                        end: span.end,
+                    };
                     self.finish(Value::Object(map), Node::Map { span, entries }, anchor);
                 }
             }
@@ -252,21 +324,36 @@ impl Builder {
         if let Some(tag) = tag
             && !tag.is_yaml_core_schema()
         {
-            self.problems.push(YamlProblem::UnsupportedTag { tag: tag.to_string(), at: span });
+            self.problems.push(YamlProblem::UnsupportedTag {
+                tag: tag.to_string(),
+                at: span,
+            });
         }
     }
 
-    fn scalar(&mut self, text: Cow<'_, str>, style: ScalarStyle, anchor: usize, tag: Option<Cow<'_, Tag>>, span: Span) {
+    fn scalar(
+        &mut self,
+        text: Cow<'_, str>,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<Cow<'_, Tag>>,
+        span: Span,
+    ) {
         if self.in_extra_document() {
             return;
         }
-        if let Some(Frame::Map { key: key @ KeyState::Awaiting, .. }) = self.stack.last_mut() {
+        if let Some(Frame::Map {
+            key: key @ KeyState::Awaiting,
+            ..
+        }) = self.stack.last_mut()
+        {
             *key = KeyState::Ready(text.into_owned(), span);
             return;
         }
         self.check_tag(tag.as_deref(), span);
         let plain = style == ScalarStyle::Plain;
-        let (value, coerced) = match Scalar::parse_from_cow_and_metadata(text, style, tag.as_ref()) {
+        let (value, coerced) = match Scalar::parse_from_cow_and_metadata(text, style, tag.as_ref())
+        {
             Some(Scalar::Null) => (Value::Null, plain),
             Some(Scalar::Boolean(b)) => (Value::Bool(b), plain),
             Some(Scalar::Integer(i)) => (Value::Number(i.into()), plain),
@@ -281,7 +368,8 @@ impl Builder {
             None => {
                 // A core tag whose text does not fit it, such as `!!int abc`.
                 let tag = tag.map(|t| t.to_string()).unwrap_or_default();
-                self.problems.push(YamlProblem::UnsupportedTag { tag, at: span });
+                self.problems
+                    .push(YamlProblem::UnsupportedTag { tag, at: span });
                 (Value::Null, false)
             }
         };
@@ -293,7 +381,10 @@ impl Builder {
             return;
         }
         let Some((value, node)) = self.anchors.get(&id).cloned() else {
-            self.problems.push(YamlProblem::BadAlias { at: span, message: "this alias names no anchor".into() });
+            self.problems.push(YamlProblem::BadAlias {
+                at: span,
+                message: "this alias names no anchor".into(),
+            });
             return;
         };
         self.alias_nodes += count_nodes(&node);
@@ -323,10 +414,13 @@ impl Builder {
                 values.push(value);
                 nodes.push(node);
             }
-            Some(Frame::Map { map, entries, key, .. }) => match std::mem::replace(key, KeyState::Awaiting) {
+            Some(Frame::Map {
+                map, entries, key, ..
+            }) => match std::mem::replace(key, KeyState::Awaiting) {
                 KeyState::Awaiting => {
                     // A collection in key position: keep parsing, drop the entry.
-                    self.problems.push(YamlProblem::ComplexKey { at: node.span() });
+                    self.problems
+                        .push(YamlProblem::ComplexKey { at: node.span() });
                     *key = KeyState::SkipValue;
                 }
                 KeyState::SkipValue => {}
@@ -334,10 +428,17 @@ impl Builder {
                     if map.contains_key(&name) {
                         let index = map.keys().position(|k| *k == name).unwrap_or(0);
                         let first = entries.get(index).map(|e| e.key).unwrap_or_default();
-                        self.problems.push(YamlProblem::DuplicateKey { key: name, first, second: key_span });
+                        self.problems.push(YamlProblem::DuplicateKey {
+                            key: name,
+                            first,
+                            second: key_span,
+                        });
                     } else {
                         map.insert(name, value);
-                        entries.push(Entry { key: key_span, value: node });
+                        entries.push(Entry {
+                            key: key_span,
+                            value: node,
+                        });
                     }
                 }
             },
@@ -349,6 +450,8 @@ fn count_nodes(node: &Node) -> usize {
     match node {
         Node::Scalar { .. } => 1,
         Node::Seq { items, .. } => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Node::Map { entries, .. } => 1 + entries.iter().map(|e| count_nodes(&e.value)).sum::<usize>(),
+        Node::Map { entries, .. } => {
+            1 + entries.iter().map(|e| count_nodes(&e.value)).sum::<usize>()
+        }
     }
 }

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::vocab::{
-    Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, Theme, UserStatus, UserType,
-    Variant, Weekday,
+    Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, Theme,
+    UserStatus, UserType, Variant, Weekday,
 };
 
 /// Everything roster manages, keyed by name.
@@ -94,7 +94,11 @@ pub struct Preferences {
 
 impl Default for Preferences {
     fn default() -> Self {
-        Preferences { home_page: HomePage::Dashboard, theme: Theme::Light, digest: Digest::High }
+        Preferences {
+            home_page: HomePage::Dashboard,
+            theme: Theme::Light,
+            digest: Digest::High,
+        }
     }
 }
 
@@ -113,7 +117,12 @@ pub struct Reminders {
 
 impl Default for Reminders {
     fn default() -> Self {
-        Reminders { email: false, push: false, lead_minutes: 60, groups: BTreeSet::new() }
+        Reminders {
+            email: false,
+            push: false,
+            lead_minutes: 60,
+            groups: BTreeSet::new(),
+        }
     }
 }
 
@@ -141,7 +150,11 @@ pub struct ContactMethod {
 impl ContactMethod {
     /// The method's name within its user: `channel-label[-variant]`.
     pub fn key(&self) -> MethodKey {
-        MethodKey { channel: self.channel, label: self.label, variant: self.variant }
+        MethodKey {
+            channel: self.channel,
+            label: self.label,
+            variant: self.variant,
+        }
     }
 }
 
@@ -166,7 +179,11 @@ impl MethodKey {
             Some(v) => Some(Variant::parse(v)?),
             None => None,
         };
-        Some(MethodKey { channel, label, variant })
+        Some(MethodKey {
+            channel,
+            label,
+            variant,
+        })
     }
 }
 

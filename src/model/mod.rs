@@ -2,11 +2,27 @@
 //! closed vocabularies ([`vocab`]) and the normalised directory that configs
 //! and the live database both become ([`directory`]).
 
+pub mod canonical;
 pub mod directory;
 pub mod document;
+pub mod policy;
 pub mod schema;
 pub mod timezone;
 mod tz_links;
 pub mod vocab;
 
 pub use directory::Directory;
+
+use std::collections::BTreeMap;
+
+/// What a config asks for: the directory it declares, its policy, and the
+/// renames it announces (`previous_usernames`, old name → new name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DesiredState {
+    /// The declared directory.
+    pub directory: Directory,
+    /// How undeclared objects are treated.
+    pub policy: policy::Policy,
+    /// Old username → current username.
+    pub renames: BTreeMap<String, String>,
+}

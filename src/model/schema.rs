@@ -67,7 +67,9 @@ fn drop_null_alternative(map: &mut Map<String, Value>) {
     let Some(Value::Array(branches)) = map.get("anyOf") else {
         return;
     };
-    let is_null = |b: &Value| b.get("type").is_some_and(|t| t == "null") && b.as_object().is_some_and(|o| o.len() == 1);
+    let is_null = |b: &Value| {
+        b.get("type").is_some_and(|t| t == "null") && b.as_object().is_some_and(|o| o.len() == 1)
+    };
     if branches.len() != 2 || !branches.iter().any(is_null) {
         return;
     }

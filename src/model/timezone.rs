@@ -13,8 +13,10 @@ use super::tz_links::LINKS;
 fn by_lowercase_name() -> &'static HashMap<String, Tz> {
     static ZONES: OnceLock<HashMap<String, Tz>> = OnceLock::new();
     ZONES.get_or_init(|| {
-        let mut zones: HashMap<String, Tz> =
-            chrono_tz::TZ_VARIANTS.iter().map(|tz| (tz.name().to_lowercase(), *tz)).collect();
+        let mut zones: HashMap<String, Tz> = chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|tz| (tz.name().to_lowercase(), *tz))
+            .collect();
         for (link, primary) in LINKS {
             if let Some(tz) = zones.get(&primary.to_lowercase()).copied() {
                 zones.insert(link.to_lowercase(), tz);
@@ -34,7 +36,9 @@ fn primary_of(tz: Tz) -> Tz {
 /// The zone a name designates, in its canonical (primary) form:
 /// `europe/berlin` → `Europe/Berlin`, `US/Pacific` → `America/Los_Angeles`.
 pub fn canonical(name: &str) -> Option<Tz> {
-    by_lowercase_name().get(&name.trim().to_lowercase()).map(|tz| primary_of(*tz))
+    by_lowercase_name()
+        .get(&name.trim().to_lowercase())
+        .map(|tz| primary_of(*tz))
 }
 
 /// Every primary zone name, for suggestions.
@@ -57,7 +61,9 @@ pub enum LocalInstant {
 pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> LocalInstant {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => LocalInstant::Single(t.with_timezone(&Utc)),
-        LocalResult::Ambiguous(a, b) => LocalInstant::Ambiguous(a.with_timezone(&Utc), b.with_timezone(&Utc)),
+        LocalResult::Ambiguous(a, b) => {
+            LocalInstant::Ambiguous(a.with_timezone(&Utc), b.with_timezone(&Utc))
+        }
         LocalResult::None => LocalInstant::Gap,
     }
 }
@@ -68,16 +74,28 @@ mod tests {
 
     #[test]
     fn canonical_names() {
-        assert_eq!(canonical("europe/berlin").map(|t| t.name()), Some("Europe/Berlin"));
-        assert_eq!(canonical("US/Pacific").map(|t| t.name()), Some("America/Los_Angeles"));
-        assert_eq!(canonical("Asia/Calcutta").map(|t| t.name()), Some("Asia/Kolkata"));
+        assert_eq!(
+            canonical("europe/berlin").map(|t| t.name()),
+            Some("Europe/Berlin")
+        );
+        assert_eq!(
+            canonical("US/Pacific").map(|t| t.name()),
+            Some("America/Los_Angeles")
+        );
+        assert_eq!(
+            canonical("Asia/Calcutta").map(|t| t.name()),
+            Some("Asia/Kolkata")
+        );
         assert_eq!(canonical("Mars/Olympus"), None);
     }
 
     #[test]
     fn every_link_names_a_known_zone() {
         for (link, primary) in LINKS {
-            assert!(primary.parse::<Tz>().is_ok(), "{link} → {primary} is not a zone chrono-tz knows");
+            assert!(
+                primary.parse::<Tz>().is_ok(),
+                "{link} → {primary} is not a zone chrono-tz knows"
+            );
         }
     }
 
@@ -86,7 +104,13 @@ mod tests {
         let tz: Tz = "Europe/Berlin".parse().unwrap();
         let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap();
         assert_eq!(local_to_utc(tz, at("2027-03-28T02:30")), LocalInstant::Gap);
-        assert!(matches!(local_to_utc(tz, at("2026-10-25T02:30")), LocalInstant::Ambiguous(_, _)));
-        assert!(matches!(local_to_utc(tz, at("2026-12-21T00:00")), LocalInstant::Single(_)));
+        assert!(matches!(
+            local_to_utc(tz, at("2026-10-25T02:30")),
+            LocalInstant::Ambiguous(_, _)
+        ));
+        assert!(matches!(
+            local_to_utc(tz, at("2026-12-21T00:00")),
+            LocalInstant::Single(_)
+        ));
     }
 }

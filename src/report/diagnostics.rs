@@ -15,8 +15,14 @@ pub const JSON_FORMAT_VERSION: u32 = 1;
 
 /// Renders findings for a terminal or a log, one after another.
 pub fn human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
         let report = Report::new(diagnostic, sources);
@@ -44,15 +50,30 @@ impl Report {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         };
-        let primary_file = diagnostic.labels.first().map(|l| l.file);
+        let primary = diagnostic
+            .labels
+            .first()
+            .map(|l| (l.file, l.span().start.line));
+        let primary_file = primary.map(|(file, _)| file);
+        // Labels far from the primary one get a snippet of their own rather
+        // than dragging every line in between into one.
+        let nearby = |label: &crate::diagnostic::Label| {
+            primary.is_some_and(|(file, line)| {
+                label.file == file && label.span().start.line.abs_diff(line) <= 4
+            })
+        };
         let mut labels = Vec::new();
         let mut related = Vec::new();
         for (i, label) in diagnostic.labels.iter().enumerate() {
             let file = sources.get(label.file);
-            let range = file.byte_range(label.span);
+            let range = file.byte_range(label.span());
             let span = LabeledSpan::new(Some(label.text.clone()), range.start, range.len());
-            if Some(label.file) == primary_file {
-                labels.push(if i == 0 { LabeledSpan::new_primary_with_span(Some(label.text.clone()), range) } else { span });
+            if i == 0 || nearby(label) {
+                labels.push(if i == 0 {
+                    LabeledSpan::new_primary_with_span(Some(label.text.clone()), range)
+                } else {
+                    span
+                });
             } else {
                 related.push(Report {
                     message: label.text.clone(),
@@ -98,7 +119,9 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -117,7 +140,9 @@ impl miette::Diagnostic for Report {
         if self.related.is_empty() {
             None
         } else {
-            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
         }
     }
 }
@@ -188,13 +213,16 @@ pub fn json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
                 locations: d
                     .labels
                     .iter()
-                    .map(|l| JsonLocation {
-                        file: &sources.get(l.file).name,
-                        line: l.span.start.line,
-                        column: l.span.start.col + 1,
-                        end_line: l.span.end.line,
-                        end_column: l.span.end.col + 1,
-                        label: &l.text,
+                    .map(|l| {
+                        let span = l.span();
+                        JsonLocation {
+                            file: &sources.get(l.file).name,
+                            line: span.start.line,
+                            column: span.start.col + 1,
+                            end_line: span.end.line,
+                            end_column: span.end.col + 1,
+                            label: &l.text,
+                        }
                     })
                     .collect(),
             })
@@ -222,19 +250,26 @@ pub fn github(diagnostics: &[Diagnostic], sources: &Sources) -> String {
         if let Some(label) = d.labels.first() {
             let file = sources.get(label.file);
             properties.insert(0, format!("file={}", escape_property(&file.name)));
-            properties.insert(1, format!("line={}", label.span.start.line));
-            properties.insert(2, format!("col={}", label.span.start.col + 1));
-            if label.span.end.line == label.span.start.line {
-                properties.insert(3, format!("endColumn={}", label.span.end.col + 1));
+            let span = label.span();
+            properties.insert(1, format!("line={}", span.start.line));
+            properties.insert(2, format!("col={}", span.start.col + 1));
+            if span.end.line == span.start.line {
+                properties.insert(3, format!("endColumn={}", span.end.col + 1));
             }
         }
-        out.push_str(&format!("::{command} {}::{}\n", properties.join(","), escape_data(&message)));
+        out.push_str(&format!(
+            "::{command} {}::{}\n",
+            properties.join(","),
+            escape_data(&message)
+        ));
     }
     out
 }
 
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(text: &str) -> String {

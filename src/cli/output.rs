@@ -1,0 +1,82 @@
+//! Where output goes: data on stdout, messages on stderr, colour only at a
+//! terminal and never with `NO_COLOR`.
+
+use std::io::{IsTerminal, Write};
+
+use chrono::{DateTime, Utc};
+
+/// The process's output streams and their settings.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Whether stderr gets colour.
+    pub color: bool,
+    /// Whether stderr is a terminal (progress and prompts).
+    pub interactive: bool,
+}
+
+impl Output {
+    /// Settings from the environment.
+    pub fn from_env() -> Output {
+        let interactive = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Output {
+            color: interactive && !no_color,
+            interactive,
+        }
+    }
+
+    /// Writes data to stdout.
+    pub fn data(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`roster plan | head`) is not an error worth a panic.
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+
+    /// Writes a message to stderr.
+    pub fn message(&self, text: &str) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(text.as_bytes());
+        let _ = stderr.flush();
+    }
+
+    /// An error in the house style: `error: …` then an optional `hint: …`.
+    pub fn error(&self, message: &str, hint: Option<&str>) {
+        let mut text = format!("{}: {message}\n", self.paint("error", "1;31"));
+        if let Some(hint) = hint {
+            text.push_str(&format!("{}: {hint}\n", self.paint("hint", "1;36")));
+        }
+        self.message(&text);
+    }
+
+    /// Wraps text in an ANSI style when colour is on.
+    pub fn paint(&self, text: &str, style: &str) -> String {
+        if self.color {
+            format!("\x1b[{style}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// The present: `ROSTER_NOW` (RFC 3339) when set, for reproducible runs,
+/// otherwise the system clock.
+pub fn now() -> Result<DateTime<Utc>, String> {
+    match std::env::var("ROSTER_NOW") {
+        Ok(text) => DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| format!("`ROSTER_NOW` is not an RFC 3339 time (`{text}`): {e}")),
+        Err(_) => Ok(Utc::now()),
+    }
+}
+
+/// Renders an error and its chain of causes on one line each.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}

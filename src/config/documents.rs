@@ -1,0 +1,314 @@
+//! Reading a config's files: discovery, YAML, the version line, the schema
+//! check, and deserialization into [`Document`]s. Files are independent
+//! here, so they are read on every core.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+use super::ConfigError;
+use super::schema_check;
+use super::source::{FileId, SourceFile, Sources};
+use super::yaml::{self, Pos, Span, YamlProblem};
+use crate::diagnostic::Diagnostic;
+use crate::model::document::{Document, FORMAT_VERSION};
+
+/// The files of a config, each read as far as it could be.
+#[derive(Debug, Default)]
+pub struct ReadConfig {
+    /// Every file, in path order.
+    pub sources: Sources,
+    /// The documents that passed the YAML and schema stages.
+    pub documents: Vec<(FileId, Document)>,
+    /// What the YAML and schema stages found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Finds the roster documents at `path`: the file itself, or every
+/// `*.yaml`/`*.yml` below a directory, hidden entries skipped, in path order.
+pub fn discover(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+    let metadata = std::fs::metadata(path).map_err(|source| ConfigError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if metadata.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    walk(path, &mut files)?;
+    files.sort();
+    if files.is_empty() {
+        return Err(ConfigError::NoDocuments {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Open {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| ConfigError::Open {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|source| ConfigError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        if kind.is_dir() {
+            walk(&path, files)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads, parses and schema-checks every file at `path`.
+pub fn read(path: &Path) -> Result<ReadConfig, ConfigError> {
+    let files = discover(path)?;
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<FileOutcome>>> =
+        Mutex::new((0..files.len()).map(|_| None).collect());
+    let failure: Mutex<Option<ConfigError>> = Mutex::new(None);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = files.get(index) else { break };
+                    match read_file(file) {
+                        Ok(outcome) => {
+                            results.lock().expect("no worker panics")[index] = Some(outcome)
+                        }
+                        Err(error) => {
+                            failure
+                                .lock()
+                                .expect("no worker panics")
+                                .get_or_insert(error);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(error) = failure.into_inner().expect("no worker panics") {
+        return Err(error);
+    }
+    let mut config = ReadConfig::default();
+    for outcome in results
+        .into_inner()
+        .expect("no worker panics")
+        .into_iter()
+        .flatten()
+    {
+        let id = config.sources.add(outcome.file);
+        config
+            .diagnostics
+            .extend(outcome.diagnostics.into_iter().map(|d| d.in_file(id)));
+        if let Some(document) = outcome.document {
+            config.documents.push((id, document));
+        }
+    }
+    Ok(config)
+}
+
+/// One file, read on a worker before it has a [`FileId`]: its findings are
+/// recorded against a placeholder id and moved to the real one afterwards.
+struct FileOutcome {
+    file: SourceFile,
+    document: Option<Document>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+const PLACEHOLDER: FileId = FileId(usize::MAX);
+
+fn read_file(path: &Path) -> Result<FileOutcome, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let name = path.display().to_string();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => {
+            let file = SourceFile::new(path.to_path_buf(), name, String::new());
+            let diagnostic = Diagnostic::error(
+                "roster::yaml::encoding",
+                format!("`{}` is not UTF-8 text", file.name),
+            )
+            .with_help("save the file as UTF-8");
+            return Ok(FileOutcome {
+                file,
+                document: None,
+                diagnostics: vec![diagnostic],
+            });
+        }
+    };
+    let file = SourceFile::new(path.to_path_buf(), name, text);
+    let (document, diagnostics) = check_text(PLACEHOLDER, &file);
+    Ok(FileOutcome {
+        file,
+        document,
+        diagnostics,
+    })
+}
+
+/// Runs the YAML, version and schema stages on one file's text.
+pub fn check_text(id: FileId, file: &SourceFile) -> (Option<Document>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let parsed = match yaml::parse(&file.text) {
+        Ok(parsed) => parsed,
+        Err(problem) => {
+            diagnostics.push(yaml_diagnostic(id, problem));
+            return (None, diagnostics);
+        }
+    };
+    diagnostics.extend(
+        parsed
+            .problems
+            .iter()
+            .cloned()
+            .map(|p| yaml_diagnostic(id, p)),
+    );
+    if let Some(diagnostic) = check_version(id, &parsed) {
+        diagnostics.push(diagnostic);
+        return (None, diagnostics);
+    }
+    diagnostics.extend(schema_check::check(
+        id,
+        file,
+        &parsed.value,
+        &parsed.positions,
+    ));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, diagnostics);
+    }
+    match serde_json::from_value::<Document>(parsed.value) {
+        Ok(document) => (Some(document), diagnostics),
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "roster::schema::invalid",
+                    format!("the document cannot be read: {error}"),
+                )
+                .with_label(id, first_line(), "in this document"),
+            );
+            (None, diagnostics)
+        }
+    }
+}
+
+fn first_line() -> Span {
+    Span {
+        start: Pos { line: 1, col: 0 },
+        end: Pos { line: 1, col: 1 },
+    }
+}
+
+/// Refuses documents of another format version before the schema reports
+/// every key of a newer format as unknown.
+fn check_version(id: FileId, parsed: &yaml::Parsed) -> Option<Diagnostic> {
+    match &parsed.value {
+        Value::Object(map) => {
+            let version = map.get("version")?;
+            if version.as_u64() == Some(FORMAT_VERSION) || !version.is_number() {
+                // Right, or of the wrong type: the schema says so.
+                return None;
+            }
+            let at = yaml::locate(&parsed.value, &parsed.positions, "/version").value;
+            Some(
+                Diagnostic::error("roster::version", format!("unsupported document version `{version}`"))
+                    .with_label(id, at, "this roster reads version 1 only")
+                    .with_help(format!(
+                        "version {version} documents need a newer roster; this one understands `version: {FORMAT_VERSION}`"
+                    )),
+            )
+        }
+        Value::Null => Some(
+            Diagnostic::error("roster::schema::empty", "the document is empty")
+                .with_label(id, first_line(), "nothing here")
+                .with_help("a roster document starts with `version: 1`"),
+        ),
+        other => {
+            let found = match other {
+                Value::Array(_) => "a list",
+                _ => "a single value",
+            };
+            Some(
+                Diagnostic::error(
+                    "roster::schema::type",
+                    format!("a roster document must be a mapping, found {found}"),
+                )
+                .with_label(id, parsed.positions.span(), "not a mapping")
+                .with_help("a roster document is a mapping that starts with `version: 1`"),
+            )
+        }
+    }
+}
+
+fn yaml_diagnostic(id: FileId, problem: YamlProblem) -> Diagnostic {
+    let point = |at: Pos| Span {
+        start: at,
+        end: Pos {
+            line: at.line,
+            col: at.col + 1,
+        },
+    };
+    match problem {
+        YamlProblem::Syntax { at, message } => {
+            Diagnostic::error("roster::yaml::syntax", format!("invalid YAML: {message}"))
+                .with_label(id, point(at), "here")
+                .with_help("check the indentation and the `:` and `-` around this place")
+        }
+        YamlProblem::DuplicateKey { key, first, second } => Diagnostic::error(
+            "roster::yaml::duplicate-key",
+            format!("key `{key}` appears twice in one mapping"),
+        )
+        .with_label(id, second, "written again here")
+        .with_label(id, first, "first written here")
+        .with_help(format!("keep one `{key}`")),
+        YamlProblem::ExtraDocument { at } => Diagnostic::error(
+            "roster::yaml::documents",
+            "a roster file holds one YAML document",
+        )
+        .with_label(id, at, "a second document starts here")
+        .with_help("move the second document into a file of its own"),
+        YamlProblem::UnsupportedTag { tag, at } => {
+            Diagnostic::error("roster::yaml::tag", format!("unsupported YAML tag `{tag}`"))
+                .with_label(id, at, "tagged here")
+                .with_help("remove the tag; roster documents use plain YAML values")
+        }
+        YamlProblem::ComplexKey { at } => {
+            Diagnostic::error("roster::yaml::key", "a mapping key must be a plain value")
+                .with_label(id, at, "a list or mapping used as a key")
+        }
+        YamlProblem::NotANumber { at } => {
+            Diagnostic::error("roster::yaml::number", "this number cannot be represented")
+                .with_label(id, at, "not a finite number")
+        }
+        YamlProblem::BadAlias { at, message } => Diagnostic::error(
+            "roster::yaml::alias",
+            format!("bad alias: {message}"),
+        )
+        .with_label(id, at, "this alias"),
+    }
+}

@@ -1,0 +1,74 @@
+//! Warnings: things that are allowed but probably not meant.
+
+use super::Context;
+use crate::diagnostic::Diagnostic;
+use crate::model::vocab::{MemberRole, UserStatus};
+
+pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for (name, group) in &cx.directory.groups {
+        if !group
+            .members
+            .values()
+            .any(|roles| roles.contains(&MemberRole::Manager))
+        {
+            let (file, pointer) = cx.group_at(name);
+            out.push(
+                Diagnostic::warning(
+                    "roster::group::no-manager",
+                    format!("group `{name}` has no manager"),
+                )
+                .at_value(
+                    file,
+                    format!("{pointer}/name"),
+                    "no member has the `manager` role",
+                )
+                .with_help(
+                    "give one member `roles: [manager]` so someone owns the group's schedule",
+                ),
+            );
+        }
+    }
+    for (username, user) in &cx.directory.users {
+        let (file, pointer) = cx.user_at(username);
+        if user.status == UserStatus::Active && !user.has_enabled_contact() {
+            out.push(
+                Diagnostic::warning(
+                    "roster::user::unreachable",
+                    format!("user `{username}` has no enabled contact method"),
+                )
+                .at_value(
+                    file,
+                    format!("{pointer}/email"),
+                    "cannot be notified except by push",
+                )
+                .with_help(
+                    "add a contact method, or enable one that is kept with `enabled: false`",
+                ),
+            );
+        }
+        for (priority, steps) in &user.notification_profiles {
+            if steps.is_empty() {
+                out.push(
+                    Diagnostic::warning(
+                        "roster::profile::empty",
+                        format!("user `{username}` is never notified of {priority} alerts"),
+                    )
+                    .at_key(file, format!("{pointer}/notification_profiles/{priority}"), "a profile with no methods")
+                    .with_help(format!("add a step to `{priority}`, or remove it to follow the contact method order")),
+                );
+            }
+        }
+        for (i, window) in user.out_of_office.iter().enumerate() {
+            if window.is_past(cx.now) {
+                out.push(
+                    Diagnostic::warning(
+                        "roster::oof::past",
+                        format!("an out-of-office window of `{username}` is wholly in the past"),
+                    )
+                    .at_value(file, format!("{}/until", cx.oof_pointer(username, &pointer, i)), "already over")
+                    .with_help("past windows are history: roster neither creates nor deletes them; remove it"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! Out-of-office coverage: windows of one user do not overlap; every cover
+//! exists, is active, is someone else, can be reached, sits in the group it
+//! covers; and a cover who is out at the same time is covered in turn,
+//! without the chain coming back to where it started.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::Context;
+use super::references::{unknown_group, unknown_user};
+use crate::diagnostic::Diagnostic;
+use crate::model::directory::{Cover, OofWindow};
+use crate::model::vocab::UserStatus;
+
+pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let groups_of = groups_by_member(cx);
+    let mut reported_cycles: BTreeSet<BTreeSet<String>> = BTreeSet::new();
+    for (username, user) in &cx.directory.users {
+        let (file, pointer) = cx.user_at(username);
+        overlaps(cx, username, &user.out_of_office, out);
+        for (i, window) in user.out_of_office.iter().enumerate() {
+            let window_pointer = cx.oof_pointer(username, &pointer, i);
+            let mut cover_ok = true;
+            let covers: Vec<(Option<&str>, &str)> = match &window.cover {
+                Cover::AllGroups(cover) => vec![(None, cover.as_str())],
+                Cover::PerGroup(map) => map
+                    .iter()
+                    .map(|(g, u)| (Some(g.as_str()), u.as_str()))
+                    .collect(),
+            };
+            for (group, cover) in covers {
+                let cover_pointer = match group {
+                    None => format!("{window_pointer}/covered_by"),
+                    Some(g) => format!(
+                        "{window_pointer}/covered_by/{}",
+                        g.replace('~', "~0").replace('/', "~1")
+                    ),
+                };
+                cover_ok &= check_cover(cx, username, group, cover, file, &cover_pointer, out);
+            }
+            if !cover_ok {
+                continue;
+            }
+            let relevant: Vec<Option<&str>> = match &window.cover {
+                Cover::PerGroup(map) => map.keys().map(|g| Some(g.as_str())).collect(),
+                Cover::AllGroups(_) => match groups_of.get(username.as_str()) {
+                    Some(groups) => groups.iter().map(|g| Some(*g)).collect(),
+                    None => vec![None],
+                },
+            };
+            for group in relevant {
+                if let Some(problem) = follow_chain(cx, username, group, window) {
+                    let at = format!("{window_pointer}/covered_by");
+                    match problem {
+                        ChainProblem::Cycle(path) => {
+                            if reported_cycles.insert(path.iter().cloned().collect()) {
+                                out.push(
+                                    Diagnostic::error(
+                                        "roster::oof::cycle",
+                                        format!("out-of-office covers go round in a circle: {}", path.join(" → ")),
+                                    )
+                                    .at_value(file, at, "this cover is out too, and the chain comes back")
+                                    .with_help("at least one person in the chain must be in, or covered by someone outside it"),
+                                );
+                            }
+                        }
+                        ChainProblem::Uncovered { cover, group } => {
+                            let scope =
+                                group.map_or(String::new(), |g| format!(" for group `{g}`"));
+                            out.push(
+                                Diagnostic::error(
+                                    "roster::oof::cover-away",
+                                    format!("cover `{cover}` is out of office at the same time, with no cover{scope}"),
+                                )
+                                .at_value(file, at, "this cover is away during the window")
+                                .with_help(format!(
+                                    "choose another cover, or give `{cover}`'s overlapping window a cover{scope}"
+                                )),
+                            );
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Usernames → the groups they are members of.
+fn groups_by_member<'a>(cx: &'a Context<'_>) -> HashMap<&'a str, Vec<&'a str>> {
+    let mut map: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (name, group) in &cx.directory.groups {
+        for member in group.members.keys() {
+            map.entry(member.as_str()).or_default().push(name.as_str());
+        }
+    }
+    map
+}
+
+fn overlaps(cx: &Context<'_>, username: &str, windows: &[OofWindow], out: &mut Vec<Diagnostic>) {
+    let mut order: Vec<usize> = (0..windows.len()).collect();
+    order.sort_by_key(|&i| (windows[i].from, windows[i].until));
+    let (file, pointer) = cx.user_at(username);
+    // After sorting by start, a window overlaps an earlier one exactly when
+    // it starts before the latest end so far.
+    let mut latest: Option<usize> = None;
+    for &i in &order {
+        if let Some(j) = latest {
+            if windows[i].from < windows[j].until {
+                out.push(
+                    Diagnostic::error(
+                        "roster::oof::overlap",
+                        format!("out-of-office windows of `{username}` overlap"),
+                    )
+                    .at_value(
+                        file,
+                        format!("{}/from", cx.oof_pointer(username, &pointer, i)),
+                        "starts before the other window ends",
+                    )
+                    .at_value(
+                        file,
+                        format!("{}/until", cx.oof_pointer(username, &pointer, j)),
+                        "the other window ends here",
+                    )
+                    .with_help("merge the two windows, or move one so they do not overlap"),
+                );
+            }
+            if windows[i].until > windows[j].until {
+                latest = Some(i);
+            }
+        } else {
+            latest = Some(i);
+        }
+    }
+}
+
+/// Checks one cover; false when it is unusable and further checks are moot.
+fn check_cover(
+    cx: &Context<'_>,
+    username: &str,
+    group: Option<&str>,
+    cover: &str,
+    file: crate::config::source::FileId,
+    cover_pointer: &str,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
+    let dir = cx.directory;
+    if let Some(g) = group
+        && !dir.groups.contains_key(g)
+    {
+        out.push(unknown_group(cx, g).at_key(file, cover_pointer, "no such group"));
+        return false;
+    }
+    if cover == username {
+        out.push(
+            Diagnostic::error(
+                "roster::oof::self-cover",
+                format!("`{username}` cannot cover their own absence"),
+            )
+            .at_value(file, cover_pointer, "the user who is out")
+            .with_help("choose a colleague as the cover"),
+        );
+        return false;
+    }
+    let Some(cover_user) = dir.users.get(cover) else {
+        out.push(unknown_user(cx, cover).at_value(file, cover_pointer, "no such user"));
+        return false;
+    };
+    let (cover_file, cover_decl) = cx.user_at(cover);
+    let mut ok = true;
+    if cover_user.status != UserStatus::Active {
+        out.push(
+            Diagnostic::error(
+                "roster::oof::cover-inactive",
+                format!("cover `{cover}` is {}", cover_user.status),
+            )
+            .at_value(file, cover_pointer, "cannot cover")
+            .at_value(cover_file, format!("{cover_decl}/status"), "not active")
+            .with_help("a cover must be an active user"),
+        );
+        ok = false;
+    }
+    if !cover_user.has_enabled_contact() {
+        out.push(
+            Diagnostic::error(
+                "roster::oof::cover-unreachable",
+                format!("cover `{cover}` has no enabled contact method"),
+            )
+            .at_value(file, cover_pointer, "cannot be notified")
+            .at_key(cover_file, format!("{cover_decl}/email"), "declared here")
+            .with_help(format!(
+                "give `{cover}` an enabled contact method, or choose another cover"
+            )),
+        );
+        ok = false;
+    }
+    if let Some(g) = group {
+        let members = &dir.groups[g].members;
+        if !members.contains_key(cover) {
+            let (group_file, group_pointer) = cx.group_at(g);
+            out.push(
+                Diagnostic::error(
+                    "roster::oof::cover-not-member",
+                    format!("cover `{cover}` is not a member of group `{g}`"),
+                )
+                .at_value(file, cover_pointer, "not in the group")
+                .at_value(
+                    group_file,
+                    format!("{group_pointer}/name"),
+                    "group declared here",
+                )
+                .with_help(format!(
+                    "add `{cover}` to `{g}`, or choose a member of `{g}` as the cover"
+                )),
+            );
+            ok = false;
+        }
+        if !members.contains_key(username) {
+            out.push(
+                Diagnostic::error(
+                    "roster::oof::not-member",
+                    format!("`{username}` is not a member of group `{g}`, so has nothing to be covered for there"),
+                )
+                .at_key(file, cover_pointer, "not one of the user's groups")
+                .with_help("name only groups the user belongs to, or use one cover for all groups"),
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+enum ChainProblem {
+    /// The chain of covers comes back to someone already in it.
+    Cycle(Vec<String>),
+    /// Someone in the chain is out with no cover for the group.
+    Uncovered {
+        cover: String,
+        group: Option<String>,
+    },
+}
+
+/// Follows covers while they are out during (part of) the window.
+fn follow_chain(
+    cx: &Context<'_>,
+    username: &str,
+    group: Option<&str>,
+    window: &OofWindow,
+) -> Option<ChainProblem> {
+    let first = window.cover.for_group(group.unwrap_or_default())?;
+    let mut path = vec![username.to_string()];
+    walk(cx, group, first, (window.from, window.until), &mut path)
+}
+
+fn walk(
+    cx: &Context<'_>,
+    group: Option<&str>,
+    current: &str,
+    during: (DateTime<Utc>, DateTime<Utc>),
+    path: &mut Vec<String>,
+) -> Option<ChainProblem> {
+    if path.iter().any(|p| p == current) {
+        let mut cycle = path.clone();
+        cycle.push(current.to_string());
+        return Some(ChainProblem::Cycle(cycle));
+    }
+    let user = cx.directory.users.get(current)?;
+    path.push(current.to_string());
+    for away in user
+        .out_of_office
+        .iter()
+        .filter(|w| w.from < during.1 && during.0 < w.until)
+    {
+        let next = match (&away.cover, group) {
+            (Cover::AllGroups(next), _) => Some(next.as_str()),
+            (Cover::PerGroup(map), Some(g)) => map.get(g).map(String::as_str),
+            (Cover::PerGroup(_), None) => None,
+        };
+        let Some(next) = next else {
+            return Some(ChainProblem::Uncovered {
+                cover: current.to_string(),
+                group: group.map(str::to_string),
+            });
+        };
+        let overlap = (during.0.max(away.from), during.1.min(away.until));
+        if let Some(problem) = walk(cx, group, next, overlap, path) {
+            return Some(problem);
+        }
+    }
+    path.pop();
+    None
+}

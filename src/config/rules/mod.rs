@@ -1,0 +1,75 @@
+//! Semantic rules: what the schema cannot say. Each module checks one
+//! concern over the whole merged directory and reports every finding.
+
+mod advice;
+mod coverage;
+mod owner;
+mod references;
+
+use chrono::{DateTime, Utc};
+
+use super::normalize::Provenance;
+use super::source::FileId;
+use crate::diagnostic::{At, Diagnostic};
+use crate::model::Directory;
+
+/// What the rules look at.
+pub struct Context<'a> {
+    /// The merged directory, out-of-office windows in declared order.
+    pub directory: &'a Directory,
+    /// Where things were declared.
+    pub provenance: &'a Provenance,
+    /// The present, for windows wholly in the past.
+    pub now: DateTime<Utc>,
+}
+
+impl Context<'_> {
+    /// The file and pointer of a user's declaration.
+    fn user_at(&self, username: &str) -> (FileId, String) {
+        self.provenance
+            .user_pointer(username)
+            .unwrap_or((FileId(0), String::new()))
+    }
+
+    /// The file and pointer of a group's declaration.
+    fn group_at(&self, name: &str) -> (FileId, String) {
+        self.provenance
+            .group_pointer(name)
+            .unwrap_or((FileId(0), String::new()))
+    }
+
+    /// The pointer of a user's `i`-th out-of-office window as normalised,
+    /// which differs from its declared index when an earlier one was unreadable.
+    fn oof_pointer(&self, username: &str, user_pointer: &str, i: usize) -> String {
+        let declared = self
+            .provenance
+            .oof_declared
+            .get(username)
+            .and_then(|d| d.get(i))
+            .copied()
+            .unwrap_or(i);
+        format!("{user_pointer}/out_of_office/{declared}")
+    }
+
+    /// Where a member entry of a group is.
+    fn member_at(&self, group: &str, username: &str, rest: &str) -> (FileId, At) {
+        let (file, pointer) = self.group_at(group);
+        let at = At::Item {
+            list: format!("{pointer}/members"),
+            field: "user",
+            value: username.to_string(),
+            rest: rest.to_string(),
+        };
+        (file, at)
+    }
+}
+
+/// Runs every rule.
+pub fn check(context: &Context<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    owner::check(context, &mut out);
+    references::check(context, &mut out);
+    coverage::check(context, &mut out);
+    advice::check(context, &mut out);
+    out
+}

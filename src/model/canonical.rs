@@ -1,0 +1,90 @@
+//! Canonical forms of values that people write in many ways: emails,
+//! usernames, phone numbers, locales. The config loader and the live store
+//! both pass values through here, so plans compare like with like.
+
+use phonenumber::Mode;
+
+/// An email address in canonical form: trimmed, lowercase.
+pub fn email(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// A username in canonical form: trimmed, lowercase (usernames are unique
+/// without regard to case).
+pub fn username(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// Why a phone number was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhoneProblem {
+    /// It does not start with `+` and a country code.
+    NoCountryCode,
+    /// It is not a number at all.
+    Unreadable,
+    /// It is a number, but not one that exists in its country's plan.
+    Invalid,
+}
+
+/// A phone number in E.164 form (`+4915123456789`).
+pub fn phone(text: &str) -> Result<String, PhoneProblem> {
+    let text = text.trim();
+    if !text.starts_with('+') {
+        return Err(PhoneProblem::NoCountryCode);
+    }
+    let number = phonenumber::parse(None, text).map_err(|_| PhoneProblem::Unreadable)?;
+    if !phonenumber::is_valid(&number) {
+        return Err(PhoneProblem::Invalid);
+    }
+    Ok(number.format().mode(Mode::E164).to_string())
+}
+
+/// A BCP 47 tag in canonical case: `de-de` → `de-DE`, `zh-hant-tw` → `zh-Hant-TW`.
+pub fn locale(text: &str) -> String {
+    text.trim()
+        .split(['-', '_'])
+        .enumerate()
+        .map(|(i, part)| match (i, part.len()) {
+            (0, _) => part.to_lowercase(),
+            (_, 4) if part.chars().all(char::is_alphabetic) => {
+                let mut chars = part.chars();
+                let first = chars
+                    .next()
+                    .map(|c| c.to_uppercase().to_string())
+                    .unwrap_or_default();
+                first + &chars.as_str().to_lowercase()
+            }
+            (_, 2) | (_, 3) => part.to_uppercase(),
+            _ => part.to_lowercase(),
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_become_e164() {
+        assert_eq!(phone("+49 151 2345 6789").as_deref(), Ok("+4915123456789"));
+        assert_eq!(phone("+49 (30) 1234-567").as_deref(), Ok("+49301234567"));
+        assert_eq!(phone("+1 415-555-0132").as_deref(), Ok("+14155550132"));
+        assert_eq!(phone("0151 2345 6789"), Err(PhoneProblem::NoCountryCode));
+        assert_eq!(phone("+49 1"), Err(PhoneProblem::Unreadable));
+        assert_eq!(phone("+1 111 111 1111"), Err(PhoneProblem::Invalid));
+    }
+
+    #[test]
+    fn locales_get_canonical_case() {
+        assert_eq!(locale("de-de"), "de-DE");
+        assert_eq!(locale("EN_us"), "en-US");
+        assert_eq!(locale("zh-hant-tw"), "zh-Hant-TW");
+    }
+
+    #[test]
+    fn emails_and_usernames_ignore_case() {
+        assert_eq!(email(" Alice@Acme.Example "), "alice@acme.example");
+        assert_eq!(username("ANguyen"), "anguyen");
+    }
+}
