@@ -7,5 +7,6 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod export;
 pub mod model;
 pub mod report;

@@ -70,6 +70,13 @@ impl SourceFile {
             })
         };
         let end = end.max(start);
+        if start >= self.text.trim_end().len() && !self.text.trim_end().is_empty() {
+            // Past the last character (an error at the end of the file):
+            // point at the last character written.
+            let last = self.text.trim_end();
+            let at = last.char_indices().next_back().map_or(0, |(i, _)| i);
+            return at..last.len();
+        }
         // A value that is empty in the text (an omitted value) still gets one character.
         if end == start && start < self.text.len() {
             start..start + self.text[start..].chars().next().map_or(0, char::len_utf8)

@@ -21,10 +21,15 @@ pub fn document_schema() -> Value {
     if let Value::Object(root) = &mut schema {
         // `$id` goes right after `$schema` for readers of the file.
         let mut ordered = Map::new();
-        if let Some(meta) = root.remove("$schema") {
+        if let Some(meta) = root.shift_remove("$schema") {
             ordered.insert("$schema".into(), meta);
         }
         ordered.insert("$id".into(), Value::String(SCHEMA_ID.into()));
+        for key in ["title", "description"] {
+            if let Some(value) = root.shift_remove(key) {
+                ordered.insert(key.into(), value);
+            }
+        }
         ordered.append(root);
         *root = ordered;
     }
@@ -45,7 +50,7 @@ fn tidy(value: &mut Value) {
         Value::Object(map) => {
             drop_null_alternative(map);
             if matches!(map.get("format"), Some(Value::String(f)) if is_integer_width(f)) {
-                map.remove("format");
+                map.shift_remove("format");
             }
             for child in map.values_mut() {
                 tidy(child);
@@ -73,7 +78,7 @@ fn drop_null_alternative(map: &mut Map<String, Value>) {
     if branches.len() != 2 || !branches.iter().any(is_null) {
         return;
     }
-    let Some(Value::Array(branches)) = map.remove("anyOf") else {
+    let Some(Value::Array(branches)) = map.shift_remove("anyOf") else {
         unreachable!("checked above");
     };
     if let Some(Value::Object(kept)) = branches.into_iter().find(|b| !is_null(b)) {

@@ -1,2 +1,3 @@
 //! Renderers: everything roster prints for people and tools.
 pub mod diagnostics;
+pub mod yaml;

@@ -1,0 +1,66 @@
+//! A small builder for running the `roster` binary and recording what it did.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The fixed present of every test run, so past/future decisions are stable.
+pub const NOW: &str = "2026-11-22T00:00:00Z";
+
+/// The crate root: tests run from here so paths in output are relative.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A `roster` invocation being built.
+pub struct Roster {
+    command: Command,
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Roster {
+    /// `roster` with the given arguments, run from the crate root with a
+    /// clean environment: no colour, fixed clock.
+    pub fn new<I, S>(args: I) -> Roster
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
+        command
+            .args(args)
+            .current_dir(root())
+            .env_remove("ROSTER_DATABASE_URL")
+            .env_remove("GITHUB_SHA")
+            .env_remove("CI_COMMIT_SHA")
+            .env("NO_COLOR", "1")
+            .env("ROSTER_NOW", NOW);
+        Roster { command }
+    }
+
+    /// Runs to completion.
+    pub fn run(mut self) -> Run {
+        let output = self.command.output().expect("the roster binary runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+}
+
+impl Run {
+    /// Exit code, stdout and stderr in one text, for snapshots.
+    pub fn transcript(&self) -> String {
+        format!(
+            "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
