@@ -10,3 +10,4 @@ pub mod diagnostic;
 pub mod export;
 pub mod model;
 pub mod report;
+pub mod store;

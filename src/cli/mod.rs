@@ -2,15 +2,19 @@
 //! parses its arguments, calls the core, renders, and returns an
 //! [`ExitStatus`].
 
+mod db;
 mod output;
 mod schema;
 mod validate;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 pub use output::Output;
+
+use crate::store::url::{DEFAULT_DATABASE, DatabaseUrl};
+use crate::store::{Store, StoreError};
 
 /// How a run ended, as the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +51,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of a roster document.
     Schema(schema::SchemaArgs),
+    /// The live directory database: migrations and status.
+    Db(db::DbArgs),
 }
 
 /// Runs a parsed command line.
@@ -55,5 +61,82 @@ pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Validate(args) => validate::run(args, &output),
         Command::Schema(args) => schema::run(args, &output),
+        Command::Db(args) => db::run(args, &output),
     }
+}
+
+/// Where the live directory is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// The live directory database: a SQLite file path (`sqlite:` URLs too)
+    /// or a `postgres://` URL.
+    #[arg(long, env = "ROSTER_DATABASE_URL", default_value = DEFAULT_DATABASE, hide_env_values = true)]
+    database_url: String,
+}
+
+impl DatabaseArgs {
+    fn url(&self) -> Result<DatabaseUrl, Failure> {
+        DatabaseUrl::parse(&self.database_url).map_err(|e| Failure {
+            message: e.to_string(),
+            hint: Some("use a SQLite file path or a `postgres://user@host/database` URL".into()),
+        })
+    }
+}
+
+/// A command that could not finish: a message and a hint for the user.
+#[derive(Debug)]
+pub struct Failure {
+    message: String,
+    hint: Option<String>,
+}
+
+impl Failure {
+    fn message(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A store error, with any password in the URL removed from the text.
+    fn store(error: StoreError, url: &DatabaseUrl) -> Failure {
+        let hint = match &error {
+            StoreError::Connect { .. } => {
+                Some("check `--database-url` / `ROSTER_DATABASE_URL`".to_string())
+            }
+            StoreError::NewerDatabase { .. } => {
+                Some("upgrade roster to use this database".to_string())
+            }
+            _ => None,
+        };
+        Failure {
+            message: url.redact(&output::error_chain(&error)),
+            hint,
+        }
+    }
+
+    fn report(self, output: &Output) -> ExitStatus {
+        output.error(&self.message, self.hint.as_deref());
+        ExitStatus::Failure
+    }
+}
+
+/// Opens the live directory, migrating it on first use.
+async fn open_store(url: &DatabaseUrl) -> Result<Store, Failure> {
+    let now = output::now().map_err(Failure::message)?;
+    let store = Store::open(url).await.map_err(|e| Failure::store(e, url))?;
+    store
+        .migrate(now)
+        .await
+        .map_err(|e| Failure::store(e, url))?;
+    Ok(store)
+}
+
+/// The async runtime commands that use the database run on.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("the async runtime starts")
 }

@@ -5,6 +5,7 @@
 pub mod canonical;
 pub mod directory;
 pub mod document;
+pub mod live;
 pub mod policy;
 pub mod schema;
 pub mod timezone;

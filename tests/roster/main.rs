@@ -2,7 +2,9 @@
 
 mod support;
 
+mod db;
 mod examples;
 mod properties;
 mod schema;
+mod store;
 mod validate;

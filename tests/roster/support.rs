@@ -44,6 +44,12 @@ impl Roster {
         Roster { command }
     }
 
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Roster {
+        self.command.env(key, value);
+        self
+    }
+
     /// Runs to completion.
     pub fn run(mut self) -> Run {
         let output = self.command.output().expect("the roster binary runs");

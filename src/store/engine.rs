@@ -1,0 +1,306 @@
+//! What differs between SQLite and PostgreSQL, behind one trait, so that
+//! every query, load and write is written once, generically.
+//!
+//! Values cross the boundary as [`Bind`] (parameters) and through the typed
+//! getters (results); placeholders come from [`Engine::placeholder`]. Every
+//! statement goes through [`Conn`], which counts them.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use sqlx::{AssertSqlSafe, Database, Postgres, Row, Sqlite};
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// SQLite, a file.
+    Sqlite,
+    /// PostgreSQL, a server.
+    Postgres,
+}
+
+impl EngineKind {
+    /// The engine's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Sqlite => "sqlite",
+            EngineKind::Postgres => "postgres",
+        }
+    }
+}
+
+/// A statement parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bind {
+    /// An integer.
+    Int(i64),
+    /// An integer or NULL.
+    OptInt(Option<i64>),
+    /// Text.
+    Text(String),
+    /// Text or NULL.
+    OptText(Option<String>),
+    /// A boolean.
+    Flag(bool),
+    /// An instant.
+    Time(DateTime<Utc>),
+    /// An instant or NULL.
+    OptTime(Option<DateTime<Utc>>),
+}
+
+/// An engine: SQLite or PostgreSQL.
+pub trait Engine: Database {
+    /// Which one.
+    const KIND: EngineKind;
+    /// Most parameters one statement may carry (kept well under the engine's limit).
+    const MAX_PARAMS: usize;
+    /// Starts a transaction that reads one consistent snapshot.
+    const BEGIN_READ: &'static str;
+    /// Starts a transaction that will write, taking the write lock at once
+    /// where the engine has one.
+    const BEGIN_WRITE: &'static str;
+    /// Takes roster's write lock inside a transaction, where the engine
+    /// needs a statement for it; released at commit or rollback.
+    const WRITE_LOCK: Option<&'static str>;
+
+    /// The placeholder of the `n`th parameter (from 1).
+    fn placeholder(n: usize) -> String;
+
+    /// Runs a statement, returning the number of rows it touched.
+    fn run<'c>(
+        conn: &'c mut Self::Connection,
+        sql: String,
+        binds: Vec<Bind>,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c;
+
+    /// Runs a query, handing each row to `each` as it arrives.
+    fn each_row<'c, F>(
+        conn: &'c mut Self::Connection,
+        sql: String,
+        binds: Vec<Bind>,
+        each: F,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c
+    where
+        F: FnMut(&Self::Row) -> Result<(), sqlx::Error> + Send + 'c;
+
+    /// Runs several statements without parameters (migrations).
+    fn run_script<'c>(
+        conn: &'c mut Self::Connection,
+        sql: String,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c;
+
+    /// Column `i` as an integer.
+    fn int(row: &Self::Row, i: usize) -> Result<i64, sqlx::Error>;
+    /// Column `i` as an integer or NULL.
+    fn opt_int(row: &Self::Row, i: usize) -> Result<Option<i64>, sqlx::Error>;
+    /// Column `i` as text.
+    fn text(row: &Self::Row, i: usize) -> Result<String, sqlx::Error>;
+    /// Column `i` as text or NULL.
+    fn opt_text(row: &Self::Row, i: usize) -> Result<Option<String>, sqlx::Error>;
+    /// Column `i` as a boolean.
+    fn flag(row: &Self::Row, i: usize) -> Result<bool, sqlx::Error>;
+    /// Column `i` as an instant.
+    fn time(row: &Self::Row, i: usize) -> Result<DateTime<Utc>, sqlx::Error>;
+    /// Column `i` as an instant or NULL.
+    fn opt_time(row: &Self::Row, i: usize) -> Result<Option<DateTime<Utc>>, sqlx::Error>;
+}
+
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                Bind::Int(v) => query.bind(v),
+                Bind::OptInt(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+                Bind::OptText(v) => query.bind(v),
+                Bind::Flag(v) => query.bind(v),
+                Bind::Time(v) => query.bind(v),
+                Bind::OptTime(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+macro_rules! engine {
+    ($db:ty, $kind:expr, $max:expr, $read:expr, $write:expr, $lock:expr, $placeholder:expr) => {
+        impl Engine for $db {
+            const KIND: EngineKind = $kind;
+            const MAX_PARAMS: usize = $max;
+            const BEGIN_READ: &'static str = $read;
+            const BEGIN_WRITE: &'static str = $write;
+            const WRITE_LOCK: Option<&'static str> = $lock;
+
+            fn placeholder(n: usize) -> String {
+                $placeholder(n)
+            }
+
+            fn run<'c>(
+                conn: &'c mut Self::Connection,
+                sql: String,
+                binds: Vec<Bind>,
+            ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c {
+                async move {
+                    let query = bind_all!(sqlx::query(AssertSqlSafe(sql)), binds);
+                    Ok(query.execute(conn).await?.rows_affected())
+                }
+            }
+
+            fn each_row<'c, F>(
+                conn: &'c mut Self::Connection,
+                sql: String,
+                binds: Vec<Bind>,
+                mut each: F,
+            ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c
+            where
+                F: FnMut(&Self::Row) -> Result<(), sqlx::Error> + Send + 'c,
+            {
+                async move {
+                    let query = bind_all!(sqlx::query(AssertSqlSafe(sql)), binds);
+                    let mut rows = query.fetch(conn);
+                    while let Some(row) = rows.try_next().await? {
+                        each(&row)?;
+                    }
+                    Ok(())
+                }
+            }
+
+            fn run_script<'c>(
+                conn: &'c mut Self::Connection,
+                sql: String,
+            ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c {
+                async move {
+                    sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await?;
+                    Ok(())
+                }
+            }
+
+            fn int(row: &Self::Row, i: usize) -> Result<i64, sqlx::Error> {
+                row.try_get(i)
+            }
+            fn opt_int(row: &Self::Row, i: usize) -> Result<Option<i64>, sqlx::Error> {
+                row.try_get(i)
+            }
+            fn text(row: &Self::Row, i: usize) -> Result<String, sqlx::Error> {
+                row.try_get(i)
+            }
+            fn opt_text(row: &Self::Row, i: usize) -> Result<Option<String>, sqlx::Error> {
+                row.try_get(i)
+            }
+            fn flag(row: &Self::Row, i: usize) -> Result<bool, sqlx::Error> {
+                row.try_get(i)
+            }
+            fn time(row: &Self::Row, i: usize) -> Result<DateTime<Utc>, sqlx::Error> {
+                row.try_get(i)
+            }
+            fn opt_time(row: &Self::Row, i: usize) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+                row.try_get(i)
+            }
+        }
+    };
+}
+
+/// The advisory lock key roster's writers share on PostgreSQL ("roster" in ASCII).
+pub const POSTGRES_LOCK_KEY: i64 = 0x726f_7374_6572;
+
+engine!(
+    Sqlite,
+    EngineKind::Sqlite,
+    30_000,
+    "BEGIN",
+    "BEGIN IMMEDIATE",
+    None,
+    |_| "?".to_string()
+);
+engine!(
+    Postgres,
+    EngineKind::Postgres,
+    60_000,
+    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    "BEGIN",
+    Some("SELECT pg_advisory_xact_lock(125823003944306)"),
+    |n| format!("${n}")
+);
+
+/// A connection (or transaction) that counts the statements run on it.
+pub struct Conn<'a, DB: Engine> {
+    /// The connection.
+    pub conn: &'a mut DB::Connection,
+    /// The store's statement counter.
+    pub counter: &'a AtomicU64,
+}
+
+impl<DB: Engine> Conn<'_, DB> {
+    /// Runs one statement.
+    pub async fn run(
+        &mut self,
+        sql: impl Into<String>,
+        binds: Vec<Bind>,
+    ) -> Result<u64, sqlx::Error> {
+        self.counter.fetch_add(1, Ordering::Relaxed);
+        DB::run(self.conn, sql.into(), binds).await
+    }
+
+    /// Runs one query, row by row.
+    pub async fn each_row<F>(
+        &mut self,
+        sql: impl Into<String>,
+        binds: Vec<Bind>,
+        each: F,
+    ) -> Result<(), sqlx::Error>
+    where
+        F: FnMut(&DB::Row) -> Result<(), sqlx::Error> + Send,
+    {
+        self.counter.fetch_add(1, Ordering::Relaxed);
+        DB::each_row(self.conn, sql.into(), binds, each).await
+    }
+
+    /// Runs a script of statements without parameters.
+    pub async fn run_script(&mut self, sql: impl Into<String>) -> Result<(), sqlx::Error> {
+        self.counter.fetch_add(1, Ordering::Relaxed);
+        DB::run_script(self.conn, sql.into()).await
+    }
+
+    /// Inserts rows in as few statements as the engine's parameter limit
+    /// allows: `INSERT INTO table (columns) VALUES (…), (…) suffix`.
+    pub async fn insert_rows(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Bind>>,
+        suffix: &str,
+    ) -> Result<u64, sqlx::Error> {
+        let per_statement = (DB::MAX_PARAMS / columns.len()).max(1);
+        let mut touched = 0;
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Bind>> = rows.by_ref().take(per_statement).collect();
+            let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+            let mut binds = Vec::with_capacity(chunk.len() * columns.len());
+            for (r, row) in chunk.into_iter().enumerate() {
+                debug_assert_eq!(row.len(), columns.len());
+                sql.push_str(if r == 0 { "(" } else { ", (" });
+                for (c, bind) in row.into_iter().enumerate() {
+                    if c > 0 {
+                        sql.push_str(", ");
+                    }
+                    binds.push(bind);
+                    sql.push_str(&DB::placeholder(binds.len()));
+                }
+                sql.push(')');
+            }
+            sql.push_str(suffix);
+            touched += self.run(sql, binds).await?;
+        }
+        Ok(touched)
+    }
+
+    /// `column IN (…)` with one placeholder per value, numbered after `offset`.
+    pub fn in_list(column: &str, count: usize, offset: usize) -> String {
+        let placeholders: Vec<String> = (1..=count).map(|i| DB::placeholder(offset + i)).collect();
+        format!("{column} IN ({})", placeholders.join(", "))
+    }
+}

@@ -1,0 +1,209 @@
+//! Database URLs: which engine, where, and how to show it without its password.
+
+use super::engine::EngineKind;
+
+/// The SQLite file used when no URL is given.
+pub const DEFAULT_DATABASE: &str = "roster.db";
+
+/// A parsed database URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    engine: EngineKind,
+    raw: String,
+    masked: String,
+    secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("DatabaseUrl").field(&self.masked).finish()
+    }
+}
+
+/// A URL roster cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("unsupported database URL scheme `{scheme}`")]
+pub struct UrlError {
+    /// The scheme given.
+    pub scheme: String,
+}
+
+impl DatabaseUrl {
+    /// Reads `sqlite:path`, `sqlite://path`, a bare file path, or
+    /// `postgres://…` / `postgresql://…`.
+    pub fn parse(text: &str) -> Result<DatabaseUrl, UrlError> {
+        let text = text.trim();
+        let scheme = text
+            .split_once("://")
+            .map(|(s, _)| s)
+            .or_else(|| text.split_once(':').map(|(s, _)| s));
+        let engine = match scheme.map(str::to_ascii_lowercase).as_deref() {
+            Some("postgres" | "postgresql") => EngineKind::Postgres,
+            Some("sqlite") => EngineKind::Sqlite,
+            // A Windows drive letter or a plain path.
+            Some(s) if s.len() == 1 || !text.contains("://") => EngineKind::Sqlite,
+            None => EngineKind::Sqlite,
+            Some(other) => {
+                return Err(UrlError {
+                    scheme: other.to_string(),
+                });
+            }
+        };
+        let secrets = secrets_of(text);
+        let mut masked = text.to_string();
+        for secret in &secrets {
+            masked = masked.replace(secret.as_str(), "••••");
+        }
+        Ok(DatabaseUrl {
+            engine,
+            raw: text.to_string(),
+            masked,
+            secrets,
+        })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> EngineKind {
+        self.engine
+    }
+
+    /// The URL as given; never print it.
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+
+    /// The URL with any password masked, for output.
+    pub fn masked(&self) -> &str {
+        &self.masked
+    }
+
+    /// The file path of a SQLite URL.
+    pub fn sqlite_path(&self) -> &str {
+        let path = self
+            .raw
+            .strip_prefix("sqlite://")
+            .or_else(|| self.raw.strip_prefix("sqlite:"))
+            .unwrap_or(&self.raw);
+        path.split('?').next().unwrap_or(path)
+    }
+
+    /// Removes the URL's secrets from any text (error messages from drivers).
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.replace(&self.raw, &self.masked);
+        for secret in &self.secrets {
+            out = out.replace(secret.as_str(), "••••");
+        }
+        out
+    }
+}
+
+/// The password in `user:password@` and in a `password=` query parameter,
+/// as written and percent-decoded.
+fn secrets_of(url: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+        if let Some((userinfo, _)) = authority.rsplit_once('@')
+            && let Some((_, password)) = userinfo.split_once(':')
+            && !password.is_empty()
+        {
+            secrets.push(password.to_string());
+        }
+    }
+    if let Some((_, query)) = url.split_once('?') {
+        for pair in query.split('&') {
+            if let Some(("password", value)) = pair.split_once('=')
+                && !value.is_empty()
+            {
+                secrets.push(value.to_string());
+            }
+        }
+    }
+    let decoded: Vec<String> = secrets
+        .iter()
+        .map(|s| percent_decode(s))
+        .filter(|d| !secrets.contains(d))
+        .collect();
+    secrets.extend(decoded);
+    // Longest first, so a secret containing another is masked whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_from_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("roster.db").unwrap().engine(),
+            EngineKind::Sqlite
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/roster.db")
+                .unwrap()
+                .sqlite_path(),
+            "data/roster.db"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:roster.db?mode=rwc")
+                .unwrap()
+                .sqlite_path(),
+            "roster.db"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://db/roster").unwrap().engine(),
+            EngineKind::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://db/roster")
+                .unwrap()
+                .engine(),
+            EngineKind::Postgres
+        );
+        assert!(DatabaseUrl::parse("mysql://db/roster").is_err());
+    }
+
+    #[test]
+    fn passwords_are_masked_everywhere() {
+        let url =
+            DatabaseUrl::parse("postgres://app:s3cr%40t@db.internal:5432/roster?sslmode=require")
+                .unwrap();
+        assert_eq!(
+            url.masked(),
+            "postgres://app:••••@db.internal:5432/roster?sslmode=require"
+        );
+        assert_eq!(
+            url.redact("auth failed for s3cr@t and s3cr%40t"),
+            "auth failed for •••• and ••••"
+        );
+        let url = DatabaseUrl::parse("postgres://db/roster?user=app&password=hunter2").unwrap();
+        assert_eq!(url.masked(), "postgres://db/roster?user=app&password=••••");
+        assert_eq!(
+            DatabaseUrl::parse("postgres://app@db/roster")
+                .unwrap()
+                .masked(),
+            "postgres://app@db/roster"
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! Fresh databases for tests: a SQLite file in a temporary folder, or a
+//! new PostgreSQL database on the local server, dropped afterwards.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sqlx::Connection;
+
+/// The server tests create their databases on; override with
+/// `ROSTER_TEST_POSTGRES` (a URL to a database the user may create others from).
+pub fn postgres_admin_url() -> String {
+    std::env::var("ROSTER_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// One engine's fresh database.
+pub enum TestDb {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        name: String,
+        url: String,
+    },
+}
+
+/// Runs a future to completion on a runtime of its own.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+impl TestDb {
+    /// A new SQLite file (not created until first used).
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("roster.db").display().to_string();
+        TestDb::Sqlite { _dir: dir, url }
+    }
+
+    /// A new, empty PostgreSQL database. Fails loudly when the server is
+    /// unreachable: the PostgreSQL half of the suite must really run.
+    pub fn postgres() -> TestDb {
+        let name = format!(
+            "roster_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = postgres_admin_url();
+        block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name}"
+            )))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        });
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(base, _)| base)
+            .to_string();
+        TestDb::Postgres {
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    /// The database URL to give roster.
+    pub fn url(&self) -> &str {
+        match self {
+            TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,
+        }
+    }
+
+    /// The parsed URL.
+    pub fn database_url(&self) -> roster::store::DatabaseUrl {
+        roster::store::DatabaseUrl::parse(self.url()).unwrap()
+    }
+
+    /// Which engine.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            TestDb::Sqlite { .. } => "sqlite",
+            TestDb::Postgres { .. } => "postgres",
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { name, .. } = self {
+            let name = name.clone();
+            // A thread of its own: a test may be dropping this inside a runtime.
+            let _ = std::thread::spawn(move || {
+                block_on(async {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// Defines `sqlite` and `postgres` tests running the same body, each with
+/// a fresh database.
+macro_rules! on_both_engines {
+    ($(fn $name:ident($db:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                fn run($db: crate::db::TestDb) $body
+
+                #[test]
+                fn sqlite() {
+                    run(crate::db::TestDb::sqlite());
+                }
+
+                #[test]
+                fn postgres() {
+                    run(crate::db::TestDb::postgres());
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_engines;

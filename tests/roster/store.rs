@@ -1,0 +1,385 @@
+//! The live directory store, on SQLite and on PostgreSQL: migrations,
+//! round trips of every field, constant query counts, platform state,
+//! and URLs that never leak a password.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use roster::model::directory::{ContactMethod, Group, User};
+use roster::model::live::{ObjectKey, ObjectKind, VerificationState, fingerprint};
+use roster::model::vocab::{Channel, Label, MemberRole, UserStatus};
+use roster::model::{DesiredState, Directory};
+use roster::store::write::UserUpdate;
+use roster::store::{ChangeSet, Store};
+
+use crate::db::{TestDb, block_on, on_both_engines};
+use crate::support::{NOW, Roster, root};
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW).unwrap().to_utc()
+}
+
+fn acme() -> DesiredState {
+    roster::config::load(&root().join("examples/acme"), now())
+        .unwrap()
+        .desired
+        .unwrap()
+}
+
+/// Creates every object of `directory` as it is (statuses included).
+fn create_all(directory: &Directory) -> ChangeSet {
+    ChangeSet {
+        now: now(),
+        put_roles: directory.roles.values().cloned().collect(),
+        put_groups: directory.groups.values().cloned().collect(),
+        create_users: directory.users.values().cloned().collect(),
+        owner: Some(directory.owner.clone()),
+        record: directory
+            .users
+            .values()
+            .map(|u| {
+                (
+                    ObjectKey::new(ObjectKind::User, &u.username),
+                    fingerprint(u),
+                    serde_json::to_string(u).unwrap(),
+                )
+            })
+            .collect(),
+        ..ChangeSet::default()
+    }
+}
+
+async fn open(db: &TestDb) -> Store {
+    Store::open_ready(&db.database_url()).await.unwrap()
+}
+
+on_both_engines! {
+    fn migrations_twice_are_a_no_op(db) {
+        block_on(async {
+            let store = Store::open(&db.database_url()).await.unwrap();
+            assert_eq!(store.status().await.unwrap().pending.len(), 1);
+            assert_eq!(store.migrate(now()).await.unwrap().len(), 1);
+            assert_eq!(store.migrate(now()).await.unwrap().len(), 0);
+            let status = store.status().await.unwrap();
+            assert_eq!(status.applied.len(), 1);
+            assert!(status.pending.is_empty());
+            assert_eq!(status.applied[0].applied_at, now());
+        });
+    }
+
+    fn every_acme_field_round_trips(db) {
+        let desired = acme();
+        block_on(async {
+            let store = open(&db).await;
+            store.write(&create_all(&desired.directory)).await.unwrap();
+            let live = store.load(true).await.unwrap();
+            assert_eq!(live.directory, desired.directory);
+            let alice = &desired.directory.users["alice"];
+            let record = &live.managed.objects[&ObjectKey::new(ObjectKind::User, "alice")];
+            assert_eq!(record.fingerprint, fingerprint(alice));
+            assert_eq!(record.body.as_deref(), Some(serde_json::to_string(alice).unwrap().as_str()));
+            assert!(store.load(false).await.unwrap().managed.objects.values().all(|r| r.body.is_none()));
+        });
+    }
+
+    fn loading_takes_the_same_number_of_queries_at_any_size(db) {
+        let large_db = if db.engine() == "sqlite" { TestDb::sqlite() } else { TestDb::postgres() };
+        block_on(async {
+            let small = open(&db).await;
+            small.write(&create_all(&synthetic(10))).await.unwrap();
+            let before = small.statements();
+            assert_eq!(small.load(false).await.unwrap().directory.users.len(), 10);
+            let small_count = small.statements() - before;
+            small.close().await;
+
+            let large = open(&large_db).await;
+            let directory = synthetic(10_000);
+            large.write(&create_all(&directory)).await.unwrap();
+            let before = large.statements();
+            let live = large.load(false).await.unwrap();
+            let large_count = large.statements() - before;
+            assert_eq!(live.directory, directory);
+            assert_eq!(small_count, large_count, "loading 10 and 10,000 users takes the same number of queries");
+            assert!(large_count <= 25, "{large_count} queries");
+        });
+    }
+
+    fn writes_are_batched(db) {
+        block_on(async {
+            let store = open(&db).await;
+            let before = store.statements();
+            store.write(&create_all(&synthetic(2_000))).await.unwrap();
+            let statements = store.statements() - before;
+            assert!(statements < 60, "creating 2,000 users took {statements} statements");
+        });
+    }
+
+    fn platform_state_is_read_and_survives_updates(db) {
+        let desired = acme();
+        block_on(async {
+            let store = open(&db).await;
+            store.write(&create_all(&desired.directory)).await.unwrap();
+            let sql = std::fs::read_to_string(root().join("tests/fixtures/platform/acme.sql")).unwrap();
+            store.run_script(&sql).await.unwrap();
+            let live = store.load(false).await.unwrap();
+            let platform = &live.platform;
+            assert_eq!(platform.push_methods["alice"].len(), 1);
+            assert_eq!(platform.push_methods["alice"][0].device, "Pixel 9");
+            assert_eq!(platform.api_tokens["dave"][0].name, "terraform");
+            assert_eq!(platform.last_login["alice"], DateTime::parse_from_rfc3339("2026-11-20T08:15:00Z").unwrap().to_utc());
+            assert_eq!(platform.integrations.keys().collect::<Vec<_>>(), ["datadog", "prometheus"]);
+            assert_eq!(platform.shifts.len(), 3);
+            assert_eq!(platform.shifts[0].user, "bob");
+            assert_eq!(platform.shifts[0].group, "db-oncall");
+            let key = ("carol".to_string(), Channel::Sms, "+14155550132".to_string());
+            assert_eq!(platform.verifications[&key].state, VerificationState::Unverified);
+            let key = ("erin".to_string(), Channel::Email, "erin@acme.example".to_string());
+            assert_eq!(platform.verifications[&key].state, VerificationState::Bounced);
+            assert!(platform.invitations["grace"].accepted_at.is_none());
+
+            // A rename keeps the row and what the platform knows of the user.
+            let mut alice = desired.directory.users["alice"].clone();
+            alice.username = "anguyen".into();
+            alice.last_name = "Nguyen-Schmidt".into();
+            let mut platform_group = desired.directory.groups["platform"].clone();
+            let roles = platform_group.members.remove("alice").unwrap();
+            platform_group.members.insert("anguyen".into(), roles);
+            let rename = ChangeSet {
+                now: now(),
+                update_users: vec![UserUpdate { live_username: "alice".into(), user: alice.clone(), replace: false }],
+                put_groups: vec![platform_group],
+                owner: Some(Some("anguyen".into())),
+                ..ChangeSet::default()
+            };
+            store.write(&rename).await.unwrap();
+            let live = store.load(false).await.unwrap();
+            assert_eq!(live.directory.users["anguyen"], alice);
+            assert!(!live.directory.users.contains_key("alice"));
+            assert_eq!(live.directory.owner.as_deref(), Some("anguyen"));
+            assert_eq!(live.platform.push_methods["anguyen"][0].device, "Pixel 9");
+            assert_eq!(live.platform.shifts.iter().filter(|s| s.user == "anguyen").count(), 1);
+
+            // A replace keeps the row but drops what the platform knew.
+            let mut dave = desired.directory.users["dave"].clone();
+            dave.user_type = roster::model::vocab::UserType::Light;
+            dave.status = UserStatus::Invited;
+            let replace = ChangeSet {
+                now: now(),
+                update_users: vec![UserUpdate { live_username: "dave".into(), user: dave.clone(), replace: true }],
+                ..ChangeSet::default()
+            };
+            store.write(&replace).await.unwrap();
+            let live = store.load(false).await.unwrap();
+            assert_eq!(live.directory.users["dave"], dave);
+            assert!(!live.platform.api_tokens.contains_key("dave"));
+            assert_eq!(live.platform.invitations["dave"].sent_at, now());
+            assert_eq!(live.directory.groups["platform"].members["dave"], BTreeSet::from([MemberRole::Primary]));
+
+            // A delete takes the user's memberships and platform state along.
+            let delete = ChangeSet { now: now(), delete_users: vec!["judy".into()], ..ChangeSet::default() };
+            store.write(&delete).await.unwrap();
+            let live = store.load(false).await.unwrap();
+            assert!(!live.directory.users.contains_key("judy"));
+            assert!(!live.platform.verifications.keys().any(|(u, _, _)| u == "judy"));
+        });
+    }
+
+    fn past_windows_are_history(db) {
+        let desired = acme();
+        block_on(async {
+            let store = open(&db).await;
+            store.write(&create_all(&desired.directory)).await.unwrap();
+            // Much later, Bob's February window is over; rewriting Bob keeps it.
+            let later = DateTime::parse_from_rfc3339("2027-06-01T00:00:00Z").unwrap().to_utc();
+            let mut bob = desired.directory.users["bob"].clone();
+            bob.out_of_office.clear();
+            bob.first_name = "Robert".into();
+            let update = ChangeSet {
+                now: later,
+                update_users: vec![UserUpdate { live_username: "bob".into(), user: bob, replace: false }],
+                ..ChangeSet::default()
+            };
+            store.write(&update).await.unwrap();
+            let live = store.load(false).await.unwrap();
+            assert_eq!(live.directory.users["bob"].first_name, "Robert");
+            assert_eq!(live.directory.users["bob"].out_of_office, desired.directory.users["bob"].out_of_office);
+        });
+    }
+
+    fn a_newer_database_is_refused(db) {
+        block_on(async {
+            let store = open(&db).await;
+            store
+                .run_script("INSERT INTO roster_migrations (version, description, checksum, applied_at) VALUES (99, 'from the future', 'x', '2030-01-01T00:00:00Z')")
+                .await
+                .unwrap();
+            store.close().await;
+        });
+        let run = Roster::new(["db", "migrate", "--database-url", db.url()]).run();
+        assert_eq!(run.code, 1);
+        assert!(run.stderr.contains("was migrated by a newer roster (migration 99, from the future); this roster knows migrations up to 1"), "{}", run.stderr);
+        assert!(run.stderr.contains("hint: upgrade roster"), "{}", run.stderr);
+    }
+
+    fn a_changed_migration_is_refused(db) {
+        block_on(async {
+            let store = open(&db).await;
+            store.run_script("UPDATE roster_migrations SET checksum = 'edited' WHERE version = 1").await.unwrap();
+            let error = store.migrate(now()).await.unwrap_err();
+            assert!(error.to_string().contains("migration 1 (directory, platform state and bookkeeping) applied to"), "{error}");
+        });
+    }
+
+    fn the_database_enforces_uniqueness(db) {
+        let desired = acme();
+        block_on(async {
+            let store = open(&db).await;
+            store.write(&create_all(&desired.directory)).await.unwrap();
+            let mut twin = desired.directory.users["alice"].clone();
+            twin.username = "alice2".into();
+            let error = store
+                .write(&ChangeSet { now: now(), create_users: vec![twin], ..ChangeSet::default() })
+                .await
+                .unwrap_err();
+            assert!(error.to_string().contains("writing changes"), "{error}");
+            // The failed write left nothing behind.
+            assert_eq!(store.load(false).await.unwrap().directory, desired.directory);
+            let duplicate_method = store
+                .run_script(
+                    "INSERT INTO contact_methods (user_id, position, channel, label, variant, value) \
+                     SELECT id, 9, 'sms', 'personal', '', '+4915100000000' FROM users WHERE username = 'alice'",
+                )
+                .await;
+            assert!(duplicate_method.is_err(), "one method per channel, label and variant");
+        });
+    }
+}
+
+/// A directory of `n` users with three contact methods each, in groups of 50.
+pub fn synthetic(n: usize) -> Directory {
+    let mut directory = Directory::default();
+    for i in 0..n {
+        let username = format!("user{i:05}");
+        let method = |channel, label, value: String| ContactMethod {
+            channel,
+            label,
+            variant: None,
+            value,
+            wait_minutes: 0,
+            retry: None,
+            active_hours: None,
+            enabled: true,
+        };
+        let user = User {
+            username: username.clone(),
+            email: format!("{username}@example.com"),
+            first_name: "First".into(),
+            last_name: format!("Last {i}"),
+            user_type: roster::model::vocab::UserType::Standard,
+            status: UserStatus::Active,
+            roles: BTreeSet::from(["basic".to_string()]),
+            time_zone: Some("Europe/Berlin".into()),
+            locale: None,
+            language: roster::model::vocab::Language::En,
+            external_id: Some(format!("HR-{i}")),
+            protected: false,
+            preferences: Default::default(),
+            reminders: Default::default(),
+            muted_integrations: BTreeSet::new(),
+            contact_methods: vec![
+                method(
+                    Channel::Email,
+                    Label::Official,
+                    format!("{username}@example.com"),
+                ),
+                method(
+                    Channel::Sms,
+                    Label::Personal,
+                    format!("+4915{:09}", 100_000_000 + i),
+                ),
+                method(Channel::Slack, Label::Official, format!("U{i:08}")),
+            ],
+            notification_profiles: BTreeMap::new(),
+            out_of_office: Vec::new(),
+        };
+        directory.users.insert(username.clone(), user);
+        let group = directory
+            .groups
+            .entry(format!("group-{:04}", i / 50))
+            .or_insert_with(|| Group {
+                name: format!("group-{:04}", i / 50),
+                description: None,
+                members: BTreeMap::new(),
+            });
+        let role = if i % 50 == 0 {
+            MemberRole::Manager
+        } else {
+            MemberRole::Primary
+        };
+        group.members.insert(username, BTreeSet::from([role]));
+    }
+    directory.owner = Some("user00000".into());
+    directory
+}
+
+#[test]
+fn db_status_is_reported() {
+    let db = TestDb::sqlite();
+    let run = Roster::new(["db", "status", "--database-url", db.url()]).run();
+    assert_eq!(run.code, 0);
+    let pending = run.stdout.replace(db.url(), "[db]");
+    let run = Roster::new(["db", "migrate", "--database-url", db.url()]).run();
+    assert_eq!(run.code, 0);
+    let migrated = run.stderr.replace(db.url(), "[db]");
+    let run = Roster::new(["db", "status", "--database-url", db.url()]).run();
+    let applied = run.stdout.replace(db.url(), "[db]");
+    insta::assert_snapshot!(format!(
+        "--- before\n{pending}--- migrate\n{migrated}--- after\n{applied}"
+    ));
+}
+
+#[test]
+fn postgres_status_masks_the_password() {
+    let db = TestDb::postgres();
+    let url = db.url().replacen(
+        "postgres://postgres@",
+        "postgres://postgres:Hunter2Secret@",
+        1,
+    );
+    let run = Roster::new(["db", "status", "--database-url", &url]).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("Hunter2Secret") && !run.stderr.contains("Hunter2Secret"));
+    let name = db.url().rsplit('/').next().unwrap();
+    let masked = run.stdout.replace(name, "[db]");
+    insta::assert_snapshot!(masked);
+}
+
+#[test]
+fn a_password_never_appears_in_errors() {
+    for url in [
+        "postgres://postgres:Hunter2Secret@127.0.0.1:1/roster",
+        "postgres://postgres:Hunter2Secret@127.0.0.1:5432/no_such_database_here",
+        "postgres://127.0.0.1:1/roster?user=postgres&password=Hunter2Secret",
+    ] {
+        for args in [vec!["db", "status"], vec!["db", "migrate"]] {
+            let mut args: Vec<&str> = args;
+            args.extend(["--database-url", url]);
+            let run = Roster::new(args).run();
+            assert_eq!(run.code, 1);
+            assert!(run.stderr.contains("••••"), "{}", run.stderr);
+            assert!(
+                !run.stdout.contains("Hunter2Secret") && !run.stderr.contains("Hunter2Secret"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+    let run = Roster::new(["db", "status"])
+        .env(
+            "ROSTER_DATABASE_URL",
+            "postgres://postgres:Hunter2Secret@127.0.0.1:1/roster",
+        )
+        .run();
+    assert_eq!(run.code, 1);
+    assert!(!run.stderr.contains("Hunter2Secret"), "{}", run.stderr);
+}
