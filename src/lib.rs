@@ -5,9 +5,11 @@
 //! [`model::Directory`] and runs the semantic rules; [`report`] renders what
 //! it found. The [`cli`] module wires each subcommand to these stages.
 pub mod cli;
+pub mod apply;
 pub mod config;
 pub mod diagnostic;
 pub mod export;
 pub mod model;
+pub mod plan;
 pub mod report;
 pub mod store;

@@ -50,7 +50,7 @@ CREATE TABLE users (
 
 CREATE TABLE user_roles (
     user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    role_id BIGINT NOT NULL REFERENCES roles (id),
+    role_id BIGINT NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
     PRIMARY KEY (user_id, role_id)
 );
 CREATE INDEX user_roles_role ON user_roles (role_id);

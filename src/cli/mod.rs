@@ -4,6 +4,7 @@
 
 mod db;
 mod output;
+mod plan;
 mod schema;
 mod validate;
 
@@ -51,6 +52,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of a roster document.
     Schema(schema::SchemaArgs),
+    /// Show what an apply would change in the live directory.
+    Plan(plan::PlanArgs),
     /// The live directory database: migrations and status.
     Db(db::DbArgs),
 }
@@ -61,6 +64,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Validate(args) => validate::run(args, &output),
         Command::Schema(args) => schema::run(args, &output),
+        Command::Plan(args) => plan::run(args, &output),
         Command::Db(args) => db::run(args, &output),
     }
 }
@@ -130,6 +134,34 @@ async fn open_store(url: &DatabaseUrl) -> Result<Store, Failure> {
         .await
         .map_err(|e| Failure::store(e, url))?;
     Ok(store)
+}
+
+/// A config that passed every offline check.
+struct LoadedConfig {
+    desired: crate::model::DesiredState,
+    sources: crate::config::source::Sources,
+}
+
+/// Loads and checks the config at `path`; findings go to stderr, and any
+/// error stops the command.
+fn load_config(path: &std::path::Path, now: chrono::DateTime<chrono::Utc>, output: &Output) -> Result<LoadedConfig, Failure> {
+    let validated = crate::config::load(path, now).map_err(|e| Failure {
+        message: output::error_chain(&e),
+        hint: Some("pass a roster YAML file or a directory of them".into()),
+    })?;
+    if !validated.diagnostics.is_empty() {
+        output.message(&crate::report::diagnostics::human(&validated.diagnostics, &validated.sources, output.color));
+    }
+    match validated.desired {
+        Some(desired) => Ok(LoadedConfig { desired, sources: validated.sources }),
+        None => {
+            let (errors, _) = crate::diagnostic::counts(&validated.diagnostics);
+            Err(Failure {
+                message: format!("the config at `{}` has {} and cannot be planned", path.display(), validate::plural(errors, "error")),
+                hint: Some(format!("`roster validate {}` checks it offline", path.display())),
+            })
+        }
+    }
 }
 
 /// The async runtime commands that use the database run on.

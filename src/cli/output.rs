@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 pub struct Output {
     /// Whether stderr gets colour.
     pub color: bool,
+    /// Whether stdout gets colour.
+    pub data_color: bool,
     /// Whether stderr is a terminal (progress and prompts).
     pub interactive: bool,
 }
@@ -21,6 +23,7 @@ impl Output {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Output {
             color: interactive && !no_color,
+            data_color: std::io::stdout().is_terminal() && !no_color,
             interactive,
         }
     }

@@ -293,6 +293,31 @@ pub struct Group {
 }
 
 impl User {
+    /// A user with every optional field at its default: what a new user is
+    /// compared against, so it shows only what it sets.
+    pub fn defaults() -> User {
+        User {
+            username: String::new(),
+            email: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+            user_type: UserType::Standard,
+            status: UserStatus::Active,
+            roles: BTreeSet::new(),
+            time_zone: None,
+            locale: None,
+            language: Language::En,
+            external_id: None,
+            protected: false,
+            preferences: Preferences::default(),
+            reminders: Reminders::default(),
+            muted_integrations: BTreeSet::new(),
+            contact_methods: Vec::new(),
+            notification_profiles: BTreeMap::new(),
+            out_of_office: Vec::new(),
+        }
+    }
+
     /// Whether the user has at least one enabled contact method.
     pub fn has_enabled_contact(&self) -> bool {
         self.contact_methods.iter().any(|m| m.enabled)

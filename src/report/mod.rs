@@ -1,3 +1,5 @@
 //! Renderers: everything roster prints for people and tools.
 pub mod diagnostics;
+pub mod plan;
+pub mod redact;
 pub mod yaml;

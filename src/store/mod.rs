@@ -6,6 +6,7 @@
 
 pub mod engine;
 mod load;
+pub mod memory;
 pub mod migrate;
 pub mod url;
 pub mod write;

@@ -4,6 +4,7 @@ mod support;
 
 mod db;
 mod examples;
+mod planner;
 mod properties;
 mod schema;
 mod store;

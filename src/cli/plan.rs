@@ -1,0 +1,103 @@
+//! `roster plan [PATH]`: what an apply would change, for review.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::output::{self, Output};
+use super::{DatabaseArgs, ExitStatus, Failure};
+use crate::plan::file::PlanFile;
+use crate::plan::{self, PlanOptions};
+use crate::report::plan::{self as render, RenderOptions};
+use crate::report::redact::Redactor;
+
+/// Arguments of `roster plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// A roster document, or a directory of them.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// How to print the plan.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+    /// Save the plan for `roster apply --plan`.
+    #[arg(long, value_name = "PLAN")]
+    out: Option<PathBuf>,
+    /// Exit 2 when there are changes, 0 when there are none (1 on error).
+    #[arg(long)]
+    detailed_exitcode: bool,
+    /// Show contact values (phone numbers, emails) instead of masking them.
+    #[arg(long)]
+    show_values: bool,
+    #[command(flatten)]
+    guards: GuardArgs,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+/// Flags that let a plan through its guards.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct GuardArgs {
+    /// Allow more deletions than `account.policy.max_deletes`.
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+    /// Allow replacing users whose `type` changes (the platform's state for them is lost).
+    #[arg(long)]
+    pub allow_replace: bool,
+}
+
+impl GuardArgs {
+    /// The planner's options.
+    pub fn options(self) -> PlanOptions {
+        PlanOptions { allow_mass_delete: self.allow_mass_delete, allow_replace: self.allow_replace }
+    }
+}
+
+/// Plan output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// A diff for terminals and CI logs.
+    Text,
+    /// A versioned JSON document (`docs/plan-format.md`).
+    Json,
+    /// A pull-request comment.
+    Markdown,
+}
+
+/// Runs `roster plan`.
+pub fn run(args: PlanArgs, output: &Output) -> ExitStatus {
+    match super::runtime().block_on(plan(args, output)) {
+        Ok(status) => status,
+        Err(failure) => failure.report(output),
+    }
+}
+
+async fn plan(args: PlanArgs, output: &Output) -> Result<ExitStatus, Failure> {
+    let now = output::now().map_err(Failure::message)?;
+    let config = super::load_config(&args.path, now, output)?;
+    let url = args.database.url()?;
+    let store = super::open_store(&url).await?;
+    let live = store.load(false).await.map_err(|e| Failure::store(e, &url))?;
+    let plan = plan::plan(&config.desired, &live, now, args.guards.options());
+    let options = RenderOptions {
+        location: store.location().to_string(),
+        redactor: Redactor { show_values: args.show_values },
+        color: output.data_color,
+    };
+    output.data(&match args.format {
+        PlanFormat::Text => render::text::render(&plan, &options),
+        PlanFormat::Json => render::json::render(&plan, &options),
+        PlanFormat::Markdown => render::markdown::render(&plan, &options),
+    });
+    if !plan.refusals.is_empty() {
+        output.error(&render::text::refusals(&plan), None);
+        return Ok(ExitStatus::Failure);
+    }
+    if let Some(path) = &args.out {
+        let file = PlanFile::new(plan.clone(), store.location(), config.sources.digest());
+        std::fs::write(path, file.to_text())
+            .map_err(|e| Failure::message(format!("cannot write the plan to `{}`: {e}", path.display())))?;
+        output.message(&format!("saved the plan to `{}`; apply it with `roster apply --plan {}`\n", path.display(), path.display()));
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() { ExitStatus::Changes } else { ExitStatus::Success })
+}

@@ -1,0 +1,198 @@
+//! Guards: what stops a plan. Each refusal names the object, every reason
+//! and everything involved, and how to proceed. The state-dependent guards
+//! run again inside the apply transaction on fresh data ([`recheck`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use super::{Action, Change, Object, Plan, PlanOptions, Refusal};
+use crate::model::directory::{Cover, OofWindow, User};
+use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind};
+use crate::model::policy::Policy;
+use crate::model::vocab::UserStatus;
+use crate::model::DesiredState;
+
+pub(super) fn check(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, options: PlanOptions, plan: &mut Plan) {
+    let mut refusals = user_guards(&plan.changes, live, now);
+    if !options.allow_replace {
+        refusals.extend(replace_guard(&plan.changes, live));
+    }
+    if !options.allow_mass_delete
+        && let Some(refusal) = mass_delete_guard(&plan.changes, live, &desired.policy)
+    {
+        refusals.push(refusal);
+    }
+    refusals.sort();
+    plan.refusals = refusals;
+}
+
+/// Re-runs the guards that depend on live state (owner, shifts, covers,
+/// protection) against `live` as it is now, for an apply of a saved plan.
+pub fn recheck(plan: &Plan, live: &LiveSnapshot, now: DateTime<Utc>) -> Vec<Refusal> {
+    let mut refusals = user_guards(&plan.changes, live, now);
+    refusals.sort();
+    refusals
+}
+
+/// The time of a shift or window, in UTC, for messages.
+fn when(from: DateTime<Utc>, until: DateTime<Utc>) -> String {
+    format!("{} → {} UTC", from.format("%Y-%m-%d %H:%M"), until.format("%Y-%m-%d %H:%M"))
+}
+
+fn user_guards(changes: &[Change], live: &LiveSnapshot, now: DateTime<Utc>) -> Vec<Refusal> {
+    let mut leaving: BTreeMap<&str, &'static str> = BTreeMap::new();
+    for change in changes.iter().filter(|c| c.key.kind == ObjectKind::User) {
+        let live_name = change.renamed_from.as_deref().unwrap_or(&change.key.name);
+        let Some(current) = live.directory.users.get(live_name) else { continue };
+        match (&change.action, &change.after) {
+            (Action::Delete, _) => {
+                leaving.insert(live_name, "delete");
+            }
+            (_, Some(Object::User(after))) if after.status == UserStatus::Disabled && current.status != UserStatus::Disabled => {
+                leaving.insert(live_name, "disable");
+            }
+            _ => {}
+        }
+    }
+    if leaving.is_empty() {
+        return Vec::new();
+    }
+    let windows = windows_after(changes, live, &leaving, now);
+    let mut refusals = Vec::new();
+    for (name, verb) in leaving {
+        let current = &live.directory.users[name];
+        let mut reasons = Vec::new();
+        let mut hints = Vec::new();
+        if live.directory.owner.as_deref() == Some(name) {
+            reasons.push("is the account owner".to_string());
+            hints.push("transfer ownership first: set `account.owner` to another user and apply".to_string());
+        }
+        let shifts: Vec<_> = live.platform.shifts.iter().filter(|s| s.user == name && s.ends_at > now).collect();
+        for shift in &shifts {
+            reasons.push(format!("is on call for `{}` {}", shift.group, when(shift.starts_at, shift.ends_at)));
+        }
+        if !shifts.is_empty() {
+            hints.push("take the user off those shifts on the platform first".to_string());
+        }
+        let mut covers = Vec::new();
+        for (owner, window) in &windows {
+            let groups: Vec<&str> = match &window.cover {
+                Cover::AllGroups(cover) if cover == name => vec!["all groups"],
+                Cover::PerGroup(map) => map.iter().filter(|(_, c)| *c == name).map(|(g, _)| g.as_str()).collect(),
+                Cover::AllGroups(_) => Vec::new(),
+            };
+            for group in groups {
+                covers.push(format!("covers `{owner}` ({group}) while they are out {}", when(window.from, window.until)));
+            }
+        }
+        if !covers.is_empty() {
+            hints.push("give those out-of-office windows another cover first".to_string());
+        }
+        reasons.extend(covers);
+        if verb == "delete" && current.protected {
+            reasons.push("is protected".to_string());
+            hints.push("set `protected: false` and apply before deleting".to_string());
+        }
+        if !reasons.is_empty() {
+            refusals.push(Refusal {
+                object: Some(ObjectKey::new(ObjectKind::User, name)),
+                message: format!("cannot {verb} user `{name}`"),
+                reasons,
+                hint: hints.join("; "),
+            });
+        }
+    }
+    refusals
+}
+
+/// Every out-of-office window that will exist after the apply, with its
+/// user: changed users' windows as written, other remaining users' as live.
+fn windows_after<'a>(
+    changes: &'a [Change],
+    live: &'a LiveSnapshot,
+    leaving: &BTreeMap<&str, &str>,
+    now: DateTime<Utc>,
+) -> Vec<(&'a str, &'a OofWindow)> {
+    let mut written: BTreeMap<&str, &User> = BTreeMap::new();
+    let mut replaced: BTreeSet<&str> = BTreeSet::new();
+    for change in changes {
+        if let Some(Object::User(user)) = &change.after {
+            written.insert(&change.key.name, user);
+            replaced.insert(change.renamed_from.as_deref().unwrap_or(&change.key.name));
+        }
+    }
+    let mut windows = Vec::new();
+    for (name, user) in &written {
+        windows.extend(user.out_of_office.iter().map(|w| (*name, w)));
+    }
+    for (name, user) in &live.directory.users {
+        let deleted = leaving.get(name.as_str()) == Some(&"delete");
+        if !replaced.contains(name.as_str()) && !deleted {
+            windows.extend(user.out_of_office.iter().map(|w| (name.as_str(), w)));
+        }
+    }
+    // Windows already over cover nobody.
+    windows.retain(|(_, w)| !w.is_past(now));
+    windows
+}
+
+fn replace_guard(changes: &[Change], live: &LiveSnapshot) -> Vec<Refusal> {
+    let mut refusals = Vec::new();
+    for change in changes.iter().filter(|c| c.action == Action::Replace) {
+        let live_name = change.renamed_from.as_deref().unwrap_or(&change.key.name);
+        let (Some(current), Some(Object::User(after))) = (live.directory.users.get(live_name), &change.after) else {
+            continue;
+        };
+        let platform = &live.platform;
+        let mut reasons = vec![format!("`type` changes from {} to {}, which the platform cannot change in place", current.user_type, after.user_type)];
+        let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        if let Some(devices) = platform.push_methods.get(live_name) {
+            reasons.push(format!("loses {} for push notifications", count(devices.len(), "registered device")));
+        }
+        if let Some(tokens) = platform.api_tokens.get(live_name) {
+            reasons.push(format!("loses {}", count(tokens.len(), "API token")));
+        }
+        let verified = platform.verifications.keys().filter(|(u, _, _)| u == live_name).count();
+        if verified > 0 {
+            reasons.push(format!("loses the verification of {}", count(verified, "contact value")));
+        }
+        if platform.last_login.contains_key(live_name) {
+            reasons.push("loses the sign-in history; the user is invited again".to_string());
+        }
+        refusals.push(Refusal {
+            object: Some(ObjectKey::new(ObjectKind::User, live_name)),
+            message: format!("replacing user `{live_name}` needs `--allow-replace`"),
+            reasons,
+            hint: "rerun with `--allow-replace` to accept the loss, or keep the user's `type`".into(),
+        });
+    }
+    refusals
+}
+
+fn mass_delete_guard(changes: &[Change], live: &LiveSnapshot, policy: &Policy) -> Option<Refusal> {
+    let deleted: Vec<&ObjectKey> = changes.iter().filter(|c| c.action == Action::Delete).map(|c| &c.key).collect();
+    let total = live.directory.users.len() + live.directory.groups.len() + live.directory.roles.len();
+    let over_count = policy.max_deletes.is_some_and(|max| deleted.len() > max as usize);
+    let over_percent = policy.max_delete_percent.is_some_and(|pct| deleted.len() * 100 > pct as usize * total.max(1));
+    if !over_count && !over_percent {
+        return None;
+    }
+    let mut limits = Vec::new();
+    if let Some(max) = policy.max_deletes {
+        limits.push(format!("{max} objects"));
+    }
+    if let Some(pct) = policy.max_delete_percent {
+        limits.push(format!("{pct}% of the {total} live users, groups and roles"));
+    }
+    Some(Refusal {
+        object: None,
+        message: format!(
+            "this plan deletes {} objects, more than the mass-delete guard allows ({})",
+            deleted.len(),
+            limits.join(" and ")
+        ),
+        reasons: deleted.iter().map(|k| format!("deletes {k}")).collect(),
+        hint: "check that the config is complete (a missing file deletes everything it declared); if these deletions are meant, rerun with `--allow-mass-delete` or raise `account.policy.max_deletes`".into(),
+    })
+}

@@ -1,0 +1,250 @@
+//! The planner: (desired, last-applied, live) → [`Plan`], pure and
+//! deterministic. It decides everything an apply will do — every object
+//! written, every status, every deletion — so applying only executes and
+//! verifies. Rendering lives in `report`.
+
+mod diff;
+pub mod file;
+mod guards;
+mod notes;
+mod reconcile;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::directory::{Group, Role, User};
+use crate::model::live::{fingerprint, LiveSnapshot, ObjectKey, ObjectKind};
+use crate::model::DesiredState;
+
+pub use guards::recheck;
+
+/// What a plan does to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The object is new.
+    Create,
+    /// Some fields change.
+    Update,
+    /// The object is recreated: the platform's state for it is lost.
+    Replace,
+    /// The object goes.
+    Delete,
+}
+
+/// An object as written to the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "object", rename_all = "snake_case")]
+pub enum Object {
+    /// The account: its owner.
+    Account { owner: Option<String> },
+    /// A custom role.
+    Role(Role),
+    /// A user.
+    User(User),
+    /// A group.
+    Group(Group),
+}
+
+impl Object {
+    /// The content fingerprint, as bookkeeping and stale checks use it.
+    pub fn fingerprint(&self) -> String {
+        match self {
+            Object::Account { owner } => fingerprint(owner),
+            Object::Role(role) => fingerprint(role),
+            Object::User(user) => fingerprint(user),
+            Object::Group(group) => fingerprint(group),
+        }
+    }
+
+    /// The canonical JSON of the object, as bookkeeping stores it.
+    pub fn canonical_json(&self) -> String {
+        match self {
+            Object::Account { owner } => crate::model::live::canonical_json(owner),
+            Object::Role(role) => crate::model::live::canonical_json(role),
+            Object::User(user) => crate::model::live::canonical_json(user),
+            Object::Group(group) => crate::model::live::canonical_json(group),
+        }
+    }
+}
+
+/// One field that changes: its path, old and new value (absent when the
+/// field or element is added or removed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// `last_name`, `preferences.theme`, `contact_methods[sms-personal].value`, …
+    pub path: String,
+    /// Before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<serde_json::Value>,
+    /// After.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<serde_json::Value>,
+}
+
+/// One change to one object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// What and which, by the name it will have.
+    pub key: ObjectKey,
+    /// Create, update, replace or delete.
+    pub action: Action,
+    /// The name it has now, when it is renamed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// Field by field, for review.
+    pub fields: Vec<FieldChange>,
+    /// The object as it will be written (not for deletions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Object>,
+}
+
+impl Change {
+    /// The key the object has in the live directory now.
+    pub fn live_key(&self) -> ObjectKey {
+        match &self.renamed_from {
+            Some(old) => ObjectKey::new(self.key.kind, old.clone()),
+            None => self.key.clone(),
+        }
+    }
+}
+
+/// A reason the plan must not be applied, and what it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The object, or none for plan-wide limits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectKey>,
+    /// What is wrong.
+    pub message: String,
+    /// Everything involved: each shift, each covered window, ….
+    pub reasons: Vec<String>,
+    /// How to proceed.
+    pub hint: String,
+}
+
+/// Something a reviewer should know that does not stop the plan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Note {
+    /// The object concerned.
+    pub object: ObjectKey,
+    /// What.
+    pub message: String,
+}
+
+/// Totals per action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Objects created.
+    pub create: usize,
+    /// Objects updated.
+    pub update: usize,
+    /// Objects replaced.
+    pub replace: usize,
+    /// Objects deleted.
+    pub delete: usize,
+}
+
+impl Summary {
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.create + self.update + self.replace + self.delete == 0
+    }
+}
+
+/// Everything a plan says.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The present the plan was made at.
+    pub now: DateTime<Utc>,
+    /// Changes in the order they are applied.
+    pub changes: Vec<Change>,
+    /// Totals.
+    pub summary: Summary,
+    /// Reasons the plan must not be applied.
+    pub refusals: Vec<Refusal>,
+    /// Changes a reviewer must look at twice: `app_admin` grants, owner changes.
+    pub sensitive: Vec<Note>,
+    /// What the live directory says that deserves attention.
+    pub warnings: Vec<Note>,
+    /// Differences the platform will settle (invitations not yet accepted).
+    pub pending: Vec<Note>,
+    /// Live objects the config does not declare and roster does not manage.
+    pub unmanaged: Vec<ObjectKey>,
+    /// Objects that already match and that roster records as managed when applied.
+    pub adopt: Vec<(ObjectKey, Object)>,
+    /// The fingerprint of every live object the changes touch, sorted by
+    /// object; `None` when the object must not exist yet.
+    pub fingerprints: Vec<LiveFingerprint>,
+}
+
+/// What a plan read of one live object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LiveFingerprint {
+    /// The object, by its live name.
+    pub object: ObjectKey,
+    /// Its content fingerprint, or `None` when it did not exist.
+    pub fingerprint: Option<String>,
+}
+
+impl Plan {
+    /// Whether applying it would change the directory.
+    pub fn has_changes(&self) -> bool {
+        !self.summary.is_empty()
+    }
+}
+
+/// Flags that let a plan through its guards.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Allow more deletions than the policy's mass-delete guard.
+    pub allow_mass_delete: bool,
+    /// Allow replacing users (a `type` change), losing platform state.
+    pub allow_replace: bool,
+}
+
+/// Plans the changes that make `live` what `desired` declares.
+pub fn plan(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, options: PlanOptions) -> Plan {
+    let mut plan = Plan { now, ..Plan::default() };
+    reconcile::reconcile(desired, live, now, &mut plan);
+    plan.summary = summarize(&plan.changes);
+    guards::check(desired, live, now, options, &mut plan);
+    notes::annotate(desired, live, now, &mut plan);
+    let mut fingerprints: Vec<LiveFingerprint> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            let object = c.live_key();
+            let fingerprint = live_fingerprint(live, &object);
+            LiveFingerprint { object, fingerprint }
+        })
+        .collect();
+    fingerprints.sort();
+    fingerprints.dedup();
+    plan.fingerprints = fingerprints;
+    plan
+}
+
+fn summarize(changes: &[Change]) -> Summary {
+    let mut summary = Summary::default();
+    for change in changes {
+        match change.action {
+            Action::Create => summary.create += 1,
+            Action::Update => summary.update += 1,
+            Action::Replace => summary.replace += 1,
+            Action::Delete => summary.delete += 1,
+        }
+    }
+    summary
+}
+
+/// The fingerprint of a live object, or `None` when it does not exist.
+pub fn live_fingerprint(live: &LiveSnapshot, key: &ObjectKey) -> Option<String> {
+    let dir = &live.directory;
+    match key.kind {
+        ObjectKind::Account => Some(fingerprint(&dir.owner)),
+        ObjectKind::Role => dir.roles.get(&key.name).map(fingerprint),
+        ObjectKind::User => dir.users.get(&key.name).map(fingerprint),
+        ObjectKind::Group => dir.groups.get(&key.name).map(fingerprint),
+    }
+}

@@ -1,0 +1,226 @@
+//! Matches what the config declares with what is live and what roster
+//! applied before, object by object, and turns every difference into a
+//! [`Change`] — in the order an apply writes them: roles, users, groups,
+//! the owner, then deletions (groups, users, roles) once nothing points at
+//! what goes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use super::{diff, Action, Change, Note, Object, Plan};
+use crate::model::directory::User;
+use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, ACCOUNT};
+use crate::model::vocab::{PruneMode, UserStatus};
+use crate::model::DesiredState;
+
+pub(super) fn reconcile(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: &mut Plan) {
+    let mut deletes = Vec::new();
+    roles(desired, live, plan, &mut deletes);
+    users(desired, live, now, plan, &mut deletes);
+    groups(desired, live, plan, &mut deletes);
+    account(desired, live, plan);
+    // Groups go first (members and covers point at users), roles last
+    // (grants point at them).
+    deletes.sort_by_key(|c: &Change| {
+        let rank = match c.key.kind {
+            ObjectKind::Group => 0,
+            ObjectKind::User => 1,
+            ObjectKind::Role => 2,
+            ObjectKind::Account => 3,
+        };
+        (rank, c.key.name.clone())
+    });
+    plan.changes.extend(deletes);
+    plan.unmanaged.sort();
+}
+
+/// Whether a live object that the config does not declare is deleted.
+fn prunes(live: &LiveSnapshot, key: &ObjectKey, mode: PruneMode) -> bool {
+    mode == PruneMode::Authoritative || live.managed.contains(key)
+}
+
+/// Records a declared object that needs no change but whose last-applied
+/// form is missing or outdated.
+fn adopt(live: &LiveSnapshot, key: ObjectKey, object: Object, plan: &mut Plan) {
+    let recorded = live.managed.objects.get(&key).map(|r| r.fingerprint.as_str());
+    if recorded != Some(object.fingerprint().as_str()) {
+        plan.adopt.push((key, object));
+    }
+}
+
+fn deletion(key: ObjectKey) -> Change {
+    Change { key, action: Action::Delete, renamed_from: None, fields: Vec::new(), after: None }
+}
+
+fn roles(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes: &mut Vec<Change>) {
+    for (name, role) in &desired.directory.roles {
+        let key = ObjectKey::new(ObjectKind::Role, name);
+        match live.directory.roles.get(name) {
+            None => plan.changes.push(Change {
+                key,
+                action: Action::Create,
+                renamed_from: None,
+                fields: diff::role(None, role),
+                after: Some(Object::Role(role.clone())),
+            }),
+            Some(current) if current != role => plan.changes.push(Change {
+                key,
+                action: Action::Update,
+                renamed_from: None,
+                fields: diff::role(Some(current), role),
+                after: Some(Object::Role(role.clone())),
+            }),
+            Some(_) => adopt(live, key, Object::Role(role.clone()), plan),
+        }
+    }
+    for name in live.directory.roles.keys().filter(|n| !desired.directory.roles.contains_key(*n)) {
+        let key = ObjectKey::new(ObjectKind::Role, name);
+        if prunes(live, &key, desired.policy.prune_roles) {
+            deletes.push(deletion(key));
+        } else {
+            plan.unmanaged.push(key);
+        }
+    }
+}
+
+/// A user as a create writes it: `active` users start `invited`, as the
+/// platform's "Add User" does; windows already over are never created.
+fn as_created(user: &User, now: DateTime<Utc>) -> User {
+    let mut user = user.clone();
+    if user.status == UserStatus::Active {
+        user.status = UserStatus::Invited;
+    }
+    user.out_of_office.retain(|w| !w.is_past(now));
+    user
+}
+
+/// A user as an update writes it over `current`: an invitation not yet
+/// accepted stays pending; windows already over are history on both sides.
+fn as_updated(user: &User, current: &User, now: DateTime<Utc>) -> (User, bool) {
+    let mut user = user.clone();
+    let pending = current.status == UserStatus::Invited && user.status == UserStatus::Active;
+    if pending {
+        user.status = UserStatus::Invited;
+    }
+    let mut windows: Vec<_> = current.out_of_office.iter().filter(|w| w.is_past(now)).cloned().collect();
+    windows.extend(user.out_of_office.iter().filter(|w| !w.is_past(now)).cloned());
+    windows.sort_by_key(|w| (w.from, w.until));
+    user.out_of_office = windows;
+    (user, pending)
+}
+
+fn users(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: &mut Plan, deletes: &mut Vec<Change>) {
+    let live_users = &live.directory.users;
+    // A rename applies when the old name is live and the new one is not.
+    let renamed: BTreeMap<&str, &str> = desired
+        .renames
+        .iter()
+        .filter(|(old, new)| live_users.contains_key(*old) && !live_users.contains_key(*new))
+        .map(|(old, new)| (new.as_str(), old.as_str()))
+        .collect();
+    let mut matched: BTreeSet<&str> = BTreeSet::new();
+    for (name, user) in &desired.directory.users {
+        let key = ObjectKey::new(ObjectKind::User, name);
+        let current = match live_users.get(name) {
+            Some(current) => Some((name.as_str(), current)),
+            None => renamed.get(name.as_str()).map(|old| (*old, &live_users[*old])),
+        };
+        let Some((live_name, current)) = current else {
+            let written = as_created(user, now);
+            plan.changes.push(Change {
+                key,
+                action: Action::Create,
+                renamed_from: None,
+                fields: diff::user(None, &written),
+                after: Some(Object::User(written)),
+            });
+            continue;
+        };
+        matched.insert(live_name);
+        let (written, pending) = as_updated(user, current, now);
+        if pending {
+            plan.pending.push(Note {
+                object: key.clone(),
+                message: format!("`{name}` has not accepted the invitation yet; the platform makes the user active when they do"),
+            });
+        }
+        let renamed_from = (live_name != name).then(|| live_name.to_string());
+        let action = if written.user_type != current.user_type {
+            Action::Replace
+        } else if written != *current {
+            Action::Update
+        } else {
+            adopt(live, key, Object::User(written), plan);
+            continue;
+        };
+        let written = if action == Action::Replace && written.status == UserStatus::Active {
+            // A replaced user is a new account on the platform: invited again.
+            User { status: UserStatus::Invited, ..written }
+        } else {
+            written
+        };
+        plan.changes.push(Change {
+            key,
+            action,
+            renamed_from,
+            fields: diff::user(Some(current), &written),
+            after: Some(Object::User(written)),
+        });
+    }
+    for name in live_users.keys().filter(|n| !matched.contains(n.as_str())) {
+        let key = ObjectKey::new(ObjectKind::User, name);
+        if prunes(live, &key, desired.policy.prune_users) {
+            deletes.push(deletion(key));
+        } else {
+            plan.unmanaged.push(key);
+        }
+    }
+}
+
+fn groups(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes: &mut Vec<Change>) {
+    for (name, group) in &desired.directory.groups {
+        let key = ObjectKey::new(ObjectKind::Group, name);
+        match live.directory.groups.get(name) {
+            None => plan.changes.push(Change {
+                key,
+                action: Action::Create,
+                renamed_from: None,
+                fields: diff::group(None, group),
+                after: Some(Object::Group(group.clone())),
+            }),
+            Some(current) if current != group => plan.changes.push(Change {
+                key,
+                action: Action::Update,
+                renamed_from: None,
+                fields: diff::group(Some(current), group),
+                after: Some(Object::Group(group.clone())),
+            }),
+            Some(_) => adopt(live, key, Object::Group(group.clone()), plan),
+        }
+    }
+    for name in live.directory.groups.keys().filter(|n| !desired.directory.groups.contains_key(*n)) {
+        let key = ObjectKey::new(ObjectKind::Group, name);
+        if prunes(live, &key, desired.policy.prune_groups) {
+            deletes.push(deletion(key));
+        } else {
+            plan.unmanaged.push(key);
+        }
+    }
+}
+
+fn account(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan) {
+    let key = ObjectKey::new(ObjectKind::Account, ACCOUNT);
+    let (current, wanted) = (&live.directory.owner, &desired.directory.owner);
+    let object = Object::Account { owner: wanted.clone() };
+    if current == wanted {
+        adopt(live, key, object, plan);
+        return;
+    }
+    let fields = vec![super::FieldChange {
+        path: "owner".into(),
+        old: current.as_ref().map(|o| serde_json::json!(o)),
+        new: wanted.as_ref().map(|o| serde_json::json!(o)),
+    }];
+    plan.changes.push(Change { key, action: Action::Update, renamed_from: None, fields, after: Some(object) });
+}

@@ -1,0 +1,126 @@
+//! Plans for people and tools: a terminal diff (`text`), a versioned JSON
+//! document (`json`) and a pull-request comment (`markdown`).
+
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use serde_json::Value;
+
+use super::redact::Redactor;
+use crate::model::live::ObjectKind;
+use crate::plan::{Action, Change, FieldChange, Plan};
+
+/// What every renderer needs besides the plan.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Where the live directory is (password masked).
+    pub location: String,
+    /// Masking of contact values.
+    pub redactor: Redactor,
+    /// ANSI colour (text only).
+    pub color: bool,
+}
+
+/// The sign of an action, as in a diff.
+pub fn symbol(action: Action) -> &'static str {
+    match action {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::Replace => "-/+",
+        Action::Delete => "-",
+    }
+}
+
+/// What happens, in words.
+pub fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+    }
+}
+
+/// `user bob`, `user anguyen (renamed from alice)`, `account`.
+pub fn headline(change: &Change) -> String {
+    let mut text = match change.key.kind {
+        ObjectKind::Account => "account".to_string(),
+        kind => format!("{kind} {}", change.key.name),
+    };
+    if let Some(old) = &change.renamed_from {
+        text.push_str(&format!(" (renamed from {old})"));
+    }
+    if change.action == Action::Replace
+        && let Some(field) = change.fields.iter().find(|f| f.path == "type")
+    {
+        text.push_str(&format!(
+            " (type {} → {}: recreated, the platform's state for the user is lost)",
+            plain(field.old.as_ref()),
+            plain(field.new.as_ref())
+        ));
+    }
+    if change.action == Action::Create
+        && change.key.kind == ObjectKind::User
+        && change.fields.iter().any(|f| f.path == "status" && f.new.as_ref().is_some_and(|v| v == "invited"))
+    {
+        text.push_str(" (invited)");
+    }
+    text
+}
+
+fn plain(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => inline(other),
+        None => "nothing".into(),
+    }
+}
+
+/// One field change as a line: `~ path: old → new`, `+ path: new`, `- path: old`.
+pub fn field_line(field: &FieldChange, redactor: &Redactor) -> (char, String) {
+    let show = |v: &Value| inline_top(&redactor.field(&field.path, v));
+    match (&field.old, &field.new) {
+        (Some(old), Some(new)) => ('~', format!("{}: {} → {}", field.path, show(old), show(new))),
+        (None, Some(new)) => ('+', format!("{}: {}", field.path, show(new))),
+        (Some(old), None) => ('-', format!("{}: {}", field.path, show(old))),
+        (None, None) => ('~', field.path.clone()),
+    }
+}
+
+/// A value on one line; top-level strings in quotes.
+pub fn inline_top(value: &Value) -> String {
+    match value {
+        Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        other => inline(other),
+    }
+}
+
+/// A value on one line in flow style: `[a, b]`, `{ key: value }`.
+pub fn inline(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::String(s) if is_bare(s) => s.clone(),
+        Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        Value::Array(items) => format!("[{}]", items.iter().map(inline).collect::<Vec<_>>().join(", ")),
+        Value::Object(map) if map.is_empty() => "{}".into(),
+        Value::Object(map) => {
+            let entries: Vec<String> = map.iter().map(|(k, v)| format!("{k}: {}", inline(v))).collect();
+            format!("{{ {} }}", entries.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn is_bare(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || "_-./@:+".contains(c))
+}
+
+/// `3 to create, 2 to update, 1 to replace, 1 to delete`.
+pub fn summary_line(plan: &Plan) -> String {
+    let s = &plan.summary;
+    format!(
+        "{} to create, {} to update, {} to replace, {} to delete",
+        s.create, s.update, s.replace, s.delete
+    )
+}

@@ -1,0 +1,393 @@
+//! The planner, pure: every change kind, ownership, guards, notes, order
+//! and determinism, on the acme example and edits of it.
+
+use chrono::{DateTime, Duration, Utc};
+use roster::apply::change_set;
+use roster::model::directory::{Cover, OofWindow};
+use roster::model::live::{Invitation, LiveSnapshot, ObjectKey, ObjectKind, Shift, Verification, VerificationState};
+use roster::model::vocab::{Channel, MemberRole, PruneMode, UserStatus, UserType};
+use roster::model::DesiredState;
+use roster::plan::{plan, Action, Plan, PlanOptions};
+use roster::store::memory;
+
+use crate::support::{root, NOW};
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW).unwrap().to_utc()
+}
+
+fn acme() -> DesiredState {
+    roster::config::load(&root().join("examples/acme"), now()).unwrap().desired.unwrap()
+}
+
+const ALL: PlanOptions = PlanOptions { allow_mass_delete: true, allow_replace: true };
+
+/// The live directory after applying `desired` to an empty one.
+fn applied(desired: &DesiredState) -> LiveSnapshot {
+    let mut live = LiveSnapshot::default();
+    let first = plan(desired, &live, now(), ALL);
+    memory::apply(&mut live, &change_set(&first));
+    live
+}
+
+fn change<'a>(plan: &'a Plan, kind: ObjectKind, name: &str) -> &'a roster::plan::Change {
+    plan.changes
+        .iter()
+        .find(|c| c.key.kind == kind && c.key.name == name)
+        .unwrap_or_else(|| panic!("no change to {kind} {name} in {:#?}", plan.changes))
+}
+
+fn paths(change: &roster::plan::Change) -> Vec<&str> {
+    change.fields.iter().map(|f| f.path.as_str()).collect()
+}
+
+#[test]
+fn an_empty_directory_gets_everything_created_in_dependency_order() {
+    let desired = acme();
+    let plan = plan(&desired, &LiveSnapshot::default(), now(), PlanOptions::default());
+    assert!(plan.refusals.is_empty(), "{:#?}", plan.refusals);
+    assert_eq!((plan.summary.create, plan.summary.update, plan.summary.delete), (19, 1, 0));
+    let kinds: Vec<ObjectKind> = plan.changes.iter().map(|c| c.key.kind).collect();
+    let mut sorted = kinds.clone();
+    sorted.sort_by_key(|k| match k {
+        ObjectKind::Role => 0,
+        ObjectKind::User => 1,
+        ObjectKind::Group => 2,
+        ObjectKind::Account => 3,
+    });
+    assert_eq!(kinds, sorted, "roles, then users, then groups, then the owner");
+    let alice = change(&plan, ObjectKind::User, "alice");
+    assert_eq!(alice.action, Action::Create);
+    let Some(roster::plan::Object::User(written)) = &alice.after else { panic!() };
+    assert_eq!(written.status, UserStatus::Invited, "new users are invited, as the platform's Add User does");
+    let Some(roster::plan::Object::User(mallory)) = &change(&plan, ObjectKind::User, "mallory").after else { panic!() };
+    assert_eq!(mallory.status, UserStatus::Disabled);
+    assert!(plan.sensitive.iter().any(|n| n.message.contains("`alice` is granted `app_admin`")));
+    assert!(plan.sensitive.iter().any(|n| n.message.contains("owner changes from nobody to `alice`")));
+}
+
+#[test]
+fn applying_the_plan_leaves_nothing_to_do() {
+    let desired = acme();
+    let live = applied(&desired);
+    let again = plan(&desired, &live, now(), PlanOptions::default());
+    assert!(!again.has_changes(), "{:#?}", again.changes);
+    assert!(again.adopt.is_empty());
+    assert_eq!(again.pending.len(), 13, "every active user waits for their invitation to be accepted");
+}
+
+#[test]
+fn plans_are_deterministic_to_the_byte() {
+    let desired = acme();
+    let mut live = applied(&desired);
+    live.directory.users.get_mut("bob").unwrap().last_name = "Smith".into();
+    let a = serde_json::to_string(&plan(&desired, &live, now(), ALL)).unwrap();
+    let b = serde_json::to_string(&plan(&desired.clone(), &live.clone(), now(), ALL)).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn field_updates_are_listed_old_to_new() {
+    let desired = acme();
+    let mut live = applied(&desired);
+    let bob = live.directory.users.get_mut("bob").unwrap();
+    bob.last_name = "Smith".into();
+    bob.preferences.theme = roster::model::vocab::Theme::Dark;
+    bob.protected = true;
+    let plan = plan(&desired, &live, now(), ALL);
+    let bob = change(&plan, ObjectKind::User, "bob");
+    assert_eq!(bob.action, Action::Update);
+    assert_eq!(paths(bob), ["last_name", "protected", "preferences.theme"]);
+    assert_eq!(bob.fields[0].old, Some("Smith".into()));
+    assert_eq!(bob.fields[0].new, Some("Schmidt".into()));
+}
+
+#[test]
+fn contact_methods_are_added_removed_changed_and_reordered() {
+    let desired = acme();
+    let mut live = applied(&desired);
+    let alice = live.directory.users.get_mut("alice").unwrap();
+    alice.contact_methods.swap(0, 1);
+    alice.contact_methods[0].wait_minutes = 0;
+    alice.contact_methods.retain(|m| m.channel != Channel::Email);
+    let mut extra = alice.contact_methods[0].clone();
+    extra.channel = Channel::Whatsapp;
+    extra.variant = None;
+    alice.contact_methods.push(extra);
+    let plan = plan(&desired, &live, now(), ALL);
+    assert_eq!(
+        paths(change(&plan, ObjectKind::User, "alice")),
+        [
+            "contact_methods[phone-official-mobile].wait_minutes",
+            "contact_methods[whatsapp-official]",
+            "contact_methods[email-official]",
+            "contact_methods.order"
+        ]
+    );
+}
+
+#[test]
+fn grants_memberships_profiles_and_windows_are_diffed() {
+    let mut desired = acme();
+    let live = applied(&desired);
+    let users = &mut desired.directory.users;
+    users.get_mut("bob").unwrap().roles.insert("app_admin".into());
+    users.get_mut("alice").unwrap().notification_profiles.clear();
+    let dave = users.get_mut("dave").unwrap();
+    dave.out_of_office[0].until += Duration::days(2);
+    dave.out_of_office[0].cover = Cover::AllGroups("alice".into());
+    let carol = users.get_mut("carol").unwrap();
+    carol.out_of_office.clear();
+    let groups = &mut desired.directory.groups;
+    let db = groups.get_mut("db-oncall").unwrap();
+    db.members.remove("ivan");
+    db.members.insert("carol".into(), [MemberRole::Secondary].into());
+    db.members.insert("bob".into(), [MemberRole::Primary, MemberRole::Manager].into());
+    let plan = plan(&desired, &live, now(), ALL);
+    assert_eq!(paths(change(&plan, ObjectKind::User, "bob")), ["roles"]);
+    assert!(plan.sensitive.iter().any(|n| n.message.contains("`bob` is granted `app_admin`")));
+    assert_eq!(paths(change(&plan, ObjectKind::User, "alice")), ["notification_profiles.p1", "notification_profiles.p5"]);
+    assert_eq!(
+        paths(change(&plan, ObjectKind::User, "dave")),
+        ["out_of_office[2027-07-05T00:00+01:00].until", "out_of_office[2027-07-05T00:00+01:00].covered_by"]
+    );
+    assert_eq!(paths(change(&plan, ObjectKind::User, "carol")), ["out_of_office[2027-11-24T17:00-05:00]"]);
+    assert_eq!(paths(change(&plan, ObjectKind::Group, "db-oncall")), ["members[bob]", "members[ivan]", "members[carol]"]);
+}
+
+#[test]
+fn a_previous_username_renames_instead_of_replacing() {
+    let mut desired = acme();
+    let live = applied(&desired);
+    let mut alice = desired.directory.users.remove("alice").unwrap();
+    alice.username = "anguyen2".into();
+    desired.directory.users.insert("anguyen2".into(), alice);
+    desired.renames.insert("alice".into(), "anguyen2".into());
+    desired.directory.owner = Some("anguyen2".into());
+    let platform = desired.directory.groups.get_mut("platform").unwrap();
+    let roles = platform.members.remove("alice").unwrap();
+    platform.members.insert("anguyen2".into(), roles);
+    let plan = plan(&desired, &live, now(), PlanOptions::default());
+    let renamed = change(&plan, ObjectKind::User, "anguyen2");
+    assert_eq!(renamed.action, Action::Update);
+    assert_eq!(renamed.renamed_from.as_deref(), Some("alice"));
+    assert_eq!(paths(renamed), ["username"]);
+    assert!(!plan.changes.iter().any(|c| c.action == Action::Delete));
+    assert!(plan.refusals.is_empty(), "{:#?}", plan.refusals);
+}
+
+#[test]
+fn a_type_change_is_a_replace_that_needs_permission() {
+    let mut desired = acme();
+    let mut live = applied(&desired);
+    live.platform.api_tokens.insert("dave".into(), vec![roster::model::live::ApiToken { name: "ci".into(), created_at: now() }]);
+    desired.directory.users.get_mut("dave").unwrap().user_type = UserType::Light;
+    let refused = plan(&desired, &live, now(), PlanOptions::default());
+    assert_eq!(change(&refused, ObjectKind::User, "dave").action, Action::Replace);
+    assert_eq!(refused.refusals.len(), 1);
+    assert_eq!(refused.refusals[0].message, "replacing user `dave` needs `--allow-replace`");
+    assert!(refused.refusals[0].reasons.contains(&"loses 1 API token".to_string()));
+    let allowed = plan(&desired, &live, now(), PlanOptions { allow_replace: true, ..PlanOptions::default() });
+    assert!(allowed.refusals.is_empty());
+}
+
+#[test]
+fn managed_objects_that_leave_the_config_are_deleted_others_are_left_alone() {
+    let mut desired = acme();
+    let mut live = applied(&desired);
+    // Made on the platform: not declared, not managed.
+    let mut zed = desired.directory.users["judy"].clone();
+    zed.username = "zed".into();
+    zed.email = "zed@acme.example".into();
+    live.directory.users.insert("zed".into(), zed);
+    desired.directory.users.remove("judy");
+    desired.directory.roles.clear();
+    for user in desired.directory.users.values_mut() {
+        user.roles.remove("incident_commander");
+    }
+    let plan = plan(&desired, &live, now(), ALL);
+    assert_eq!(change(&plan, ObjectKind::User, "judy").action, Action::Delete);
+    assert_eq!(change(&plan, ObjectKind::Role, "incident_commander").action, Action::Delete);
+    assert_eq!(plan.unmanaged, [ObjectKey::new(ObjectKind::User, "zed")]);
+    let last: Vec<&str> = plan.changes.iter().rev().take(2).map(|c| c.key.name.as_str()).collect();
+    assert_eq!(last, ["incident_commander", "judy"], "deletions come last, roles after users");
+
+    let mut authoritative = desired.clone();
+    authoritative.policy.prune_users = PruneMode::Authoritative;
+    let pruned = roster::plan::plan(&authoritative, &live, now(), ALL);
+    assert_eq!(change(&pruned, ObjectKind::User, "zed").action, Action::Delete);
+    assert!(pruned.unmanaged.is_empty());
+}
+
+#[test]
+fn objects_that_already_match_are_adopted_not_changed() {
+    let desired = acme();
+    let mut live = applied(&desired);
+    live.managed.objects.clear();
+    let plan = plan(&desired, &live, now(), ALL);
+    assert!(!plan.has_changes());
+    assert_eq!(plan.adopt.len(), 20);
+}
+
+#[test]
+fn past_windows_are_history() {
+    let mut desired = acme();
+    let mut live = applied(&desired);
+    let past = OofWindow {
+        from: now() - Duration::days(30),
+        until: now() - Duration::days(20),
+        cover: Cover::AllGroups("bob".into()),
+        note: Some("last month".into()),
+    };
+    // A past window in live and not in the config is not deleted...
+    live.directory.users.get_mut("frank").unwrap().out_of_office.insert(0, past.clone());
+    let plan_a = plan(&desired, &live, now(), ALL);
+    assert!(!plan_a.has_changes(), "{:#?}", plan_a.changes);
+    // ...and one in the config but not in live is not created.
+    desired.directory.users.get_mut("ivan").unwrap().out_of_office.push(past);
+    let plan_b = plan(&desired, &live, now(), ALL);
+    assert!(!plan_b.has_changes(), "{:#?}", plan_b.changes);
+}
+
+#[test]
+fn an_accepted_invitation_is_not_a_change_and_a_pending_one_is_pending() {
+    let desired = acme();
+    let mut live = applied(&desired);
+    live.directory.users.get_mut("bob").unwrap().status = UserStatus::Active;
+    let plan = plan(&desired, &live, now(), ALL);
+    assert!(!plan.has_changes());
+    assert!(!plan.pending.iter().any(|n| n.object.name == "bob"));
+    assert!(plan.pending.iter().any(|n| n.object.name == "carol"));
+}
+
+#[test]
+fn an_owner_change_is_sensitive() {
+    let mut desired = acme();
+    let live = applied(&desired);
+    desired.directory.owner = Some("dave".into());
+    desired.directory.users.get_mut("dave").unwrap().roles.insert("app_admin".into());
+    let plan = plan(&desired, &live, now(), ALL);
+    assert_eq!(change(&plan, ObjectKind::Account, "account").action, Action::Update);
+    assert!(plan.sensitive.iter().any(|n| n.message == "the account owner changes from `alice` to `dave`"));
+}
+
+#[test]
+fn guards_name_every_reason_and_every_referencing_object() {
+    let mut desired = acme();
+    let mut live = applied(&desired);
+    // Bob has a future shift and a past one; Frank's window names Bob as cover.
+    live.platform.shifts.push(Shift {
+        starts_at: now() + Duration::days(9),
+        ends_at: now() + Duration::days(16),
+        group: "db-oncall".into(),
+        user: "bob".into(),
+    });
+    live.platform.shifts.push(Shift {
+        starts_at: now() - Duration::days(16),
+        ends_at: now() - Duration::days(9),
+        group: "db-oncall".into(),
+        user: "bob".into(),
+    });
+    // Frank goes unmanaged so his window still counts once Bob is gone.
+    live.managed.objects.remove(&ObjectKey::new(ObjectKind::User, "frank"));
+    desired.directory.users.remove("frank");
+    desired.directory.users.remove("bob");
+    desired.directory.users.remove("alice");
+    for group in desired.directory.groups.values_mut() {
+        group.members.remove("bob");
+        group.members.remove("frank");
+        group.members.remove("alice");
+    }
+    desired.directory.users.get_mut("mallory").unwrap().status = UserStatus::Disabled;
+    let plan = plan(&desired, &live, now(), PlanOptions::default());
+    let bob = plan.refusals.iter().find(|r| r.message == "cannot delete user `bob`").expect("bob is guarded");
+    assert_eq!(
+        bob.reasons,
+        [
+            "is on call for `db-oncall` 2026-12-01 00:00 → 2026-12-08 00:00 UTC",
+            "covers `frank` (all groups) while they are out 2027-03-19 23:00 → 2027-04-05 07:00 UTC"
+        ]
+    );
+    let alice = plan.refusals.iter().find(|r| r.message == "cannot delete user `alice`").expect("alice is guarded");
+    assert_eq!(alice.reasons, ["is the account owner", "is protected"]);
+    assert!(alice.hint.contains("transfer ownership first"));
+}
+
+#[test]
+fn disabling_a_user_on_call_is_refused() {
+    let mut desired = acme();
+    let mut live = applied(&desired);
+    live.platform.shifts.push(Shift {
+        starts_at: now() - Duration::days(1),
+        ends_at: now() + Duration::days(6),
+        group: "web-oncall".into(),
+        user: "grace".into(),
+    });
+    let grace = desired.directory.users.get_mut("grace").unwrap();
+    grace.status = UserStatus::Disabled;
+    desired.directory.groups.get_mut("web-oncall").unwrap().members.remove("grace");
+    desired.directory.users.get_mut("carol").unwrap().out_of_office.clear();
+    let plan = plan(&desired, &live, now(), PlanOptions::default());
+    assert_eq!(plan.refusals.len(), 1, "{:#?}", plan.refusals);
+    assert_eq!(plan.refusals[0].message, "cannot disable user `grace`");
+    assert_eq!(plan.refusals[0].reasons, ["is on call for `web-oncall` 2026-11-21 00:00 → 2026-11-28 00:00 UTC"]);
+}
+
+#[test]
+fn the_mass_delete_guard_counts_and_percentages() {
+    let mut desired = acme();
+    let live = applied(&desired);
+    let doomed = ["erin", "grace", "olivia", "peggy", "niaj", "judy", "mallory", "ivan", "heidi"];
+    for name in doomed {
+        desired.directory.users.remove(name);
+    }
+    for group in desired.directory.groups.values_mut() {
+        group.members.retain(|m, _| !doomed.contains(&m.as_str()));
+    }
+    desired.directory.groups.remove("support");
+    desired.directory.users.get_mut("dave").unwrap().out_of_office.clear();
+    desired.directory.users.get_mut("carol").unwrap().out_of_office.clear();
+    let users = &mut desired.directory.users;
+    if let Cover::PerGroup(map) = &mut users.get_mut("bob").unwrap().out_of_office[0].cover {
+        map.insert("db-oncall".into(), "frank".into());
+    }
+    // acme's policy: at most 10 deletions and at most 5% of the 19 objects.
+    let refused = plan(&desired, &live, now(), PlanOptions::default());
+    assert_eq!(refused.summary.delete, 10);
+    let guard = refused.refusals.iter().find(|r| r.object.is_none()).expect("the mass-delete guard stops it");
+    assert_eq!(
+        guard.message,
+        "this plan deletes 10 objects, more than the mass-delete guard allows (10 objects and 5% of the 19 live users, groups and roles)"
+    );
+    assert_eq!(guard.reasons.len(), 10);
+    let allowed = plan(&desired, &live, now(), PlanOptions { allow_mass_delete: true, ..PlanOptions::default() });
+    assert!(allowed.refusals.iter().all(|r| r.object.is_some()));
+}
+
+#[test]
+fn live_state_warnings() {
+    let desired = acme();
+    let mut live = applied(&desired);
+    let checked_at = now();
+    live.platform
+        .verifications
+        .insert(("carol".into(), Channel::Sms, "+14155550132".into()), Verification { state: VerificationState::Unverified, checked_at });
+    live.platform
+        .verifications
+        .insert(("erin".into(), Channel::Email, "erin@acme.example".into()), Verification { state: VerificationState::Bounced, checked_at });
+    live.platform.invitations.insert(
+        "grace".into(),
+        Invitation { sent_at: now() - Duration::days(10), expires_at: now() - Duration::days(3), accepted_at: None },
+    );
+    let plan = plan(&desired, &live, now(), ALL);
+    let messages: Vec<&str> = plan.warnings.iter().map(|n| n.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`alice` mutes integration `datadog`, which the account does not have",
+            "contact method `sms-personal` of `carol` is unverified: the platform does not use it until its owner confirms it",
+            "messages to contact method `email-official` of `erin` bounce: the platform has blocked it",
+            "the invitation of `grace` expired on 2026-11-19 without being accepted; resend it from the platform",
+        ]
+    );
+}
