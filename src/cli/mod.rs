@@ -2,7 +2,9 @@
 //! parses its arguments, calls the core, renders, and returns an
 //! [`ExitStatus`].
 
+mod apply;
 mod db;
+mod history;
 mod output;
 mod plan;
 mod schema;
@@ -54,6 +56,10 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Show what an apply would change in the live directory.
     Plan(plan::PlanArgs),
+    /// Make the live directory what the config declares.
+    Apply(apply::ApplyArgs),
+    /// List past applies.
+    History(history::HistoryArgs),
     /// The live directory database: migrations and status.
     Db(db::DbArgs),
 }
@@ -65,6 +71,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Validate(args) => validate::run(args, &output),
         Command::Schema(args) => schema::run(args, &output),
         Command::Plan(args) => plan::run(args, &output),
+        Command::Apply(args) => apply::run(args, &output),
+        Command::History(args) => history::run(args, &output),
         Command::Db(args) => db::run(args, &output),
     }
 }
@@ -90,7 +98,7 @@ impl DatabaseArgs {
 /// A command that could not finish: a message and a hint for the user.
 #[derive(Debug)]
 pub struct Failure {
-    message: String,
+    pub(crate) message: String,
     hint: Option<String>,
 }
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::{diff, Action, Change, Note, Object, Plan};
-use crate::model::directory::User;
+use crate::model::directory::{Cover, User};
 use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, ACCOUNT};
 use crate::model::vocab::{PruneMode, UserStatus};
 use crate::model::DesiredState;
@@ -96,14 +96,33 @@ fn as_created(user: &User, now: DateTime<Utc>) -> User {
 }
 
 /// A user as an update writes it over `current`: an invitation not yet
-/// accepted stays pending; windows already over are history on both sides.
-fn as_updated(user: &User, current: &User, now: DateTime<Utc>) -> (User, bool) {
+/// accepted stays pending; windows already over are history on both sides
+/// (kept as they are, though a cover renamed in this plan shows its new
+/// name, as the database will).
+fn as_updated(user: &User, current: &User, now: DateTime<Utc>, renames: &BTreeMap<&str, &str>) -> (User, bool) {
     let mut user = user.clone();
     let pending = current.status == UserStatus::Invited && user.status == UserStatus::Active;
     if pending {
         user.status = UserStatus::Invited;
     }
-    let mut windows: Vec<_> = current.out_of_office.iter().filter(|w| w.is_past(now)).cloned().collect();
+    let rename = |name: &mut String| {
+        if let Some(new) = renames.get(name.as_str()) {
+            *name = (*new).to_string();
+        }
+    };
+    let mut windows: Vec<_> = current
+        .out_of_office
+        .iter()
+        .filter(|w| w.is_past(now))
+        .cloned()
+        .map(|mut w| {
+            match &mut w.cover {
+                Cover::AllGroups(cover) => rename(cover),
+                Cover::PerGroup(map) => map.values_mut().for_each(rename),
+            }
+            w
+        })
+        .collect();
     windows.extend(user.out_of_office.iter().filter(|w| !w.is_past(now)).cloned());
     windows.sort_by_key(|w| (w.from, w.until));
     user.out_of_office = windows;
@@ -119,6 +138,7 @@ fn users(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: 
         .filter(|(old, new)| live_users.contains_key(*old) && !live_users.contains_key(*new))
         .map(|(old, new)| (new.as_str(), old.as_str()))
         .collect();
+    let applied_renames: BTreeMap<&str, &str> = renamed.iter().map(|(new, old)| (*old, *new)).collect();
     let mut matched: BTreeSet<&str> = BTreeSet::new();
     for (name, user) in &desired.directory.users {
         let key = ObjectKey::new(ObjectKind::User, name);
@@ -138,7 +158,7 @@ fn users(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: 
             continue;
         };
         matched.insert(live_name);
-        let (written, pending) = as_updated(user, current, now);
+        let (written, pending) = as_updated(user, current, now, &applied_renames);
         if pending {
             plan.pending.push(Note {
                 object: key.clone(),

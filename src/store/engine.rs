@@ -68,6 +68,17 @@ pub trait Engine: Database {
     /// The placeholder of the `n`th parameter (from 1).
     fn placeholder(n: usize) -> String;
 
+    /// Statements that make the write lock wait at most `timeout_ms` and
+    /// name `holder` to whoever waits for it: run on the connection before
+    /// the transaction begins (`before`) and inside it (`inside`).
+    fn lock_statements(timeout_ms: u64, holder: &str) -> (Vec<String>, Vec<String>);
+
+    /// Whether an error means the write lock was not obtained in time.
+    fn is_lock_timeout(error: &sqlx::Error) -> bool;
+
+    /// A query naming who holds the write lock, where the engine can tell.
+    const LOCK_HOLDER: Option<&'static str>;
+
     /// Runs a statement, returning the number of rows it touched.
     fn run<'c>(
         conn: &'c mut Self::Connection,
@@ -126,16 +137,28 @@ macro_rules! bind_all {
 }
 
 macro_rules! engine {
-    ($db:ty, $kind:expr, $max:expr, $read:expr, $write:expr, $lock:expr, $placeholder:expr) => {
+    ($db:ty, $kind:expr, $max:expr, $read:expr, $write:expr, $lock:expr, $holder:expr, $placeholder:expr, $lock_statements:expr, $lock_code:expr) => {
         impl Engine for $db {
             const KIND: EngineKind = $kind;
             const MAX_PARAMS: usize = $max;
             const BEGIN_READ: &'static str = $read;
             const BEGIN_WRITE: &'static str = $write;
             const WRITE_LOCK: Option<&'static str> = $lock;
+            const LOCK_HOLDER: Option<&'static str> = $holder;
 
             fn placeholder(n: usize) -> String {
                 $placeholder(n)
+            }
+
+            fn lock_statements(timeout_ms: u64, holder: &str) -> (Vec<String>, Vec<String>) {
+                $lock_statements(timeout_ms, holder)
+            }
+
+            fn is_lock_timeout(error: &sqlx::Error) -> bool {
+                match error {
+                    sqlx::Error::Database(e) => e.code().is_some_and(|c| $lock_code(c.as_ref())),
+                    _ => false,
+                }
             }
 
             fn run<'c>(
@@ -203,8 +226,15 @@ macro_rules! engine {
     };
 }
 
-/// The advisory lock key roster's writers share on PostgreSQL ("roster" in ASCII).
+/// The advisory lock key roster's writers share on PostgreSQL ("roster"
+/// in ASCII); the SQL above spells it out, and `pg_locks` shows it as
+/// `classid` 29295, `objid` 1937007986.
 pub const POSTGRES_LOCK_KEY: i64 = 0x726f_7374_6572;
+
+/// Quotes text as an SQL string literal.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
 
 engine!(
     Sqlite,
@@ -213,7 +243,13 @@ engine!(
     "BEGIN",
     "BEGIN IMMEDIATE",
     None,
-    |_| "?".to_string()
+    None,
+    |_| "?".to_string(),
+    // SQLite's write lock is `BEGIN IMMEDIATE`; it waits `busy_timeout`.
+    // Who holds it is written beside the database file by the store.
+    |ms: u64, _holder: &str| (vec![format!("PRAGMA busy_timeout = {ms}")], Vec::new()),
+    // SQLITE_BUSY, and its extended codes.
+    |code: &str| code.parse::<i32>().is_ok_and(|c| c & 0xff == 5)
 );
 engine!(
     Postgres,
@@ -222,15 +258,40 @@ engine!(
     "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     "BEGIN",
     Some("SELECT pg_advisory_xact_lock(125823003944306)"),
-    |n| format!("${n}")
+    Some(
+        "SELECT a.application_name, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 29295 AND l.objid = 1937007986 LIMIT 1"
+    ),
+    |n| format!("${n}"),
+    |ms: u64, holder: &str| {
+        let inside = vec![
+            format!("SET LOCAL application_name = {}", literal(holder)),
+            format!("SET LOCAL lock_timeout = '{ms}ms'"),
+            "SELECT pg_advisory_xact_lock(125823003944306)".to_string(),
+            "SET LOCAL lock_timeout = 0".to_string(),
+        ];
+        (Vec::new(), inside)
+    },
+    // lock_not_available
+    |code: &str| code == "55P03"
 );
 
-/// A connection (or transaction) that counts the statements run on it.
+/// What a store has done so far: for tests (queries per load) and for
+/// progress bars (rows written).
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Statements run.
+    pub statements: AtomicU64,
+    /// Rows inserted.
+    pub rows: AtomicU64,
+}
+
+/// A connection (or transaction) that counts what is run on it.
 pub struct Conn<'a, DB: Engine> {
     /// The connection.
     pub conn: &'a mut DB::Connection,
-    /// The store's statement counter.
-    pub counter: &'a AtomicU64,
+    /// The store's counters.
+    pub counter: &'a Counters,
 }
 
 impl<DB: Engine> Conn<'_, DB> {
@@ -240,7 +301,7 @@ impl<DB: Engine> Conn<'_, DB> {
         sql: impl Into<String>,
         binds: Vec<Bind>,
     ) -> Result<u64, sqlx::Error> {
-        self.counter.fetch_add(1, Ordering::Relaxed);
+        self.counter.statements.fetch_add(1, Ordering::Relaxed);
         DB::run(self.conn, sql.into(), binds).await
     }
 
@@ -254,13 +315,13 @@ impl<DB: Engine> Conn<'_, DB> {
     where
         F: FnMut(&DB::Row) -> Result<(), sqlx::Error> + Send,
     {
-        self.counter.fetch_add(1, Ordering::Relaxed);
+        self.counter.statements.fetch_add(1, Ordering::Relaxed);
         DB::each_row(self.conn, sql.into(), binds, each).await
     }
 
     /// Runs a script of statements without parameters.
     pub async fn run_script(&mut self, sql: impl Into<String>) -> Result<(), sqlx::Error> {
-        self.counter.fetch_add(1, Ordering::Relaxed);
+        self.counter.statements.fetch_add(1, Ordering::Relaxed);
         DB::run_script(self.conn, sql.into()).await
     }
 
@@ -293,7 +354,9 @@ impl<DB: Engine> Conn<'_, DB> {
                 sql.push(')');
             }
             sql.push_str(suffix);
+            let rows = binds.len() / columns.len();
             touched += self.run(sql, binds).await?;
+            self.counter.rows.fetch_add(rows as u64, Ordering::Relaxed);
         }
         Ok(touched)
     }

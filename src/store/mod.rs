@@ -5,6 +5,7 @@
 //! Everything engine-specific sits in [`engine`]; the rest is written once.
 
 pub mod engine;
+pub mod history;
 mod load;
 pub mod memory;
 pub mod migrate;
@@ -13,7 +14,7 @@ pub mod write;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,10 +22,11 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Connection, Pool, Postgres, Sqlite};
 
-pub use engine::EngineKind;
+pub use engine::{Counters, EngineKind};
 use engine::{Conn, Engine};
 pub use migrate::{Migration, MigrationStatus};
 pub use url::DatabaseUrl;
+pub use history::HistoryEntry;
 pub use write::ChangeSet;
 
 use crate::model::live::LiveSnapshot;
@@ -100,7 +102,7 @@ macro_rules! with_pool {
 pub struct Store {
     pools: Pools,
     url: DatabaseUrl,
-    statements: Arc<AtomicU64>,
+    counters: Arc<Counters>,
 }
 
 impl std::fmt::Debug for Store {
@@ -159,7 +161,7 @@ impl Store {
         Ok(Store {
             pools,
             url: url.clone(),
-            statements: Arc::new(AtomicU64::new(0)),
+            counters: Arc::new(Counters::default()),
         })
     }
 
@@ -188,34 +190,97 @@ impl Store {
 
     /// How many statements this store has run.
     pub fn statements(&self) -> u64 {
-        self.statements.load(Ordering::Relaxed)
+        self.counters.statements.load(Ordering::Relaxed)
+    }
+
+    /// The store's counters, to follow its progress from another thread.
+    pub fn counters(&self) -> Arc<Counters> {
+        self.counters.clone()
+    }
+
+    /// How many rows this store has inserted.
+    pub fn rows_written(&self) -> u64 {
+        self.counters.rows.load(Ordering::Relaxed)
     }
 
     /// Applied and pending migrations.
     pub async fn status(&self) -> Result<MigrationStatus, StoreError> {
-        with_pool!(self, pool => status_with(pool, &self.statements, self.location()).await)
+        with_pool!(self, pool => status_with(pool, &self.counters, self.location()).await)
     }
 
     /// Applies pending migrations, each in its own transaction; returns those applied.
     pub async fn migrate(&self, now: DateTime<Utc>) -> Result<Vec<Migration>, StoreError> {
-        with_pool!(self, pool => migrate_with(pool, &self.statements, self.location(), now).await)
+        with_pool!(self, pool => migrate_with(pool, &self.counters, self.location(), now).await)
     }
 
     /// Loads the whole live snapshot in one read transaction, with a fixed
     /// number of queries. `bodies` also loads the last-applied bodies (drift).
     pub async fn load(&self, bodies: bool) -> Result<LiveSnapshot, StoreError> {
-        with_pool!(self, pool => load_with(pool, &self.statements, bodies).await)
+        with_pool!(self, pool => load_with(pool, &self.counters, bodies).await)
     }
 
     /// Writes a change set in one transaction.
     pub async fn write(&self, changes: &ChangeSet) -> Result<(), StoreError> {
-        with_pool!(self, pool => write_with(pool, &self.statements, changes).await)
+        with_pool!(self, pool => write_with(pool, &self.counters, changes).await)
+    }
+
+    /// Applies a change set as one transaction under roster's write lock:
+    /// waits at most `lock.timeout` for the lock, re-reads the live
+    /// snapshot and lets `verify` refuse it (a stale plan, a new guard),
+    /// writes, records `entry` in the history, and commits. Returns the
+    /// history entry's id.
+    pub async fn apply<E, F>(
+        &self,
+        changes: &ChangeSet,
+        entry: &HistoryEntry,
+        lock: &LockOptions,
+        verify: F,
+    ) -> Result<i64, ApplyFailure<E>>
+    where
+        F: FnOnce(&LiveSnapshot) -> Result<(), E> + Send,
+        E: Send,
+    {
+        let note = self.lock_note(&lock.holder);
+        let result = with_pool!(self, pool => apply_with(pool, &self.counters, changes, entry, lock, verify).await);
+        if let Some(note) = note {
+            note.release();
+        }
+        match result {
+            Err(ApplyFailure::Locked { holder: None }) => Err(ApplyFailure::Locked { holder: self.holder_note() }),
+            other => other,
+        }
+    }
+
+    /// The apply history, oldest first.
+    pub async fn history(&self) -> Result<Vec<HistoryEntry>, StoreError> {
+        with_pool!(self, pool => history_with(pool, &self.counters).await)
+    }
+
+    /// SQLite cannot say who holds its write lock, so an apply leaves a
+    /// note beside the database file while it runs.
+    fn lock_note(&self, holder: &str) -> Option<LockNote> {
+        (self.engine() == EngineKind::Sqlite).then(|| LockNote::write(self.lock_note_path(), holder))
+    }
+
+    fn lock_note_path(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(format!("{}.apply-lock", self.url.sqlite_path()))
+    }
+
+    /// The holder named by another apply's note, if that process still runs.
+    fn holder_note(&self) -> Option<String> {
+        if self.engine() != EngineKind::Sqlite {
+            return None;
+        }
+        let text = std::fs::read_to_string(self.lock_note_path()).ok()?;
+        let (pid, holder) = text.split_once('\n')?;
+        let alive = std::path::Path::new(&format!("/proc/{}", pid.trim())).exists() || !std::path::Path::new("/proc").exists();
+        alive.then(|| holder.trim().to_string())
     }
 
     /// Runs a SQL script in one transaction: how tests and demos stand in
     /// for the platform (shifts, push devices, verification, invitations).
     pub async fn run_script(&self, sql: &str) -> Result<(), StoreError> {
-        with_pool!(self, pool => script_with(pool, &self.statements, sql).await)
+        with_pool!(self, pool => script_with(pool, &self.counters, sql).await)
     }
 
     /// Closes the connections.
@@ -224,9 +289,118 @@ impl Store {
     }
 }
 
+/// How an apply takes roster's write lock.
+#[derive(Debug, Clone)]
+pub struct LockOptions {
+    /// How long to wait for another apply to finish.
+    pub timeout: Duration,
+    /// Who is asking, shown to whoever waits next.
+    pub holder: String,
+}
+
+/// Why an apply did not happen. Nothing was written in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyFailure<E> {
+    /// Another apply holds the write lock.
+    #[error("another apply holds the lock{}", holder.as_ref().map(|h| format!(": {h}")).unwrap_or_default())]
+    Locked { holder: Option<String> },
+    /// The live directory is not what the plan assumed.
+    #[error("the live directory is not what the plan assumed")]
+    Verify(E),
+    /// The database failed or refused a change; the transaction rolled back.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A note naming the current apply, removed when it ends.
+struct LockNote {
+    path: std::path::PathBuf,
+    written: bool,
+}
+
+impl LockNote {
+    fn write(path: std::path::PathBuf, holder: &str) -> LockNote {
+        let written = std::fs::write(&path, format!("{}\n{holder}\n", std::process::id())).is_ok();
+        LockNote { path, written }
+    }
+
+    fn release(self) {
+        if self.written
+            && std::fs::read_to_string(&self.path).is_ok_and(|t| t.starts_with(&format!("{}\n", std::process::id())))
+        {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+async fn apply_with<DB: Engine, E, F>(
+    pool: &Pool<DB>,
+    counter: &Counters,
+    changes: &ChangeSet,
+    entry: &HistoryEntry,
+    lock: &LockOptions,
+    verify: F,
+) -> Result<i64, ApplyFailure<E>>
+where
+    F: FnOnce(&LiveSnapshot) -> Result<(), E> + Send,
+{
+    let failed = |doing| move |e: sqlx::Error| StoreError::Query { doing, source: e };
+    let timeout_ms = u64::try_from(lock.timeout.as_millis()).unwrap_or(u64::MAX);
+    let (before, inside) = DB::lock_statements(timeout_ms, &lock.holder);
+    let mut connection = pool.acquire().await.map_err(failed("connecting"))?;
+    for statement in before {
+        Conn::<DB> { conn: &mut connection, counter }.run(statement, Vec::new()).await.map_err(failed("preparing the lock"))?;
+    }
+    let mut tx = match sqlx::Connection::begin_with(&mut *connection, DB::BEGIN_WRITE).await {
+        Ok(tx) => tx,
+        Err(e) if DB::is_lock_timeout(&e) => return Err(ApplyFailure::Locked { holder: None }),
+        Err(e) => return Err(failed("starting the apply")(e).into()),
+    };
+    let mut conn = Conn::<DB> { conn: &mut tx, counter };
+    for statement in inside {
+        match conn.run(statement, Vec::new()).await {
+            Ok(_) => {}
+            Err(e) if DB::is_lock_timeout(&e) => {
+                drop(tx);
+                return Err(ApplyFailure::Locked { holder: lock_holder(pool, counter).await });
+            }
+            Err(e) => return Err(failed("taking the lock")(e).into()),
+        }
+    }
+    let snapshot = load::load(&mut conn, false).await?;
+    verify(&snapshot).map_err(ApplyFailure::Verify)?;
+    write::write(&mut conn, changes).await?;
+    let entry = HistoryEntry { finished_at: Utc::now().max(entry.started_at), ..entry.clone() };
+    let id = history::insert(&mut conn, &entry).await.map_err(failed("recording the apply"))?;
+    tx.commit().await.map_err(failed("committing the apply"))?;
+    Ok(id)
+}
+
+/// Who holds the write lock, where the engine can say.
+async fn lock_holder<DB: Engine>(pool: &Pool<DB>, counter: &Counters) -> Option<String> {
+    let sql = DB::LOCK_HOLDER?;
+    let mut connection = pool.acquire().await.ok()?;
+    let mut holder = None;
+    Conn::<DB> { conn: &mut connection, counter }
+        .each_row(sql, Vec::new(), |row| {
+            let name = DB::opt_text(row, 0)?.unwrap_or_default();
+            let pid = DB::int(row, 1).unwrap_or_default();
+            holder = Some(if name.is_empty() { format!("database session {pid}") } else { name });
+            Ok(())
+        })
+        .await
+        .ok()?;
+    holder
+}
+
+async fn history_with<DB: Engine>(pool: &Pool<DB>, counter: &Counters) -> Result<Vec<HistoryEntry>, StoreError> {
+    let mut connection = pool.acquire().await.map_err(StoreError::query("connecting"))?;
+    history::list(&mut Conn::<DB> { conn: &mut connection, counter }).await.map_err(StoreError::query("reading the history"))
+}
+
 async fn status_with<DB: Engine>(
     pool: &Pool<DB>,
-    counter: &AtomicU64,
+    counter: &Counters,
     location: &str,
 ) -> Result<MigrationStatus, StoreError> {
     let mut connection = pool
@@ -242,7 +416,7 @@ async fn status_with<DB: Engine>(
 
 async fn migrate_with<DB: Engine>(
     pool: &Pool<DB>,
-    counter: &AtomicU64,
+    counter: &Counters,
     location: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Migration>, StoreError> {
@@ -281,7 +455,7 @@ async fn migrate_with<DB: Engine>(
 
 async fn load_with<DB: Engine>(
     pool: &Pool<DB>,
-    counter: &AtomicU64,
+    counter: &Counters,
     bodies: bool,
 ) -> Result<LiveSnapshot, StoreError> {
     let mut tx = pool
@@ -304,7 +478,7 @@ async fn load_with<DB: Engine>(
 
 async fn write_with<DB: Engine>(
     pool: &Pool<DB>,
-    counter: &AtomicU64,
+    counter: &Counters,
     changes: &ChangeSet,
 ) -> Result<(), StoreError> {
     let mut tx = pool
@@ -325,7 +499,7 @@ async fn write_with<DB: Engine>(
 
 async fn script_with<DB: Engine>(
     pool: &Pool<DB>,
-    counter: &AtomicU64,
+    counter: &Counters,
     sql: &str,
 ) -> Result<(), StoreError> {
     let mut tx = pool

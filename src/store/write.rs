@@ -60,6 +60,40 @@ pub struct UserUpdate {
 }
 
 impl ChangeSet {
+    /// How many rows writing this inserts: the length of an apply's
+    /// progress bar.
+    pub fn rows(&self) -> u64 {
+        let now = self.now;
+        let user_rows = |u: &User| {
+            let windows: Vec<_> = current(u, now).collect();
+            let covers: usize = windows
+                .iter()
+                .map(|w| match &w.cover {
+                    Cover::PerGroup(map) => map.len(),
+                    Cover::AllGroups(_) => 0,
+                })
+                .sum();
+            1 + u.roles.len()
+                + u.reminders.groups.len()
+                + u.muted_integrations.len()
+                + u.contact_methods.len()
+                + u.notification_profiles.len()
+                + u.notification_profiles.values().map(Vec::len).sum::<usize>()
+                + windows.len()
+                + covers
+        };
+        let users: usize = self.create_users.iter().chain(self.update_users.iter().map(|u| &u.user)).map(user_rows).sum();
+        let invited = self
+            .create_users
+            .iter()
+            .chain(self.update_users.iter().filter(|u| u.replace).map(|u| &u.user))
+            .filter(|u| u.status == UserStatus::Invited)
+            .count();
+        let roles: usize = self.put_roles.iter().map(|r| 1 + r.permissions.len()).sum();
+        let groups: usize = self.put_groups.iter().map(|g| 2 + g.members.len()).sum();
+        (users + invited + roles + groups + self.record.len()) as u64
+    }
+
     /// Whether nothing is to be written (bookkeeping aside).
     pub fn is_empty(&self) -> bool {
         self.put_roles.is_empty()

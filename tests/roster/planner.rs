@@ -391,3 +391,245 @@ fn live_state_warnings() {
         ]
     );
 }
+
+mod convergence {
+    //! For random desired/live pairs, applying the plan's changes to live
+    //! (in memory, as the store would) leaves a state whose plan is empty.
+
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use proptest::prelude::*;
+    use roster::model::directory::{ContactMethod, Group, Preferences, Reminders, Role, User};
+    use roster::model::live::ManagedRecord;
+    use roster::model::vocab::{Label, Language, Permission, Priority, Theme};
+
+    use super::*;
+
+    const USERS: usize = 7;
+    const GROUPS: usize = 3;
+    const ROLES: usize = 3;
+
+    fn name(prefix: &str, i: usize) -> String {
+        format!("{prefix}{i}")
+    }
+
+    #[derive(Debug, Clone)]
+    struct UserSeed {
+        variant: u8,
+        type_light: bool,
+        status: u8,
+        methods: Vec<(u8, bool, u8)>,
+        roles: BTreeSet<usize>,
+        reminder_groups: BTreeSet<usize>,
+        windows: Vec<(i64, i64, usize, bool)>,
+        profile: bool,
+    }
+
+    fn user_seed() -> impl Strategy<Value = UserSeed> {
+        (
+            0..3u8,
+            any::<bool>(),
+            0..3u8,
+            proptest::collection::vec((0..5u8, any::<bool>(), 0..3u8), 0..4),
+            proptest::collection::btree_set(0..ROLES + 2, 0..3),
+            proptest::collection::btree_set(0..GROUPS, 0..2),
+            proptest::collection::vec((-40..40i64, 1..10i64, 0..USERS, any::<bool>()), 0..3),
+            any::<bool>(),
+        )
+            .prop_map(|(variant, type_light, status, methods, roles, reminder_groups, windows, profile)| UserSeed {
+                variant,
+                type_light,
+                status,
+                methods,
+                roles,
+                reminder_groups,
+                windows,
+                profile,
+            })
+    }
+
+    /// A user whose references stay inside `users`, `groups` and `roles`.
+    fn user(i: usize, seed: &UserSeed, users: &[usize], groups: &[usize], roles: &[usize]) -> User {
+        let username = name("u", i);
+        let mut contact_methods: Vec<ContactMethod> = Vec::new();
+        for (channel, personal, value) in &seed.methods {
+            let channel = [Channel::Email, Channel::Sms, Channel::Phone, Channel::Whatsapp, Channel::Slack][*channel as usize];
+            let label = if *personal { Label::Personal } else { Label::Official };
+            if contact_methods.iter().any(|m| m.channel == channel && m.label == label) {
+                continue;
+            }
+            contact_methods.push(ContactMethod {
+                channel,
+                label,
+                variant: None,
+                value: format!("{channel}-{value}-{}", seed.variant),
+                wait_minutes: u32::from(*value),
+                retry: None,
+                active_hours: None,
+                enabled: *value != 2,
+            });
+        }
+        let mut out_of_office: Vec<OofWindow> = Vec::new();
+        let mut start = -40;
+        for (offset, length, cover, per_group) in &seed.windows {
+            start = start.max(*offset);
+            let (from, until) = (now() + Duration::days(start), now() + Duration::days(start + length));
+            start += length + 1;
+            let cover_name = name("u", users[cover % users.len()]);
+            let cover = match (per_group, groups.first()) {
+                (true, Some(g)) => Cover::PerGroup(BTreeMap::from([(name("g", *g), cover_name)])),
+                _ => Cover::AllGroups(cover_name),
+            };
+            out_of_office.push(OofWindow { from, until, cover, note: None });
+        }
+        let mut role_names: BTreeSet<String> = seed
+            .roles
+            .iter()
+            .filter_map(|r| match r {
+                r if *r < ROLES => roles.contains(r).then(|| name("r", *r)),
+                r if *r == ROLES => Some("basic".to_string()),
+                _ => Some("app_admin".to_string()),
+            })
+            .collect();
+        if role_names.is_empty() {
+            role_names.insert("basic".into());
+        }
+        User {
+            email: format!("{username}@example.com"),
+            username,
+            first_name: "First".into(),
+            last_name: format!("Last{}", seed.variant),
+            user_type: if seed.type_light { UserType::Light } else { UserType::Standard },
+            status: [UserStatus::Active, UserStatus::Disabled, UserStatus::Invited][seed.status as usize],
+            roles: role_names,
+            time_zone: (seed.variant == 1).then(|| "Europe/Berlin".into()),
+            locale: None,
+            language: if seed.variant == 2 { Language::De } else { Language::En },
+            external_id: None,
+            protected: false,
+            preferences: Preferences { theme: if seed.variant == 0 { Theme::Light } else { Theme::Dark }, ..Preferences::default() },
+            reminders: Reminders {
+                groups: seed.reminder_groups.iter().filter(|g| groups.contains(g)).map(|g| name("g", *g)).collect(),
+                ..Reminders::default()
+            },
+            muted_integrations: BTreeSet::new(),
+            notification_profiles: if seed.profile && !contact_methods.is_empty() {
+                BTreeMap::from([(
+                    Priority::P1,
+                    vec![roster::model::directory::ProfileStep { method: contact_methods[0].key(), wait_minutes: 0, repeat: 1 }],
+                )])
+            } else {
+                BTreeMap::new()
+            },
+            contact_methods,
+            out_of_office,
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    struct Side {
+        users: BTreeMap<usize, UserSeed>,
+        groups: BTreeMap<usize, BTreeMap<usize, u8>>,
+        roles: BTreeMap<usize, BTreeSet<u8>>,
+        owner: Option<usize>,
+    }
+
+    fn side() -> impl Strategy<Value = Side> {
+        (
+            proptest::collection::btree_map(0..USERS, user_seed(), 1..USERS),
+            proptest::collection::btree_map(0..GROUPS, proptest::collection::btree_map(0..USERS, 0..4u8, 0..4), 0..GROUPS),
+            proptest::collection::btree_map(0..ROLES, proptest::collection::btree_set(0..5u8, 1..3), 0..ROLES),
+            proptest::option::of(0..USERS),
+        )
+            .prop_map(|(users, groups, roles, owner)| Side { users, groups, roles, owner })
+    }
+
+    /// A directory whose references all resolve, as a valid config or a
+    /// database with foreign keys would have it.
+    fn directory(side: &Side) -> roster::model::Directory {
+        let users: Vec<usize> = side.users.keys().copied().collect();
+        let groups: Vec<usize> = side.groups.keys().copied().collect();
+        let roles: Vec<usize> = side.roles.keys().copied().collect();
+        let permissions = [Permission::ViewDashboard, Permission::ExportData, Permission::ManageTeams, Permission::InviteUsers, Permission::ViewAnalytics];
+        roster::model::Directory {
+            owner: side.owner.filter(|o| users.contains(o)).map(|o| name("u", o)),
+            roles: side
+                .roles
+                .iter()
+                .map(|(r, perms)| {
+                    let role = Role {
+                        name: name("r", *r),
+                        description: (perms.len() > 1).then(|| "two".into()),
+                        permissions: perms.iter().map(|p| permissions[*p as usize]).collect(),
+                    };
+                    (role.name.clone(), role)
+                })
+                .collect(),
+            users: side.users.iter().map(|(i, seed)| (name("u", *i), user(*i, seed, &users, &groups, &roles))).collect(),
+            groups: side
+                .groups
+                .iter()
+                .map(|(g, members)| {
+                    let member_roles = [vec![], vec![MemberRole::Primary], vec![MemberRole::Manager], vec![MemberRole::Secondary, MemberRole::Manager]];
+                    let group = Group {
+                        name: name("g", *g),
+                        description: None,
+                        members: members
+                            .iter()
+                            .filter(|(u, _)| users.contains(u))
+                            .map(|(u, r)| (name("u", *u), member_roles[*r as usize].iter().copied().collect()))
+                            .collect(),
+                    };
+                    (group.name.clone(), group)
+                })
+                .collect(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn applying_a_plan_converges(
+            wanted in side(),
+            current in side(),
+            managed in proptest::collection::btree_set(0..USERS + GROUPS + ROLES + 1, 0..8),
+            authoritative in any::<bool>(),
+            rename in proptest::option::of((0..USERS, 0..USERS)),
+        ) {
+            let mut desired = DesiredState { directory: directory(&wanted), ..DesiredState::default() };
+            if authoritative {
+                desired.policy.prune_users = PruneMode::Authoritative;
+                desired.policy.prune_groups = PruneMode::Authoritative;
+            }
+            // Desired statuses are what a config can say: active or disabled.
+            for user in desired.directory.users.values_mut() {
+                if user.status == UserStatus::Invited {
+                    user.status = UserStatus::Active;
+                }
+            }
+            if let Some((old, new)) = rename {
+                let (old, new) = (name("u", old), name("u", new));
+                if old != new && desired.directory.users.contains_key(&new) && !desired.directory.users.contains_key(&old) {
+                    desired.renames.insert(old, new);
+                }
+            }
+            let mut live = LiveSnapshot { directory: directory(&current), ..LiveSnapshot::default() };
+            for i in managed {
+                let key = match i {
+                    i if i < USERS => ObjectKey::new(ObjectKind::User, name("u", i)),
+                    i if i < USERS + GROUPS => ObjectKey::new(ObjectKind::Group, name("g", i - USERS)),
+                    i if i < USERS + GROUPS + ROLES => ObjectKey::new(ObjectKind::Role, name("r", i - USERS - GROUPS)),
+                    _ => ObjectKey::new(ObjectKind::Account, "account"),
+                };
+                live.managed.objects.insert(key, ManagedRecord { fingerprint: "stale".into(), body: None });
+            }
+
+            let first = plan(&desired, &live, now(), ALL);
+            memory::apply(&mut live, &change_set(&first));
+            let second = plan(&desired, &live, now(), ALL);
+            prop_assert!(!second.has_changes(), "still to do: {:#?}\nafter: {:#?}", second.changes, first.changes);
+            prop_assert!(second.adopt.is_empty(), "still to adopt: {:#?}", second.adopt);
+        }
+    }
+}

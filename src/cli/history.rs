@@ -1,0 +1,70 @@
+//! `roster history`: the applies recorded in the live directory.
+
+use clap::{Args, ValueEnum};
+
+use super::output::Output;
+use super::{DatabaseArgs, ExitStatus, Failure};
+
+/// Arguments of `roster history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// How to print the history.
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    format: HistoryFormat,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+/// History output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// One block per apply.
+    Text,
+    /// A JSON array, oldest first.
+    Json,
+}
+
+/// Runs `roster history`.
+pub fn run(args: HistoryArgs, output: &Output) -> ExitStatus {
+    let result = super::runtime().block_on(async {
+        let url = args.database.url()?;
+        let store = super::open_store(&url).await?;
+        store.history().await.map_err(|e| Failure::store(e, &url))
+    });
+    let entries = match result {
+        Ok(entries) => entries,
+        Err(failure) => return failure.report(output),
+    };
+    match args.format {
+        HistoryFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&entries).expect("history serializes");
+            text.push('\n');
+            output.data(&text);
+        }
+        HistoryFormat::Text => {
+            if entries.is_empty() {
+                output.message("No applies recorded yet.\n");
+            }
+            let mut text = String::new();
+            for entry in entries.iter().rev() {
+                text.push_str(&format!(
+                    "apply #{} at {} by {}{}\n  {} created, {} updated, {} replaced, {} deleted; plan {}\n",
+                    entry.id,
+                    entry.finished_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    entry.actor,
+                    entry.revision.as_ref().map(|r| format!(" (revision {r})")).unwrap_or_default(),
+                    entry.creates,
+                    entry.updates,
+                    entry.replaces,
+                    entry.deletes,
+                    &entry.plan_digest[..12.min(entry.plan_digest.len())],
+                ));
+                for change in &entry.changes {
+                    text.push_str(&format!("    {change}\n"));
+                }
+            }
+            output.data(&text);
+        }
+    }
+    ExitStatus::Success
+}
