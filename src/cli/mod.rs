@@ -4,6 +4,7 @@
 
 mod apply;
 mod db;
+mod drift;
 mod history;
 mod output;
 mod plan;
@@ -58,6 +59,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Make the live directory what the config declares.
     Apply(apply::ApplyArgs),
+    /// Report what changed in the live directory outside git (exit 2 when something did).
+    Drift(drift::DriftArgs),
     /// List past applies.
     History(history::HistoryArgs),
     /// The live directory database: migrations and status.
@@ -72,6 +75,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Schema(args) => schema::run(args, &output),
         Command::Plan(args) => plan::run(args, &output),
         Command::Apply(args) => apply::run(args, &output),
+        Command::Drift(args) => drift::run(args, &output),
         Command::History(args) => history::run(args, &output),
         Command::Db(args) => db::run(args, &output),
     }

@@ -43,7 +43,7 @@ fn to_json<T: Serialize>(value: &T) -> Value {
 }
 
 /// Differences of a custom role (`old` is `None` for a new one).
-pub(super) fn role(old: Option<&Role>, new: &Role) -> Vec<FieldChange> {
+pub fn role(old: Option<&Role>, new: &Role) -> Vec<FieldChange> {
     let mut f = Fields(Vec::new());
     f.compare_or_default("description", old.map(|o| &o.description), &new.description, &None);
     f.compare("permissions", old.map(|o| &o.permissions), Some(&new.permissions));
@@ -51,7 +51,7 @@ pub(super) fn role(old: Option<&Role>, new: &Role) -> Vec<FieldChange> {
 }
 
 /// Differences of a group.
-pub(super) fn group(old: Option<&Group>, new: &Group) -> Vec<FieldChange> {
+pub fn group(old: Option<&Group>, new: &Group) -> Vec<FieldChange> {
     let mut f = Fields(Vec::new());
     f.compare_or_default("description", old.map(|o| &o.description), &new.description, &None);
     let empty = BTreeMap::new();
@@ -74,7 +74,7 @@ pub(super) fn group(old: Option<&Group>, new: &Group) -> Vec<FieldChange> {
 }
 
 /// Differences of a user.
-pub(super) fn user(old: Option<&User>, new: &User) -> Vec<FieldChange> {
+pub fn user(old: Option<&User>, new: &User) -> Vec<FieldChange> {
     let mut f = Fields(Vec::new());
     if let Some(old) = old
         && old.username != new.username

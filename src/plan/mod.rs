@@ -3,7 +3,7 @@
 //! written, every status, every deletion — so applying only executes and
 //! verifies. Rendering lives in `report`.
 
-mod diff;
+pub mod diff;
 pub mod file;
 mod guards;
 mod notes;
@@ -17,6 +17,12 @@ use crate::model::live::{fingerprint, LiveSnapshot, ObjectKey, ObjectKind};
 use crate::model::DesiredState;
 
 pub use guards::recheck;
+
+/// A declared user as an apply writes it over `current` (pending
+/// invitations kept, past windows as history).
+pub fn written_form(user: &User, current: &User, now: DateTime<Utc>) -> User {
+    reconcile::as_updated(user, current, now, &std::collections::BTreeMap::new()).0
+}
 
 /// What a plan does to one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

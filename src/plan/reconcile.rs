@@ -99,7 +99,12 @@ fn as_created(user: &User, now: DateTime<Utc>) -> User {
 /// accepted stays pending; windows already over are history on both sides
 /// (kept as they are, though a cover renamed in this plan shows its new
 /// name, as the database will).
-fn as_updated(user: &User, current: &User, now: DateTime<Utc>, renames: &BTreeMap<&str, &str>) -> (User, bool) {
+pub(crate) fn as_updated(
+    user: &User,
+    current: &User,
+    now: DateTime<Utc>,
+    renames: &BTreeMap<&str, &str>,
+) -> (User, bool) {
     let mut user = user.clone();
     let pending = current.status == UserStatus::Invited && user.status == UserStatus::Active;
     if pending {

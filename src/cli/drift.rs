@@ -1,0 +1,83 @@
+//! `roster drift [PATH]`: what changed in the live directory outside git.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::output::{self, Output};
+use super::plan::PlanFormat;
+use super::{DatabaseArgs, ExitStatus, Failure};
+use crate::drift;
+use crate::notify;
+use crate::report::drift as render;
+use crate::report::plan::RenderOptions;
+use crate::report::redact::Redactor;
+
+/// Arguments of `roster drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The config, to tell drift from changes merely pending in it; without
+    /// it, live is compared with what roster applied last only.
+    path: Option<PathBuf>,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+    /// POST the report to this webhook when there is drift (Slack-compatible
+    /// `text` plus the JSON report under `roster`).
+    #[arg(long, value_name = "URL")]
+    notify: Option<String>,
+    /// Show contact values (phone numbers, emails) instead of masking them.
+    #[arg(long)]
+    show_values: bool,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+/// Runs `roster drift`: exit 0 without drift, 2 with, 1 on error.
+pub fn run(args: DriftArgs, output: &Output) -> ExitStatus {
+    match super::runtime().block_on(drift(args, output)) {
+        Ok(status) => status,
+        Err(failure) => failure.report(output),
+    }
+}
+
+async fn drift(args: DriftArgs, output: &Output) -> Result<ExitStatus, Failure> {
+    let now = output::now().map_err(Failure::message)?;
+    let desired = match &args.path {
+        Some(path) => Some(super::load_config(path, now, output)?.desired),
+        None => None,
+    };
+    let url = args.database.url()?;
+    let store = super::open_store(&url).await?;
+    let live = store.load(true).await.map_err(|e| Failure::store(e, &url))?;
+    let report = drift::drift(&live, desired.as_ref(), now);
+    let options = RenderOptions {
+        location: store.location().to_string(),
+        redactor: Redactor { show_values: args.show_values },
+        color: output.data_color,
+    };
+    output.data(&match args.format {
+        PlanFormat::Text => render::text(&report, &options),
+        PlanFormat::Json => render::json(&report, &options),
+        PlanFormat::Markdown => render::markdown(&report, &options),
+    });
+    if let Some(webhook) = &args.notify
+        && report.has_drift()
+    {
+        let body = notify::payload(&render::chat_text(&report, &options), render::json_value(&report, &options));
+        let webhook = webhook.clone();
+        let delivered = tokio::task::spawn_blocking(move || notify::post(&webhook, &body, &notify::Delivery::default()))
+            .await
+            .map_err(|e| Failure::message(format!("the webhook delivery stopped: {e}")))?;
+        match delivered {
+            Ok(status) => output.message(&format!("posted the drift report to the webhook (HTTP {status})\n")),
+            Err(error) => {
+                return Err(Failure {
+                    message: error.to_string(),
+                    hint: Some("check the `--notify` URL and that the receiver is up".into()),
+                });
+            }
+        }
+    }
+    Ok(if report.has_drift() { ExitStatus::Changes } else { ExitStatus::Success })
+}

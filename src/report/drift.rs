@@ -1,0 +1,237 @@
+//! Drift reports: text for logs, JSON for tools and webhooks, Markdown for
+//! issues and chat. Contact values are masked as in plans.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::plan::{field_line, RenderOptions};
+use crate::drift::{DriftReport, PendingKind};
+use crate::model::live::{ObjectKey, ObjectKind};
+use crate::plan::FieldChange;
+
+/// The version of the JSON drift structure.
+pub const FORMAT_VERSION: u32 = 1;
+
+fn name(key: &ObjectKey) -> String {
+    match key.kind {
+        ObjectKind::Account => "account".into(),
+        kind => format!("{kind} {}", key.name),
+    }
+}
+
+/// `1 changed, 1 deleted, 2 unmanaged`.
+pub fn summary_line(report: &DriftReport) -> String {
+    format!(
+        "{} changed, {} deleted, {} unmanaged",
+        report.changed.len(),
+        report.deleted.len(),
+        report.unmanaged.len()
+    )
+}
+
+fn pending_sign(kind: PendingKind) -> &'static str {
+    match kind {
+        PendingKind::Create => "+",
+        PendingKind::Update => "~",
+        PendingKind::Delete => "-",
+    }
+}
+
+/// Renders a drift report for a terminal or a CI log.
+pub fn text(report: &DriftReport, options: &RenderOptions) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "roster drift for the directory at {}", options.location);
+    if !report.has_drift() {
+        let _ = writeln!(out, "\nNo drift: the directory is as roster left it.");
+    }
+    if !report.changed.is_empty() {
+        let _ = writeln!(out, "\nChanged outside roster:");
+        for object in &report.changed {
+            let _ = writeln!(out, "\n  ~ {}", name(&object.object));
+            for field in &object.fields {
+                let (mark, line) = field_line(field, &options.redactor);
+                let _ = writeln!(out, "      {mark} {line}");
+            }
+        }
+    }
+    if !report.deleted.is_empty() {
+        let _ = writeln!(out, "\nDeleted outside roster:");
+        for key in &report.deleted {
+            let _ = writeln!(out, "  - {}", name(key));
+        }
+    }
+    if !report.unmanaged.is_empty() {
+        let _ = writeln!(out, "\nNot managed by roster:");
+        for key in &report.unmanaged {
+            let _ = writeln!(out, "  ? {}", name(key));
+        }
+    }
+    if !report.pending.is_empty() {
+        let _ = writeln!(out, "\nPending in the config, not drift (the next apply makes these):");
+        for pending in &report.pending {
+            let detail = match pending.fields.len() {
+                0 => String::new(),
+                1 => ": 1 field".into(),
+                n => format!(": {n} fields"),
+            };
+            let _ = writeln!(out, "  {} {}{detail}", pending_sign(pending.kind), name(&pending.object));
+        }
+    }
+    let _ = writeln!(out, "\nDrift: {}.", summary_line(report));
+    out
+}
+
+#[derive(Serialize)]
+struct JsonDrift<'a> {
+    format_version: u32,
+    roster_version: &'static str,
+    database: &'a str,
+    has_drift: bool,
+    summary: JsonSummary,
+    changed: Vec<JsonObject<'a>>,
+    deleted: &'a [ObjectKey],
+    unmanaged: &'a [ObjectKey],
+    pending: Vec<JsonPending<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    changed: usize,
+    deleted: usize,
+    unmanaged: usize,
+    pending: usize,
+}
+
+#[derive(Serialize)]
+struct JsonObject<'a> {
+    kind: ObjectKind,
+    name: &'a str,
+    fields: Vec<JsonField<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPending<'a> {
+    action: PendingKind,
+    kind: ObjectKind,
+    name: &'a str,
+    fields: Vec<JsonField<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonField<'a> {
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new: Option<Value>,
+}
+
+fn json_fields<'a>(fields: &'a [FieldChange], options: &RenderOptions) -> Vec<JsonField<'a>> {
+    fields
+        .iter()
+        .map(|f| JsonField {
+            path: &f.path,
+            old: f.old.as_ref().map(|v| options.redactor.field(&f.path, v)),
+            new: f.new.as_ref().map(|v| options.redactor.field(&f.path, v)),
+        })
+        .collect()
+}
+
+/// The report as a JSON value.
+pub fn json_value(report: &DriftReport, options: &RenderOptions) -> Value {
+    let document = JsonDrift {
+        format_version: FORMAT_VERSION,
+        roster_version: env!("CARGO_PKG_VERSION"),
+        database: &options.location,
+        has_drift: report.has_drift(),
+        summary: JsonSummary {
+            changed: report.changed.len(),
+            deleted: report.deleted.len(),
+            unmanaged: report.unmanaged.len(),
+            pending: report.pending.len(),
+        },
+        changed: report
+            .changed
+            .iter()
+            .map(|o| JsonObject { kind: o.object.kind, name: &o.object.name, fields: json_fields(&o.fields, options) })
+            .collect(),
+        deleted: &report.deleted,
+        unmanaged: &report.unmanaged,
+        pending: report
+            .pending
+            .iter()
+            .map(|p| JsonPending {
+                action: p.kind,
+                kind: p.object.kind,
+                name: &p.object.name,
+                fields: json_fields(&p.fields, options),
+            })
+            .collect(),
+    };
+    serde_json::to_value(document).expect("reports serialize")
+}
+
+/// Renders a drift report as one JSON document.
+pub fn json(report: &DriftReport, options: &RenderOptions) -> String {
+    let mut text = serde_json::to_string_pretty(&json_value(report, options)).expect("reports serialize");
+    text.push('\n');
+    text
+}
+
+/// Renders a drift report as Markdown.
+pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### roster drift: {}\n", summary_line(report));
+    let _ = writeln!(out, "Directory: `{}`\n", options.location);
+    if !report.has_drift() {
+        let _ = writeln!(out, "No drift: the directory is as roster left it.\n");
+    }
+    for object in &report.changed {
+        let _ = writeln!(out, "<details><summary><code>~ {}</code> (changed outside roster)</summary>\n", name(&object.object));
+        out.push_str("```diff\n");
+        for field in &object.fields {
+            let (mark, line) = field_line(field, &options.redactor);
+            let _ = writeln!(out, "{} {line}", if mark == '~' { '!' } else { mark });
+        }
+        out.push_str("```\n</details>\n");
+    }
+    if !report.changed.is_empty() {
+        out.push('\n');
+    }
+    for (title, keys) in [("Deleted outside roster", &report.deleted), ("Not managed by roster", &report.unmanaged)] {
+        if !keys.is_empty() {
+            let _ = writeln!(out, "**{title}:** {}\n", keys.iter().map(|k| format!("`{}`", name(k))).collect::<Vec<_>>().join(", "));
+        }
+    }
+    if !report.pending.is_empty() {
+        let _ = writeln!(out, "**Pending in the config** (not drift; the next apply makes these):\n");
+        for pending in &report.pending {
+            let _ = writeln!(out, "- `{} {}`", pending_sign(pending.kind), name(&pending.object));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A chat message: the summary and the first objects, Slack-compatible.
+pub fn chat_text(report: &DriftReport, options: &RenderOptions) -> String {
+    let mut text = format!("roster drift on {}: {}", options.location, summary_line(report));
+    let lines: Vec<String> = report
+        .changed
+        .iter()
+        .map(|o| format!("• ~ {} ({} field{})", name(&o.object), o.fields.len(), if o.fields.len() == 1 { "" } else { "s" }))
+        .chain(report.deleted.iter().map(|k| format!("• - {} (deleted)", name(k))))
+        .chain(report.unmanaged.iter().map(|k| format!("• ? {} (not managed)", name(k))))
+        .collect();
+    const SHOWN: usize = 20;
+    for line in lines.iter().take(SHOWN) {
+        text.push('\n');
+        text.push_str(line);
+    }
+    if lines.len() > SHOWN {
+        text.push_str(&format!("\n…and {} more", lines.len() - SHOWN));
+    }
+    text
+}
