@@ -4,8 +4,8 @@
 //! schema generated from [`model::document`], normalises it into a
 //! [`model::Directory`] and runs the semantic rules; [`report`] renders what
 //! it found. The [`cli`] module wires each subcommand to these stages.
-pub mod cli;
 pub mod apply;
+pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod drift;

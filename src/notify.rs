@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// How a webhook delivery is attempted.
 #[derive(Debug, Clone)]
@@ -19,7 +19,11 @@ impl Default for Delivery {
     fn default() -> Self {
         Delivery {
             timeout: Duration::from_secs(10),
-            backoff: vec![Duration::from_millis(500), Duration::from_secs(1), Duration::from_secs(2)],
+            backoff: vec![
+                Duration::from_millis(500),
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+            ],
         }
     }
 }
@@ -52,7 +56,10 @@ pub fn post(url: &str, body: &Value, delivery: &Delivery) -> Result<u16, NotifyE
     let mut waits = delivery.backoff.iter();
     loop {
         attempts += 1;
-        let outcome = agent.post(url).header("content-type", "application/json").send(body.as_str());
+        let outcome = agent
+            .post(url)
+            .header("content-type", "application/json")
+            .send(body.as_str());
         let (retry, last) = match outcome {
             Ok(response) => {
                 let status = response.status().as_u16();

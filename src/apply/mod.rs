@@ -6,14 +6,17 @@ use chrono::{DateTime, Utc};
 
 use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind};
 use crate::plan::file::plan_digest;
-use crate::plan::{live_fingerprint, Action, Object, Plan};
-use crate::store::write::{ChangeSet, UserUpdate};
+use crate::plan::{Action, Object, Plan, live_fingerprint};
 use crate::store::HistoryEntry;
+use crate::store::write::{ChangeSet, UserUpdate};
 
 /// The change set that carries out `plan`, bookkeeping included. It is a
 /// translation: every value was decided by the planner.
 pub fn change_set(plan: &Plan) -> ChangeSet {
-    let mut set = ChangeSet { now: plan.now, ..ChangeSet::default() };
+    let mut set = ChangeSet {
+        now: plan.now,
+        ..ChangeSet::default()
+    };
     for change in &plan.changes {
         match (&change.action, &change.after) {
             (Action::Delete, _) => {
@@ -31,23 +34,34 @@ pub fn change_set(plan: &Plan) -> ChangeSet {
                     Object::Role(role) => set.put_roles.push(role.clone()),
                     Object::Group(group) => set.put_groups.push(group.clone()),
                     Object::Account { owner } => set.owner = Some(owner.clone()),
-                    Object::User(user) if *action == Action::Create => set.create_users.push(user.clone()),
+                    Object::User(user) if *action == Action::Create => {
+                        set.create_users.push(user.as_ref().clone())
+                    }
                     Object::User(user) => set.update_users.push(UserUpdate {
-                        live_username: change.renamed_from.clone().unwrap_or_else(|| user.username.clone()),
-                        user: user.clone(),
+                        live_username: change
+                            .renamed_from
+                            .clone()
+                            .unwrap_or_else(|| user.username.clone()),
+                        user: user.as_ref().clone(),
                         replace: *action == Action::Replace,
                     }),
                 }
                 if let Some(old) = &change.renamed_from {
-                    set.forget.push(ObjectKey::new(change.key.kind, old.clone()));
+                    set.forget
+                        .push(ObjectKey::new(change.key.kind, old.clone()));
                 }
-                set.record.push((change.key.clone(), after.fingerprint(), after.canonical_json()));
+                set.record.push((
+                    change.key.clone(),
+                    after.fingerprint(),
+                    after.canonical_json(),
+                ));
             }
             (_, None) => {}
         }
     }
     for (key, object) in &plan.adopt {
-        set.record.push((key.clone(), object.fingerprint(), object.canonical_json()));
+        set.record
+            .push((key.clone(), object.fingerprint(), object.canonical_json()));
     }
     set
 }
@@ -79,11 +93,20 @@ pub fn verify(plan: &Plan, live: &LiveSnapshot, now: DateTime<Utc>) -> Result<()
         .collect();
     let refusals = crate::plan::recheck(plan, live, now);
     let mismatch = Mismatch { changed, refusals };
-    if mismatch.is_empty() { Ok(()) } else { Err(mismatch) }
+    if mismatch.is_empty() {
+        Ok(())
+    } else {
+        Err(mismatch)
+    }
 }
 
 /// The history entry of applying `plan`.
-pub fn history_entry(plan: &Plan, revision: Option<String>, actor: String, started_at: DateTime<Utc>) -> HistoryEntry {
+pub fn history_entry(
+    plan: &Plan,
+    revision: Option<String>,
+    actor: String,
+    started_at: DateTime<Utc>,
+) -> HistoryEntry {
     HistoryEntry {
         id: 0,
         revision,
@@ -98,7 +121,13 @@ pub fn history_entry(plan: &Plan, revision: Option<String>, actor: String, start
         changes: plan
             .changes
             .iter()
-            .map(|c| format!("{} {}", crate::report::plan::symbol(c.action), crate::report::plan::headline(c)))
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    crate::report::plan::symbol(c.action),
+                    crate::report::plan::headline(c)
+                )
+            })
             .collect(),
     }
 }

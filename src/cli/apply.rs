@@ -3,8 +3,8 @@
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Args;
@@ -13,8 +13,8 @@ use super::output::{self, Output};
 use super::plan::GuardArgs;
 use super::{DatabaseArgs, ExitStatus, Failure};
 use crate::apply::{self, Mismatch};
-use crate::plan::file::PlanFile;
 use crate::plan;
+use crate::plan::file::PlanFile;
 use crate::report::plan::{self as render, RenderOptions};
 use crate::report::redact::Redactor;
 use crate::store::{ApplyFailure, LockOptions, Store};
@@ -64,11 +64,20 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
     let url = args.database.url()?;
     let (plan, config_dir) = match &args.plan {
         Some(file) => {
-            let saved = PlanFile::read(file).map_err(|e| Failure::message(format!("`{}`: {}", file.display(), output::error_chain(&e))))?;
+            let saved = PlanFile::read(file).map_err(|e| {
+                Failure::message(format!("`{}`: {}", file.display(), output::error_chain(&e)))
+            })?;
             if saved.database != url.masked() {
                 return Err(Failure {
-                    message: format!("the plan was made for the directory at {}, not {}", saved.database, url.masked()),
-                    hint: Some("apply it with the `--database-url` it was planned against, or plan again".into()),
+                    message: format!(
+                        "the plan was made for the directory at {}, not {}",
+                        saved.database,
+                        url.masked()
+                    ),
+                    hint: Some(
+                        "apply it with the `--database-url` it was planned against, or plan again"
+                            .into(),
+                    ),
                 });
             }
             (saved.plan, std::env::current_dir().ok())
@@ -77,14 +86,22 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
             let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
             let config = super::load_config(&path, now, output)?;
             let store = super::open_store(&url).await?;
-            let live = store.load(false).await.map_err(|e| Failure::store(e, &url))?;
+            let live = store
+                .load(false)
+                .await
+                .map_err(|e| Failure::store(e, &url))?;
             store.close().await;
-            (plan::plan(&config.desired, &live, now, args.guards.options()), config_dir(&path))
+            (
+                plan::plan(&config.desired, &live, now, args.guards.options()),
+                config_dir(&path),
+            )
         }
     };
     let options = RenderOptions {
         location: url.masked().to_string(),
-        redactor: Redactor { show_values: args.show_values },
+        redactor: Redactor {
+            show_values: args.show_values,
+        },
         color: output.data_color,
     };
     output.data(&render::text::render(&plan, &options));
@@ -103,15 +120,28 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
 
     let store = super::open_store(&url).await?;
     let changes = apply::change_set(&plan);
-    let revision = args.revision.clone().or_else(|| revision(config_dir.as_deref()));
+    let revision = args
+        .revision
+        .clone()
+        .or_else(|| revision(config_dir.as_deref()));
     let actor = args.actor.clone().unwrap_or_else(actor);
     let entry = apply::history_entry(&plan, revision.clone(), actor.clone(), now);
     let lock = LockOptions {
         timeout: Duration::from_secs(args.lock_timeout),
-        holder: format!("roster apply by {actor} on {} (pid {})", host(), std::process::id()),
+        holder: format!(
+            "roster apply by {actor} on {} (pid {})",
+            host(),
+            std::process::id()
+        ),
     };
-    let progress = output.interactive.then(|| Progress::start(&store, changes.rows()));
-    let result = store.apply(&changes, &entry, &lock, |live| apply::verify(&plan, live, now)).await;
+    let progress = output
+        .interactive
+        .then(|| Progress::start(&store, changes.rows()));
+    let result = store
+        .apply(&changes, &entry, &lock, |live| {
+            apply::verify(&plan, live, now)
+        })
+        .await;
     if let Some(progress) = progress {
         progress.finish();
     }
@@ -125,18 +155,24 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
                     store.location(),
                     args.lock_timeout
                 ),
-                hint: Some("try again when it has finished, or wait longer with `--lock-timeout`".into()),
+                hint: Some(
+                    "try again when it has finished, or wait longer with `--lock-timeout`".into(),
+                ),
             });
         }
         Err(ApplyFailure::Verify(mismatch)) => return Err(stale(&mismatch)),
         Err(ApplyFailure::Store(error)) => {
             let mut failure = Failure::store(error, &url);
-            failure.message.push_str("; the apply was rolled back and nothing was changed");
+            failure
+                .message
+                .push_str("; the apply was rolled back and nothing was changed");
             return Err(failure);
         }
     };
     let s = &plan.summary;
-    let revision = revision.map(|r| format!(", revision {r}")).unwrap_or_default();
+    let revision = revision
+        .map(|r| format!(", revision {r}"))
+        .unwrap_or_default();
     output.message(&format!(
         "Applied to {}: {} created, {} updated, {} replaced, {} deleted (apply #{id}{revision}).\n",
         store.location(),
@@ -156,27 +192,48 @@ fn confirm(output: &Output, location: &str) -> Result<bool, Failure> {
             hint: Some("review the plan above and pass `--yes` to apply it".into()),
         });
     }
-    output.message(&format!("\nApply these changes to {location}? Only `yes` is accepted: "));
+    output.message(&format!(
+        "\nApply these changes to {location}? Only `yes` is accepted: "
+    ));
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| Failure::message(format!("cannot read the answer: {e}")))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::message(format!("cannot read the answer: {e}")))?;
     Ok(answer.trim() == "yes")
 }
 
 fn stale(mismatch: &Mismatch) -> Failure {
-    let mut message = String::from("the live directory is no longer what the plan assumed; nothing was changed");
+    let mut message =
+        String::from("the live directory is no longer what the plan assumed; nothing was changed");
     for object in &mismatch.changed {
         message.push_str(&format!("\n  - {object} changed since the plan was made"));
     }
     for refusal in &mismatch.refusals {
-        message.push_str(&format!("\n  - {}: {}", refusal.message, refusal.reasons.join("; ")));
+        message.push_str(&format!(
+            "\n  - {}: {}",
+            refusal.message,
+            refusal.reasons.join("; ")
+        ));
     }
-    Failure { message, hint: Some("plan again against the directory as it is now".into()) }
+    Failure {
+        message,
+        hint: Some("plan again against the directory as it is now".into()),
+    }
 }
 
 /// The folder whose git HEAD names the config's revision.
 fn config_dir(path: &Path) -> Option<PathBuf> {
-    let dir = if path.is_dir() { path.to_path_buf() } else { path.parent()?.to_path_buf() };
-    Some(if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir })
+    let dir = if path.is_dir() {
+        path.to_path_buf()
+    } else {
+        path.parent()?.to_path_buf()
+    };
+    Some(if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    })
 }
 
 /// `GITHUB_SHA`, `CI_COMMIT_SHA`, or the git HEAD of the config's folder.
@@ -200,10 +257,16 @@ fn revision(dir: Option<&Path>) -> Option<String> {
 
 /// `GITHUB_ACTOR`, `GITLAB_USER_LOGIN`, or the OS user.
 fn actor() -> String {
-    ["GITHUB_ACTOR", "GITLAB_USER_LOGIN", "USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+    [
+        "GITHUB_ACTOR",
+        "GITLAB_USER_LOGIN",
+        "USER",
+        "USERNAME",
+        "LOGNAME",
+    ]
+    .iter()
+    .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+    .unwrap_or_else(|| "unknown".into())
 }
 
 fn host() -> String {
@@ -225,9 +288,11 @@ impl Progress {
     fn start(store: &Store, total: u64) -> Progress {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} applying [{bar:30}] {pos}/{len} rows ({elapsed})")
-                .expect("the template is valid")
-                .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} applying [{bar:30}] {pos}/{len} rows ({elapsed})",
+            )
+            .expect("the template is valid")
+            .progress_chars("=> "),
         );
         let done = Arc::new(AtomicBool::new(false));
         let start = store.rows_written();
@@ -236,7 +301,13 @@ impl Progress {
             let done = done.clone();
             std::thread::spawn(move || {
                 while !done.load(Ordering::Relaxed) {
-                    bar.set_position(counters.rows.load(Ordering::Relaxed).saturating_sub(start).min(total));
+                    bar.set_position(
+                        counters
+                            .rows
+                            .load(Ordering::Relaxed)
+                            .saturating_sub(start)
+                            .min(total),
+                    );
                     bar.tick();
                     std::thread::sleep(Duration::from_millis(100));
                 }

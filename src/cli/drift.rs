@@ -49,11 +49,16 @@ async fn drift(args: DriftArgs, output: &Output) -> Result<ExitStatus, Failure> 
     };
     let url = args.database.url()?;
     let store = super::open_store(&url).await?;
-    let live = store.load(true).await.map_err(|e| Failure::store(e, &url))?;
+    let live = store
+        .load(true)
+        .await
+        .map_err(|e| Failure::store(e, &url))?;
     let report = drift::drift(&live, desired.as_ref(), now);
     let options = RenderOptions {
         location: store.location().to_string(),
-        redactor: Redactor { show_values: args.show_values },
+        redactor: Redactor {
+            show_values: args.show_values,
+        },
         color: output.data_color,
     };
     output.data(&match args.format {
@@ -64,13 +69,20 @@ async fn drift(args: DriftArgs, output: &Output) -> Result<ExitStatus, Failure> 
     if let Some(webhook) = &args.notify
         && report.has_drift()
     {
-        let body = notify::payload(&render::chat_text(&report, &options), render::json_value(&report, &options));
+        let body = notify::payload(
+            &render::chat_text(&report, &options),
+            render::json_value(&report, &options),
+        );
         let webhook = webhook.clone();
-        let delivered = tokio::task::spawn_blocking(move || notify::post(&webhook, &body, &notify::Delivery::default()))
-            .await
-            .map_err(|e| Failure::message(format!("the webhook delivery stopped: {e}")))?;
+        let delivered = tokio::task::spawn_blocking(move || {
+            notify::post(&webhook, &body, &notify::Delivery::default())
+        })
+        .await
+        .map_err(|e| Failure::message(format!("the webhook delivery stopped: {e}")))?;
         match delivered {
-            Ok(status) => output.message(&format!("posted the drift report to the webhook (HTTP {status})\n")),
+            Ok(status) => output.message(&format!(
+                "posted the drift report to the webhook (HTTP {status})\n"
+            )),
             Err(error) => {
                 return Err(Failure {
                     message: error.to_string(),
@@ -79,5 +91,9 @@ async fn drift(args: DriftArgs, output: &Output) -> Result<ExitStatus, Failure> 
             }
         }
     }
-    Ok(if report.has_drift() { ExitStatus::Changes } else { ExitStatus::Success })
+    Ok(if report.has_drift() {
+        ExitStatus::Changes
+    } else {
+        ExitStatus::Success
+    })
 }

@@ -156,21 +156,39 @@ struct LoadedConfig {
 
 /// Loads and checks the config at `path`; findings go to stderr, and any
 /// error stops the command.
-fn load_config(path: &std::path::Path, now: chrono::DateTime<chrono::Utc>, output: &Output) -> Result<LoadedConfig, Failure> {
+fn load_config(
+    path: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+    output: &Output,
+) -> Result<LoadedConfig, Failure> {
     let validated = crate::config::load(path, now).map_err(|e| Failure {
         message: output::error_chain(&e),
         hint: Some("pass a roster YAML file or a directory of them".into()),
     })?;
     if !validated.diagnostics.is_empty() {
-        output.message(&crate::report::diagnostics::human(&validated.diagnostics, &validated.sources, output.color));
+        output.message(&crate::report::diagnostics::human(
+            &validated.diagnostics,
+            &validated.sources,
+            output.color,
+        ));
     }
     match validated.desired {
-        Some(desired) => Ok(LoadedConfig { desired, sources: validated.sources }),
+        Some(desired) => Ok(LoadedConfig {
+            desired,
+            sources: validated.sources,
+        }),
         None => {
             let (errors, _) = crate::diagnostic::counts(&validated.diagnostics);
             Err(Failure {
-                message: format!("the config at `{}` has {} and cannot be planned", path.display(), validate::plural(errors, "error")),
-                hint: Some(format!("`roster validate {}` checks it offline", path.display())),
+                message: format!(
+                    "the config at `{}` has {} and cannot be planned",
+                    path.display(),
+                    validate::plural(errors, "error")
+                ),
+                hint: Some(format!(
+                    "`roster validate {}` checks it offline",
+                    path.display()
+                )),
             })
         }
     }

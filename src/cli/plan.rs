@@ -49,7 +49,10 @@ pub struct GuardArgs {
 impl GuardArgs {
     /// The planner's options.
     pub fn options(self) -> PlanOptions {
-        PlanOptions { allow_mass_delete: self.allow_mass_delete, allow_replace: self.allow_replace }
+        PlanOptions {
+            allow_mass_delete: self.allow_mass_delete,
+            allow_replace: self.allow_replace,
+        }
     }
 }
 
@@ -77,11 +80,16 @@ async fn plan(args: PlanArgs, output: &Output) -> Result<ExitStatus, Failure> {
     let config = super::load_config(&args.path, now, output)?;
     let url = args.database.url()?;
     let store = super::open_store(&url).await?;
-    let live = store.load(false).await.map_err(|e| Failure::store(e, &url))?;
+    let live = store
+        .load(false)
+        .await
+        .map_err(|e| Failure::store(e, &url))?;
     let plan = plan::plan(&config.desired, &live, now, args.guards.options());
     let options = RenderOptions {
         location: store.location().to_string(),
-        redactor: Redactor { show_values: args.show_values },
+        redactor: Redactor {
+            show_values: args.show_values,
+        },
         color: output.data_color,
     };
     output.data(&match args.format {
@@ -95,9 +103,21 @@ async fn plan(args: PlanArgs, output: &Output) -> Result<ExitStatus, Failure> {
     }
     if let Some(path) = &args.out {
         let file = PlanFile::new(plan.clone(), store.location(), config.sources.digest());
-        std::fs::write(path, file.to_text())
-            .map_err(|e| Failure::message(format!("cannot write the plan to `{}`: {e}", path.display())))?;
-        output.message(&format!("saved the plan to `{}`; apply it with `roster apply --plan {}`\n", path.display(), path.display()));
+        std::fs::write(path, file.to_text()).map_err(|e| {
+            Failure::message(format!(
+                "cannot write the plan to `{}`: {e}",
+                path.display()
+            ))
+        })?;
+        output.message(&format!(
+            "saved the plan to `{}`; apply it with `roster apply --plan {}`\n",
+            path.display(),
+            path.display()
+        ));
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() { ExitStatus::Changes } else { ExitStatus::Success })
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        ExitStatus::Changes
+    } else {
+        ExitStatus::Success
+    })
 }

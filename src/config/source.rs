@@ -125,7 +125,11 @@ impl Sources {
             hasher.update(file.text.as_bytes());
             hasher.update([0]);
         }
-        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Every file with its id.

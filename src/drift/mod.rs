@@ -6,11 +6,11 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::directory::{Group, Role, User};
-use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, ACCOUNT};
-use crate::model::vocab::UserStatus;
 use crate::model::DesiredState;
-use crate::plan::{diff, FieldChange};
+use crate::model::directory::{Group, Role, User};
+use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind};
+use crate::model::vocab::UserStatus;
+use crate::plan::{FieldChange, diff};
 
 /// One object that differs, field by field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,26 +72,39 @@ fn parse<T: serde::de::DeserializeOwned>(body: Option<&str>) -> Option<T> {
 
 /// Compares live with last-applied (the snapshot must carry the bodies)
 /// and, given the config, the config with last-applied.
-pub fn drift(live: &LiveSnapshot, desired: Option<&DesiredState>, now: DateTime<Utc>) -> DriftReport {
+pub fn drift(
+    live: &LiveSnapshot,
+    desired: Option<&DesiredState>,
+    now: DateTime<Utc>,
+) -> DriftReport {
     let mut report = DriftReport::default();
     let dir = &live.directory;
     for (key, record) in &live.managed.objects {
         let body = record.body.as_deref();
         let fields = match key.kind {
-            ObjectKind::User => dir.users.get(&key.name).map(|current| match parse::<User>(body) {
-                Some(mut applied) => {
-                    // Accepting an invitation is the platform's to do.
-                    if applied.status == UserStatus::Invited && current.status == UserStatus::Active {
-                        applied.status = UserStatus::Active;
+            ObjectKind::User => dir
+                .users
+                .get(&key.name)
+                .map(|current| match parse::<User>(body) {
+                    Some(mut applied) => {
+                        // Accepting an invitation is the platform's to do.
+                        if applied.status == UserStatus::Invited
+                            && current.status == UserStatus::Active
+                        {
+                            applied.status = UserStatus::Active;
+                        }
+                        diff::user(Some(&applied), current)
                     }
-                    diff::user(Some(&applied), current)
-                }
-                None => diff::user(None, current),
-            }),
-            ObjectKind::Group => {
-                dir.groups.get(&key.name).map(|current| diff::group(parse::<Group>(body).as_ref(), current))
-            }
-            ObjectKind::Role => dir.roles.get(&key.name).map(|current| diff::role(parse::<Role>(body).as_ref(), current)),
+                    None => diff::user(None, current),
+                }),
+            ObjectKind::Group => dir
+                .groups
+                .get(&key.name)
+                .map(|current| diff::group(parse::<Group>(body).as_ref(), current)),
+            ObjectKind::Role => dir
+                .roles
+                .get(&key.name)
+                .map(|current| diff::role(parse::<Role>(body).as_ref(), current)),
             ObjectKind::Account => {
                 let applied: Option<Option<String>> = parse(body);
                 Some(owner_fields(applied.flatten().as_ref(), dir.owner.as_ref()))
@@ -99,13 +112,18 @@ pub fn drift(live: &LiveSnapshot, desired: Option<&DesiredState>, now: DateTime<
         };
         match fields {
             None => report.deleted.push(key.clone()),
-            Some(fields) if !fields.is_empty() => report.changed.push(ObjectDrift { object: key.clone(), fields }),
+            Some(fields) if !fields.is_empty() => report.changed.push(ObjectDrift {
+                object: key.clone(),
+                fields,
+            }),
             Some(_) => {}
         }
     }
     let declared = |key: &ObjectKey| {
         desired.is_some_and(|d| match key.kind {
-            ObjectKind::User => d.directory.users.contains_key(&key.name) || d.renames.contains_key(&key.name),
+            ObjectKind::User => {
+                d.directory.users.contains_key(&key.name) || d.renames.contains_key(&key.name)
+            }
             ObjectKind::Group => d.directory.groups.contains_key(&key.name),
             ObjectKind::Role => d.directory.roles.contains_key(&key.name),
             ObjectKind::Account => true,
@@ -115,9 +133,19 @@ pub fn drift(live: &LiveSnapshot, desired: Option<&DesiredState>, now: DateTime<
         .users
         .keys()
         .map(|n| ObjectKey::new(ObjectKind::User, n))
-        .chain(dir.groups.keys().map(|n| ObjectKey::new(ObjectKind::Group, n)))
-        .chain(dir.roles.keys().map(|n| ObjectKey::new(ObjectKind::Role, n)));
-    report.unmanaged = live_keys.filter(|k| !live.managed.contains(k) && !declared(k)).collect();
+        .chain(
+            dir.groups
+                .keys()
+                .map(|n| ObjectKey::new(ObjectKind::Group, n)),
+        )
+        .chain(
+            dir.roles
+                .keys()
+                .map(|n| ObjectKey::new(ObjectKind::Role, n)),
+        );
+    report.unmanaged = live_keys
+        .filter(|k| !live.managed.contains(k) && !declared(k))
+        .collect();
     report.unmanaged.sort();
     if let Some(desired) = desired {
         report.pending = pending(live, desired, now);
@@ -142,27 +170,57 @@ fn pending(live: &LiveSnapshot, desired: &DesiredState, now: DateTime<Utc>) -> V
     let body = |key: &ObjectKey| managed.get(key).and_then(|r| r.body.as_deref());
     let mut out = Vec::new();
     let mut push = |object: ObjectKey, fields: Option<Vec<FieldChange>>| match fields {
-        None => out.push(Pending { kind: PendingKind::Create, object, fields: Vec::new() }),
-        Some(fields) if !fields.is_empty() => out.push(Pending { kind: PendingKind::Update, object, fields }),
+        None => out.push(Pending {
+            kind: PendingKind::Create,
+            object,
+            fields: Vec::new(),
+        }),
+        Some(fields) if !fields.is_empty() => out.push(Pending {
+            kind: PendingKind::Update,
+            object,
+            fields,
+        }),
         Some(_) => {}
     };
     let dir = &desired.directory;
     for (name, role) in &dir.roles {
         let key = ObjectKey::new(ObjectKind::Role, name);
-        let fields = managed.contains_key(&key).then(|| diff::role(parse::<Role>(body(&key)).as_ref(), role));
+        let fields = managed
+            .contains_key(&key)
+            .then(|| diff::role(parse::<Role>(body(&key)).as_ref(), role));
         push(key, fields);
     }
+    // A rename is pending under the new name, compared with the old one.
+    let renamed_from = |name: &str| {
+        desired
+            .renames
+            .iter()
+            .find(|(old, new)| {
+                *new == name && managed.contains_key(&ObjectKey::new(ObjectKind::User, *old))
+            })
+            .map(|(old, _)| ObjectKey::new(ObjectKind::User, old))
+    };
     for (name, user) in &dir.users {
         let key = ObjectKey::new(ObjectKind::User, name);
-        let fields = managed.contains_key(&key).then(|| match parse::<User>(body(&key)) {
-            Some(applied) => diff::user(Some(&applied), &crate::plan::written_form(user, &applied, now)),
+        let applied_key = if managed.contains_key(&key) {
+            Some(key.clone())
+        } else {
+            renamed_from(name)
+        };
+        let fields = applied_key.map(|applied_key| match parse::<User>(body(&applied_key)) {
+            Some(applied) => diff::user(
+                Some(&applied),
+                &crate::plan::written_form(user, &applied, now),
+            ),
             None => diff::user(None, user),
         });
         push(key, fields);
     }
     for (name, group) in &dir.groups {
         let key = ObjectKey::new(ObjectKind::Group, name);
-        let fields = managed.contains_key(&key).then(|| diff::group(parse::<Group>(body(&key)).as_ref(), group));
+        let fields = managed
+            .contains_key(&key)
+            .then(|| diff::group(parse::<Group>(body(&key)).as_ref(), group));
         push(key, fields);
     }
     let key = ObjectKey::new(ObjectKind::Account, ACCOUNT);
@@ -173,13 +231,19 @@ fn pending(live: &LiveSnapshot, desired: &DesiredState, now: DateTime<Utc>) -> V
     push(key, fields);
     for key in managed.keys() {
         let declared = match key.kind {
-            ObjectKind::User => dir.users.contains_key(&key.name),
+            ObjectKind::User => {
+                dir.users.contains_key(&key.name) || desired.renames.contains_key(&key.name)
+            }
             ObjectKind::Group => dir.groups.contains_key(&key.name),
             ObjectKind::Role => dir.roles.contains_key(&key.name),
             ObjectKind::Account => true,
         };
         if !declared {
-            out.push(Pending { kind: PendingKind::Delete, object: key.clone(), fields: Vec::new() });
+            out.push(Pending {
+                kind: PendingKind::Delete,
+                object: key.clone(),
+                fields: Vec::new(),
+            });
         }
     }
     out.sort_by(|a, b| a.object.cmp(&b.object));

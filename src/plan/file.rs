@@ -38,8 +38,14 @@ pub enum PlanFileError {
     #[error("not a roster plan file")]
     Parse(#[source] serde_json::Error),
     /// Made by another version.
-    #[error("the plan was made by roster {made_by} (plan format {format}); this is roster {running}")]
-    Version { made_by: String, format: u32, running: String },
+    #[error(
+        "the plan was made by roster {made_by} (plan format {format}); this is roster {running}"
+    )]
+    Version {
+        made_by: String,
+        format: u32,
+        running: String,
+    },
 }
 
 impl PlanFile {
@@ -66,7 +72,8 @@ impl PlanFile {
     pub fn read(path: &std::path::Path) -> Result<PlanFile, PlanFileError> {
         let text = std::fs::read_to_string(path).map_err(PlanFileError::Read)?;
         let file: PlanFile = serde_json::from_str(&text).map_err(PlanFileError::Parse)?;
-        if file.format_version != FORMAT_VERSION || file.roster_version != env!("CARGO_PKG_VERSION") {
+        if file.format_version != FORMAT_VERSION || file.roster_version != env!("CARGO_PKG_VERSION")
+        {
             return Err(PlanFileError::Version {
                 made_by: file.roster_version,
                 format: file.format_version,
@@ -85,5 +92,8 @@ impl PlanFile {
 /// SHA-256 of a plan's canonical JSON, hex.
 pub fn plan_digest(plan: &Plan) -> String {
     let json = serde_json::to_string(plan).expect("plans serialize");
-    Sha256::digest(json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(json.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

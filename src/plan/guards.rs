@@ -7,13 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::{Action, Change, Object, Plan, PlanOptions, Refusal};
+use crate::model::DesiredState;
 use crate::model::directory::{Cover, OofWindow, User};
 use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind};
 use crate::model::policy::Policy;
 use crate::model::vocab::UserStatus;
-use crate::model::DesiredState;
 
-pub(super) fn check(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, options: PlanOptions, plan: &mut Plan) {
+pub(super) fn check(
+    desired: &DesiredState,
+    live: &LiveSnapshot,
+    now: DateTime<Utc>,
+    options: PlanOptions,
+    plan: &mut Plan,
+) {
     let mut refusals = user_guards(&plan.changes, live, now);
     if !options.allow_replace {
         refusals.extend(replace_guard(&plan.changes, live));
@@ -37,19 +43,28 @@ pub fn recheck(plan: &Plan, live: &LiveSnapshot, now: DateTime<Utc>) -> Vec<Refu
 
 /// The time of a shift or window, in UTC, for messages.
 fn when(from: DateTime<Utc>, until: DateTime<Utc>) -> String {
-    format!("{} → {} UTC", from.format("%Y-%m-%d %H:%M"), until.format("%Y-%m-%d %H:%M"))
+    format!(
+        "{} → {} UTC",
+        from.format("%Y-%m-%d %H:%M"),
+        until.format("%Y-%m-%d %H:%M")
+    )
 }
 
 fn user_guards(changes: &[Change], live: &LiveSnapshot, now: DateTime<Utc>) -> Vec<Refusal> {
     let mut leaving: BTreeMap<&str, &'static str> = BTreeMap::new();
     for change in changes.iter().filter(|c| c.key.kind == ObjectKind::User) {
         let live_name = change.renamed_from.as_deref().unwrap_or(&change.key.name);
-        let Some(current) = live.directory.users.get(live_name) else { continue };
+        let Some(current) = live.directory.users.get(live_name) else {
+            continue;
+        };
         match (&change.action, &change.after) {
             (Action::Delete, _) => {
                 leaving.insert(live_name, "delete");
             }
-            (_, Some(Object::User(after))) if after.status == UserStatus::Disabled && current.status != UserStatus::Disabled => {
+            (_, Some(Object::User(after)))
+                if after.status == UserStatus::Disabled
+                    && current.status != UserStatus::Disabled =>
+            {
                 leaving.insert(live_name, "disable");
             }
             _ => {}
@@ -66,11 +81,23 @@ fn user_guards(changes: &[Change], live: &LiveSnapshot, now: DateTime<Utc>) -> V
         let mut hints = Vec::new();
         if live.directory.owner.as_deref() == Some(name) {
             reasons.push("is the account owner".to_string());
-            hints.push("transfer ownership first: set `account.owner` to another user and apply".to_string());
+            hints.push(
+                "transfer ownership first: set `account.owner` to another user and apply"
+                    .to_string(),
+            );
         }
-        let shifts: Vec<_> = live.platform.shifts.iter().filter(|s| s.user == name && s.ends_at > now).collect();
+        let shifts: Vec<_> = live
+            .platform
+            .shifts
+            .iter()
+            .filter(|s| s.user == name && s.ends_at > now)
+            .collect();
         for shift in &shifts {
-            reasons.push(format!("is on call for `{}` {}", shift.group, when(shift.starts_at, shift.ends_at)));
+            reasons.push(format!(
+                "is on call for `{}` {}",
+                shift.group,
+                when(shift.starts_at, shift.ends_at)
+            ));
         }
         if !shifts.is_empty() {
             hints.push("take the user off those shifts on the platform first".to_string());
@@ -79,11 +106,18 @@ fn user_guards(changes: &[Change], live: &LiveSnapshot, now: DateTime<Utc>) -> V
         for (owner, window) in &windows {
             let groups: Vec<&str> = match &window.cover {
                 Cover::AllGroups(cover) if cover == name => vec!["all groups"],
-                Cover::PerGroup(map) => map.iter().filter(|(_, c)| *c == name).map(|(g, _)| g.as_str()).collect(),
+                Cover::PerGroup(map) => map
+                    .iter()
+                    .filter(|(_, c)| *c == name)
+                    .map(|(g, _)| g.as_str())
+                    .collect(),
                 Cover::AllGroups(_) => Vec::new(),
             };
             for group in groups {
-                covers.push(format!("covers `{owner}` ({group}) while they are out {}", when(window.from, window.until)));
+                covers.push(format!(
+                    "covers `{owner}` ({group}) while they are out {}",
+                    when(window.from, window.until)
+                ));
             }
         }
         if !covers.is_empty() {
@@ -141,21 +175,36 @@ fn replace_guard(changes: &[Change], live: &LiveSnapshot) -> Vec<Refusal> {
     let mut refusals = Vec::new();
     for change in changes.iter().filter(|c| c.action == Action::Replace) {
         let live_name = change.renamed_from.as_deref().unwrap_or(&change.key.name);
-        let (Some(current), Some(Object::User(after))) = (live.directory.users.get(live_name), &change.after) else {
+        let (Some(current), Some(Object::User(after))) =
+            (live.directory.users.get(live_name), &change.after)
+        else {
             continue;
         };
         let platform = &live.platform;
-        let mut reasons = vec![format!("`type` changes from {} to {}, which the platform cannot change in place", current.user_type, after.user_type)];
+        let mut reasons = vec![format!(
+            "`type` changes from {} to {}, which the platform cannot change in place",
+            current.user_type, after.user_type
+        )];
         let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
         if let Some(devices) = platform.push_methods.get(live_name) {
-            reasons.push(format!("loses {} for push notifications", count(devices.len(), "registered device")));
+            reasons.push(format!(
+                "loses {} for push notifications",
+                count(devices.len(), "registered device")
+            ));
         }
         if let Some(tokens) = platform.api_tokens.get(live_name) {
             reasons.push(format!("loses {}", count(tokens.len(), "API token")));
         }
-        let verified = platform.verifications.keys().filter(|(u, _, _)| u == live_name).count();
+        let verified = platform
+            .verifications
+            .keys()
+            .filter(|(u, _, _)| u == live_name)
+            .count();
         if verified > 0 {
-            reasons.push(format!("loses the verification of {}", count(verified, "contact value")));
+            reasons.push(format!(
+                "loses the verification of {}",
+                count(verified, "contact value")
+            ));
         }
         if platform.last_login.contains_key(live_name) {
             reasons.push("loses the sign-in history; the user is invited again".to_string());
@@ -164,17 +213,27 @@ fn replace_guard(changes: &[Change], live: &LiveSnapshot) -> Vec<Refusal> {
             object: Some(ObjectKey::new(ObjectKind::User, live_name)),
             message: format!("replacing user `{live_name}` needs `--allow-replace`"),
             reasons,
-            hint: "rerun with `--allow-replace` to accept the loss, or keep the user's `type`".into(),
+            hint: "rerun with `--allow-replace` to accept the loss, or keep the user's `type`"
+                .into(),
         });
     }
     refusals
 }
 
 fn mass_delete_guard(changes: &[Change], live: &LiveSnapshot, policy: &Policy) -> Option<Refusal> {
-    let deleted: Vec<&ObjectKey> = changes.iter().filter(|c| c.action == Action::Delete).map(|c| &c.key).collect();
-    let total = live.directory.users.len() + live.directory.groups.len() + live.directory.roles.len();
-    let over_count = policy.max_deletes.is_some_and(|max| deleted.len() > max as usize);
-    let over_percent = policy.max_delete_percent.is_some_and(|pct| deleted.len() * 100 > pct as usize * total.max(1));
+    let deleted: Vec<&ObjectKey> = changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| &c.key)
+        .collect();
+    let total =
+        live.directory.users.len() + live.directory.groups.len() + live.directory.roles.len();
+    let over_count = policy
+        .max_deletes
+        .is_some_and(|max| deleted.len() > max as usize);
+    let over_percent = policy
+        .max_delete_percent
+        .is_some_and(|pct| deleted.len() * 100 > pct as usize * total.max(1));
     if !over_count && !over_percent {
         return None;
     }
@@ -183,7 +242,9 @@ fn mass_delete_guard(changes: &[Change], live: &LiveSnapshot, policy: &Policy) -
         limits.push(format!("{max} objects"));
     }
     if let Some(pct) = policy.max_delete_percent {
-        limits.push(format!("{pct}% of the {total} live users, groups and roles"));
+        limits.push(format!(
+            "{pct}% of the {total} live users, groups and roles"
+        ));
     }
     Some(Refusal {
         object: None,

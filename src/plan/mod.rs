@@ -12,9 +12,9 @@ mod reconcile;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::directory::{Group, Role, User};
-use crate::model::live::{fingerprint, LiveSnapshot, ObjectKey, ObjectKind};
 use crate::model::DesiredState;
+use crate::model::directory::{Group, Role, User};
+use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, fingerprint};
 
 pub use guards::recheck;
 
@@ -46,8 +46,8 @@ pub enum Object {
     Account { owner: Option<String> },
     /// A custom role.
     Role(Role),
-    /// A user.
-    User(User),
+    /// A user (boxed: by far the largest).
+    User(Box<User>),
     /// A group.
     Group(Group),
 }
@@ -210,8 +210,16 @@ pub struct PlanOptions {
 }
 
 /// Plans the changes that make `live` what `desired` declares.
-pub fn plan(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, options: PlanOptions) -> Plan {
-    let mut plan = Plan { now, ..Plan::default() };
+pub fn plan(
+    desired: &DesiredState,
+    live: &LiveSnapshot,
+    now: DateTime<Utc>,
+    options: PlanOptions,
+) -> Plan {
+    let mut plan = Plan {
+        now,
+        ..Plan::default()
+    };
     reconcile::reconcile(desired, live, now, &mut plan);
     plan.summary = summarize(&plan.changes);
     guards::check(desired, live, now, options, &mut plan);
@@ -222,7 +230,10 @@ pub fn plan(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, opt
         .map(|c| {
             let object = c.live_key();
             let fingerprint = live_fingerprint(live, &object);
-            LiveFingerprint { object, fingerprint }
+            LiveFingerprint {
+                object,
+                fingerprint,
+            }
         })
         .collect();
     fingerprints.sort();

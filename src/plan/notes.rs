@@ -6,26 +6,44 @@
 use chrono::{DateTime, Utc};
 
 use super::{Action, Note, Object, Plan};
-use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, VerificationState};
-use crate::model::vocab::{UserStatus, APP_ADMIN};
 use crate::model::DesiredState;
+use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, VerificationState};
+use crate::model::vocab::{APP_ADMIN, UserStatus};
 
-pub(super) fn annotate(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: &mut Plan) {
+pub(super) fn annotate(
+    desired: &DesiredState,
+    live: &LiveSnapshot,
+    now: DateTime<Utc>,
+    plan: &mut Plan,
+) {
     for change in &plan.changes {
         match (&change.after, change.action) {
             (Some(Object::User(after)), Action::Create | Action::Update | Action::Replace) => {
                 let live_name = change.renamed_from.as_deref().unwrap_or(&change.key.name);
-                let had = live.directory.users.get(live_name).is_some_and(|u| u.roles.contains(APP_ADMIN));
+                let had = live
+                    .directory
+                    .users
+                    .get(live_name)
+                    .is_some_and(|u| u.roles.contains(APP_ADMIN));
                 if after.roles.contains(APP_ADMIN) && (!had || change.action != Action::Update) {
                     plan.sensitive.push(Note {
                         object: change.key.clone(),
-                        message: format!("`{}` is granted `{APP_ADMIN}`: full control of the account", after.username),
+                        message: format!(
+                            "`{}` is granted `{APP_ADMIN}`: full control of the account",
+                            after.username
+                        ),
                     });
                 }
             }
             (Some(Object::Account { owner }), _) => {
-                let from = live.directory.owner.as_deref().map_or("nobody".to_string(), |o| format!("`{o}`"));
-                let to = owner.as_deref().map_or("nobody".to_string(), |o| format!("`{o}`"));
+                let from = live
+                    .directory
+                    .owner
+                    .as_deref()
+                    .map_or("nobody".to_string(), |o| format!("`{o}`"));
+                let to = owner
+                    .as_deref()
+                    .map_or("nobody".to_string(), |o| format!("`{o}`"));
                 plan.sensitive.push(Note {
                     object: change.key.clone(),
                     message: format!("the account owner changes from {from} to {to}"),
@@ -54,11 +72,17 @@ pub(super) fn annotate(desired: &DesiredState, live: &LiveSnapshot, now: DateTim
                     method.key()
                 ),
                 Some(VerificationState::Bounced) => {
-                    format!("messages to contact method `{}` of `{name}` bounce: the platform has blocked it", method.key())
+                    format!(
+                        "messages to contact method `{}` of `{name}` bounce: the platform has blocked it",
+                        method.key()
+                    )
                 }
                 _ => continue,
             };
-            plan.warnings.push(Note { object: key.clone(), message });
+            plan.warnings.push(Note {
+                object: key.clone(),
+                message,
+            });
         }
         if let Some(current) = live.directory.users.get(live_name)
             && current.status == UserStatus::Invited

@@ -8,13 +8,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::{diff, Action, Change, Note, Object, Plan};
-use crate::model::directory::{Cover, User};
-use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, ACCOUNT};
-use crate::model::vocab::{PruneMode, UserStatus};
+use super::{Action, Change, Note, Object, Plan, diff};
 use crate::model::DesiredState;
+use crate::model::directory::{Cover, User};
+use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind};
+use crate::model::vocab::{PruneMode, UserStatus};
 
-pub(super) fn reconcile(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: &mut Plan) {
+pub(super) fn reconcile(
+    desired: &DesiredState,
+    live: &LiveSnapshot,
+    now: DateTime<Utc>,
+    plan: &mut Plan,
+) {
     let mut deletes = Vec::new();
     roles(desired, live, plan, &mut deletes);
     users(desired, live, now, plan, &mut deletes);
@@ -43,14 +48,24 @@ fn prunes(live: &LiveSnapshot, key: &ObjectKey, mode: PruneMode) -> bool {
 /// Records a declared object that needs no change but whose last-applied
 /// form is missing or outdated.
 fn adopt(live: &LiveSnapshot, key: ObjectKey, object: Object, plan: &mut Plan) {
-    let recorded = live.managed.objects.get(&key).map(|r| r.fingerprint.as_str());
+    let recorded = live
+        .managed
+        .objects
+        .get(&key)
+        .map(|r| r.fingerprint.as_str());
     if recorded != Some(object.fingerprint().as_str()) {
         plan.adopt.push((key, object));
     }
 }
 
 fn deletion(key: ObjectKey) -> Change {
-    Change { key, action: Action::Delete, renamed_from: None, fields: Vec::new(), after: None }
+    Change {
+        key,
+        action: Action::Delete,
+        renamed_from: None,
+        fields: Vec::new(),
+        after: None,
+    }
 }
 
 fn roles(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes: &mut Vec<Change>) {
@@ -74,7 +89,12 @@ fn roles(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes: 
             Some(_) => adopt(live, key, Object::Role(role.clone()), plan),
         }
     }
-    for name in live.directory.roles.keys().filter(|n| !desired.directory.roles.contains_key(*n)) {
+    for name in live
+        .directory
+        .roles
+        .keys()
+        .filter(|n| !desired.directory.roles.contains_key(*n))
+    {
         let key = ObjectKey::new(ObjectKind::Role, name);
         if prunes(live, &key, desired.policy.prune_roles) {
             deletes.push(deletion(key));
@@ -128,13 +148,24 @@ pub(crate) fn as_updated(
             w
         })
         .collect();
-    windows.extend(user.out_of_office.iter().filter(|w| !w.is_past(now)).cloned());
+    windows.extend(
+        user.out_of_office
+            .iter()
+            .filter(|w| !w.is_past(now))
+            .cloned(),
+    );
     windows.sort_by_key(|w| (w.from, w.until));
     user.out_of_office = windows;
     (user, pending)
 }
 
-fn users(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: &mut Plan, deletes: &mut Vec<Change>) {
+fn users(
+    desired: &DesiredState,
+    live: &LiveSnapshot,
+    now: DateTime<Utc>,
+    plan: &mut Plan,
+    deletes: &mut Vec<Change>,
+) {
     let live_users = &live.directory.users;
     // A rename applies when the old name is live and the new one is not.
     let renamed: BTreeMap<&str, &str> = desired
@@ -143,13 +174,16 @@ fn users(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: 
         .filter(|(old, new)| live_users.contains_key(*old) && !live_users.contains_key(*new))
         .map(|(old, new)| (new.as_str(), old.as_str()))
         .collect();
-    let applied_renames: BTreeMap<&str, &str> = renamed.iter().map(|(new, old)| (*old, *new)).collect();
+    let applied_renames: BTreeMap<&str, &str> =
+        renamed.iter().map(|(new, old)| (*old, *new)).collect();
     let mut matched: BTreeSet<&str> = BTreeSet::new();
     for (name, user) in &desired.directory.users {
         let key = ObjectKey::new(ObjectKind::User, name);
         let current = match live_users.get(name) {
             Some(current) => Some((name.as_str(), current)),
-            None => renamed.get(name.as_str()).map(|old| (*old, &live_users[*old])),
+            None => renamed
+                .get(name.as_str())
+                .map(|old| (*old, &live_users[*old])),
         };
         let Some((live_name, current)) = current else {
             let written = as_created(user, now);
@@ -158,7 +192,7 @@ fn users(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: 
                 action: Action::Create,
                 renamed_from: None,
                 fields: diff::user(None, &written),
-                after: Some(Object::User(written)),
+                after: Some(Object::User(Box::new(written))),
             });
             continue;
         };
@@ -176,12 +210,15 @@ fn users(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: 
         } else if written != *current {
             Action::Update
         } else {
-            adopt(live, key, Object::User(written), plan);
+            adopt(live, key, Object::User(Box::new(written)), plan);
             continue;
         };
         let written = if action == Action::Replace && written.status == UserStatus::Active {
             // A replaced user is a new account on the platform: invited again.
-            User { status: UserStatus::Invited, ..written }
+            User {
+                status: UserStatus::Invited,
+                ..written
+            }
         } else {
             written
         };
@@ -190,7 +227,7 @@ fn users(desired: &DesiredState, live: &LiveSnapshot, now: DateTime<Utc>, plan: 
             action,
             renamed_from,
             fields: diff::user(Some(current), &written),
-            after: Some(Object::User(written)),
+            after: Some(Object::User(Box::new(written))),
         });
     }
     for name in live_users.keys().filter(|n| !matched.contains(n.as_str())) {
@@ -224,7 +261,12 @@ fn groups(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes:
             Some(_) => adopt(live, key, Object::Group(group.clone()), plan),
         }
     }
-    for name in live.directory.groups.keys().filter(|n| !desired.directory.groups.contains_key(*n)) {
+    for name in live
+        .directory
+        .groups
+        .keys()
+        .filter(|n| !desired.directory.groups.contains_key(*n))
+    {
         let key = ObjectKey::new(ObjectKind::Group, name);
         if prunes(live, &key, desired.policy.prune_groups) {
             deletes.push(deletion(key));
@@ -237,7 +279,9 @@ fn groups(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes:
 fn account(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan) {
     let key = ObjectKey::new(ObjectKind::Account, ACCOUNT);
     let (current, wanted) = (&live.directory.owner, &desired.directory.owner);
-    let object = Object::Account { owner: wanted.clone() };
+    let object = Object::Account {
+        owner: wanted.clone(),
+    };
     if current == wanted {
         adopt(live, key, object, plan);
         return;
@@ -247,5 +291,11 @@ fn account(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan) {
         old: current.as_ref().map(|o| serde_json::json!(o)),
         new: wanted.as_ref().map(|o| serde_json::json!(o)),
     }];
-    plan.changes.push(Change { key, action: Action::Update, renamed_from: None, fields, after: Some(object) });
+    plan.changes.push(Change {
+        key,
+        action: Action::Update,
+        renamed_from: None,
+        fields,
+        after: Some(object),
+    });
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::plan::{field_line, RenderOptions};
+use super::plan::{RenderOptions, field_line};
 use crate::drift::{DriftReport, PendingKind};
 use crate::model::live::{ObjectKey, ObjectKind};
 use crate::plan::FieldChange;
@@ -42,7 +42,11 @@ fn pending_sign(kind: PendingKind) -> &'static str {
 /// Renders a drift report for a terminal or a CI log.
 pub fn text(report: &DriftReport, options: &RenderOptions) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "roster drift for the directory at {}", options.location);
+    let _ = writeln!(
+        out,
+        "roster drift for the directory at {}",
+        options.location
+    );
     if !report.has_drift() {
         let _ = writeln!(out, "\nNo drift: the directory is as roster left it.");
     }
@@ -69,14 +73,22 @@ pub fn text(report: &DriftReport, options: &RenderOptions) -> String {
         }
     }
     if !report.pending.is_empty() {
-        let _ = writeln!(out, "\nPending in the config, not drift (the next apply makes these):");
+        let _ = writeln!(
+            out,
+            "\nPending in the config, not drift (the next apply makes these):"
+        );
         for pending in &report.pending {
             let detail = match pending.fields.len() {
                 0 => String::new(),
                 1 => ": 1 field".into(),
                 n => format!(": {n} fields"),
             };
-            let _ = writeln!(out, "  {} {}{detail}", pending_sign(pending.kind), name(&pending.object));
+            let _ = writeln!(
+                out,
+                "  {} {}{detail}",
+                pending_sign(pending.kind),
+                name(&pending.object)
+            );
         }
     }
     let _ = writeln!(out, "\nDrift: {}.", summary_line(report));
@@ -155,7 +167,11 @@ pub fn json_value(report: &DriftReport, options: &RenderOptions) -> Value {
         changed: report
             .changed
             .iter()
-            .map(|o| JsonObject { kind: o.object.kind, name: &o.object.name, fields: json_fields(&o.fields, options) })
+            .map(|o| JsonObject {
+                kind: o.object.kind,
+                name: &o.object.name,
+                fields: json_fields(&o.fields, options),
+            })
             .collect(),
         deleted: &report.deleted,
         unmanaged: &report.unmanaged,
@@ -175,7 +191,8 @@ pub fn json_value(report: &DriftReport, options: &RenderOptions) -> Value {
 
 /// Renders a drift report as one JSON document.
 pub fn json(report: &DriftReport, options: &RenderOptions) -> String {
-    let mut text = serde_json::to_string_pretty(&json_value(report, options)).expect("reports serialize");
+    let mut text =
+        serde_json::to_string_pretty(&json_value(report, options)).expect("reports serialize");
     text.push('\n');
     text
 }
@@ -189,7 +206,11 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
         let _ = writeln!(out, "No drift: the directory is as roster left it.\n");
     }
     for object in &report.changed {
-        let _ = writeln!(out, "<details><summary><code>~ {}</code> (changed outside roster)</summary>\n", name(&object.object));
+        let _ = writeln!(
+            out,
+            "<details><summary><code>~ {}</code> (changed outside roster)</summary>\n",
+            name(&object.object)
+        );
         out.push_str("```diff\n");
         for field in &object.fields {
             let (mark, line) = field_line(field, &options.redactor);
@@ -200,15 +221,33 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
     if !report.changed.is_empty() {
         out.push('\n');
     }
-    for (title, keys) in [("Deleted outside roster", &report.deleted), ("Not managed by roster", &report.unmanaged)] {
+    for (title, keys) in [
+        ("Deleted outside roster", &report.deleted),
+        ("Not managed by roster", &report.unmanaged),
+    ] {
         if !keys.is_empty() {
-            let _ = writeln!(out, "**{title}:** {}\n", keys.iter().map(|k| format!("`{}`", name(k))).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                out,
+                "**{title}:** {}\n",
+                keys.iter()
+                    .map(|k| format!("`{}`", name(k)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
     }
     if !report.pending.is_empty() {
-        let _ = writeln!(out, "**Pending in the config** (not drift; the next apply makes these):\n");
+        let _ = writeln!(
+            out,
+            "**Pending in the config** (not drift; the next apply makes these):\n"
+        );
         for pending in &report.pending {
-            let _ = writeln!(out, "- `{} {}`", pending_sign(pending.kind), name(&pending.object));
+            let _ = writeln!(
+                out,
+                "- `{} {}`",
+                pending_sign(pending.kind),
+                name(&pending.object)
+            );
         }
         out.push('\n');
     }
@@ -217,13 +256,34 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
 
 /// A chat message: the summary and the first objects, Slack-compatible.
 pub fn chat_text(report: &DriftReport, options: &RenderOptions) -> String {
-    let mut text = format!("roster drift on {}: {}", options.location, summary_line(report));
+    let mut text = format!(
+        "roster drift on {}: {}",
+        options.location,
+        summary_line(report)
+    );
     let lines: Vec<String> = report
         .changed
         .iter()
-        .map(|o| format!("• ~ {} ({} field{})", name(&o.object), o.fields.len(), if o.fields.len() == 1 { "" } else { "s" }))
-        .chain(report.deleted.iter().map(|k| format!("• - {} (deleted)", name(k))))
-        .chain(report.unmanaged.iter().map(|k| format!("• ? {} (not managed)", name(k))))
+        .map(|o| {
+            format!(
+                "• ~ {} ({} field{})",
+                name(&o.object),
+                o.fields.len(),
+                if o.fields.len() == 1 { "" } else { "s" }
+            )
+        })
+        .chain(
+            report
+                .deleted
+                .iter()
+                .map(|k| format!("• - {} (deleted)", name(k))),
+        )
+        .chain(
+            report
+                .unmanaged
+                .iter()
+                .map(|k| format!("• ? {} (not managed)", name(k))),
+        )
         .collect();
     const SHOWN: usize = 20;
     for line in lines.iter().take(SHOWN) {

@@ -29,8 +29,17 @@ fn mask_email(value: &str) -> String {
 
 fn mask_phone(value: &str) -> String {
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-    let country = phonenumber::parse(None, value).map(|n| n.code().value().to_string()).ok();
-    let last: String = digits.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect();
+    let country = phonenumber::parse(None, value)
+        .map(|n| n.code().value().to_string())
+        .ok();
+    let last: String = digits
+        .chars()
+        .rev()
+        .take(2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     match country {
         Some(code) => format!("+{code} ••• •••• {last}"),
         None => format!("+•• ••• •••• {last}"),
@@ -102,22 +111,46 @@ mod tests {
     fn masks_keep_only_a_hint() {
         assert_eq!(mask(Channel::Sms, "+4915123456789"), "+49 ••• •••• 89");
         assert_eq!(mask(Channel::Phone, "+14155550132"), "+1 ••• •••• 32");
-        assert_eq!(mask(Channel::Email, "alice@acme.example"), "a•••@acme.example");
+        assert_eq!(
+            mask(Channel::Email, "alice@acme.example"),
+            "a•••@acme.example"
+        );
         assert_eq!(mask(Channel::Slack, "U024BE7LH"), "U•••LH");
     }
 
     #[test]
     fn only_contact_values_are_masked() {
         let redactor = Redactor { show_values: false };
-        assert_eq!(redactor.field("last_name", &json!("Nguyen")), json!("Nguyen"));
-        assert_eq!(redactor.field("email", &json!("bob@acme.example")), json!("b•••@acme.example"));
-        assert_eq!(redactor.field("contact_methods[sms-personal].value", &json!("+4915123456789")), json!("+49 ••• •••• 89"));
         assert_eq!(
-            redactor.field("contact_methods[email-official]", &json!({ "value": "bob@acme.example", "wait_minutes": 5 })),
+            redactor.field("last_name", &json!("Nguyen")),
+            json!("Nguyen")
+        );
+        assert_eq!(
+            redactor.field("email", &json!("bob@acme.example")),
+            json!("b•••@acme.example")
+        );
+        assert_eq!(
+            redactor.field(
+                "contact_methods[sms-personal].value",
+                &json!("+4915123456789")
+            ),
+            json!("+49 ••• •••• 89")
+        );
+        assert_eq!(
+            redactor.field(
+                "contact_methods[email-official]",
+                &json!({ "value": "bob@acme.example", "wait_minutes": 5 })
+            ),
             json!({ "value": "b•••@acme.example", "wait_minutes": 5 })
         );
-        assert_eq!(redactor.field("contact_methods[sms-personal].wait_minutes", &json!(5)), json!(5));
+        assert_eq!(
+            redactor.field("contact_methods[sms-personal].wait_minutes", &json!(5)),
+            json!(5)
+        );
         let shown = Redactor { show_values: true };
-        assert_eq!(shown.field("email", &json!("bob@acme.example")), json!("bob@acme.example"));
+        assert_eq!(
+            shown.field("email", &json!("bob@acme.example")),
+            json!("bob@acme.example")
+        );
     }
 }

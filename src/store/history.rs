@@ -32,7 +32,10 @@ pub struct HistoryEntry {
     pub changes: Vec<String>,
 }
 
-pub(super) async fn insert<DB: Engine>(conn: &mut Conn<'_, DB>, entry: &HistoryEntry) -> Result<i64, sqlx::Error> {
+pub(super) async fn insert<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    entry: &HistoryEntry,
+) -> Result<i64, sqlx::Error> {
     let columns = [
         "revision",
         "actor",
@@ -72,7 +75,9 @@ pub(super) async fn insert<DB: Engine>(conn: &mut Conn<'_, DB>, entry: &HistoryE
     Ok(id)
 }
 
-pub(super) async fn list<DB: Engine>(conn: &mut Conn<'_, DB>) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+pub(super) async fn list<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+) -> Result<Vec<HistoryEntry>, sqlx::Error> {
     let mut entries = Vec::new();
     conn.each_row(
         "SELECT id, revision, actor, started_at, finished_at, plan_digest, creates, updates, replaces, deletes, summary \

@@ -3,9 +3,9 @@
 //! tests use it to apply thousands of random plans; a test checks it
 //! against the real databases.
 
+use crate::model::Directory;
 use crate::model::directory::{Cover, User};
 use crate::model::live::{Invitation, LiveSnapshot, ManagedRecord, PlatformState};
-use crate::model::Directory;
 use crate::model::vocab::UserStatus;
 
 use super::write::{ChangeSet, INVITATION_VALIDITY};
@@ -28,9 +28,19 @@ pub fn apply(live: &mut LiveSnapshot, changes: &ChangeSet) {
         let mut user = update.user.clone();
         // Windows already over are never rewritten.
         let mut windows: Vec<_> = previous
-            .map(|p| p.out_of_office.into_iter().filter(|w| w.is_past(now)).collect())
+            .map(|p| {
+                p.out_of_office
+                    .into_iter()
+                    .filter(|w| w.is_past(now))
+                    .collect()
+            })
             .unwrap_or_default();
-        windows.extend(user.out_of_office.iter().filter(|w| !w.is_past(now)).cloned());
+        windows.extend(
+            user.out_of_office
+                .iter()
+                .filter(|w| !w.is_past(now))
+                .cloned(),
+        );
         windows.sort_by_key(|w| (w.from, w.until));
         windows.dedup();
         user.out_of_office = windows;
@@ -49,11 +59,23 @@ pub fn apply(live: &mut LiveSnapshot, changes: &ChangeSet) {
     let invited = changes
         .create_users
         .iter()
-        .chain(changes.update_users.iter().filter(|u| u.replace).map(|u| &u.user))
+        .chain(
+            changes
+                .update_users
+                .iter()
+                .filter(|u| u.replace)
+                .map(|u| &u.user),
+        )
         .filter(|u| u.status == UserStatus::Invited);
     for user in invited {
-        let invitation = Invitation { sent_at: now, expires_at: now + INVITATION_VALIDITY, accepted_at: None };
-        platform.invitations.insert(user.username.clone(), invitation);
+        let invitation = Invitation {
+            sent_at: now,
+            expires_at: now + INVITATION_VALIDITY,
+            accepted_at: None,
+        };
+        platform
+            .invitations
+            .insert(user.username.clone(), invitation);
     }
     for group in &changes.put_groups {
         dir.groups.insert(group.name.clone(), group.clone());
@@ -90,7 +112,10 @@ pub fn apply(live: &mut LiveSnapshot, changes: &ChangeSet) {
         live.managed.objects.remove(key);
     }
     for (key, fingerprint, body) in &changes.record {
-        let record = ManagedRecord { fingerprint: fingerprint.clone(), body: Some(body.clone()) };
+        let record = ManagedRecord {
+            fingerprint: fingerprint.clone(),
+            body: Some(body.clone()),
+        };
         live.managed.objects.insert(key.clone(), record);
     }
 }
@@ -130,10 +155,17 @@ fn rename_references(dir: &mut Directory, platform: &mut PlatformState, old: &st
     if let Some(v) = platform.last_login.remove(old) {
         platform.last_login.insert(new.to_string(), v);
     }
-    let moved: Vec<_> = platform.verifications.keys().filter(|(u, _, _)| u == old).cloned().collect();
+    let moved: Vec<_> = platform
+        .verifications
+        .keys()
+        .filter(|(u, _, _)| u == old)
+        .cloned()
+        .collect();
     for key in moved {
         if let Some(v) = platform.verifications.remove(&key) {
-            platform.verifications.insert((new.to_string(), key.1, key.2), v);
+            platform
+                .verifications
+                .insert((new.to_string(), key.1, key.2), v);
         }
     }
 }

@@ -22,11 +22,11 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Connection, Pool, Postgres, Sqlite};
 
-pub use engine::{Counters, EngineKind};
 use engine::{Conn, Engine};
+pub use engine::{Counters, EngineKind};
+pub use history::HistoryEntry;
 pub use migrate::{Migration, MigrationStatus};
 pub use url::DatabaseUrl;
-pub use history::HistoryEntry;
 pub use write::ChangeSet;
 
 use crate::model::live::LiveSnapshot;
@@ -240,15 +240,8 @@ impl Store {
         F: FnOnce(&LiveSnapshot) -> Result<(), E> + Send,
         E: Send,
     {
-        let note = self.lock_note(&lock.holder);
-        let result = with_pool!(self, pool => apply_with(pool, &self.counters, changes, entry, lock, verify).await);
-        if let Some(note) = note {
-            note.release();
-        }
-        match result {
-            Err(ApplyFailure::Locked { holder: None }) => Err(ApplyFailure::Locked { holder: self.holder_note() }),
-            other => other,
-        }
+        let note = (self.engine() == EngineKind::Sqlite).then(|| self.lock_note_path());
+        with_pool!(self, pool => apply_with(pool, &self.counters, changes, entry, lock, note.as_deref(), verify).await)
     }
 
     /// The apply history, oldest first.
@@ -256,25 +249,10 @@ impl Store {
         with_pool!(self, pool => history_with(pool, &self.counters).await)
     }
 
-    /// SQLite cannot say who holds its write lock, so an apply leaves a
-    /// note beside the database file while it runs.
-    fn lock_note(&self, holder: &str) -> Option<LockNote> {
-        (self.engine() == EngineKind::Sqlite).then(|| LockNote::write(self.lock_note_path(), holder))
-    }
-
+    /// SQLite cannot say who holds its write lock, so an apply that holds it
+    /// leaves a note beside the database file.
     fn lock_note_path(&self) -> std::path::PathBuf {
         std::path::PathBuf::from(format!("{}.apply-lock", self.url.sqlite_path()))
-    }
-
-    /// The holder named by another apply's note, if that process still runs.
-    fn holder_note(&self) -> Option<String> {
-        if self.engine() != EngineKind::Sqlite {
-            return None;
-        }
-        let text = std::fs::read_to_string(self.lock_note_path()).ok()?;
-        let (pid, holder) = text.split_once('\n')?;
-        let alive = std::path::Path::new(&format!("/proc/{}", pid.trim())).exists() || !std::path::Path::new("/proc").exists();
-        alive.then(|| holder.trim().to_string())
     }
 
     /// Runs a SQL script in one transaction: how tests and demos stand in
@@ -312,22 +290,34 @@ pub enum ApplyFailure<E> {
     Store(#[from] StoreError),
 }
 
-/// A note naming the current apply, removed when it ends.
+/// A note naming the apply that holds SQLite's write lock, removed when
+/// the apply ends, however it ends.
 struct LockNote {
     path: std::path::PathBuf,
-    written: bool,
 }
 
 impl LockNote {
-    fn write(path: std::path::PathBuf, holder: &str) -> LockNote {
-        let written = std::fs::write(&path, format!("{}\n{holder}\n", std::process::id())).is_ok();
-        LockNote { path, written }
+    fn write(path: &std::path::Path, holder: &str) -> LockNote {
+        let _ = std::fs::write(path, format!("{}\n{holder}\n", std::process::id()));
+        LockNote {
+            path: path.to_path_buf(),
+        }
     }
 
-    fn release(self) {
-        if self.written
-            && std::fs::read_to_string(&self.path).is_ok_and(|t| t.starts_with(&format!("{}\n", std::process::id())))
-        {
+    /// The holder another apply's note names, if that process still runs.
+    fn read(path: &std::path::Path) -> Option<String> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let (pid, holder) = text.split_once('\n')?;
+        let proc = std::path::Path::new("/proc");
+        let alive = !proc.exists() || proc.join(pid.trim()).exists();
+        alive.then(|| holder.trim().to_string())
+    }
+}
+
+impl Drop for LockNote {
+    fn drop(&mut self) {
+        let ours = format!("{}\n", std::process::id());
+        if std::fs::read_to_string(&self.path).is_ok_and(|t| t.starts_with(&ours)) {
             let _ = std::fs::remove_file(&self.path);
         }
     }
@@ -339,6 +329,7 @@ async fn apply_with<DB: Engine, E, F>(
     changes: &ChangeSet,
     entry: &HistoryEntry,
     lock: &LockOptions,
+    note: Option<&std::path::Path>,
     verify: F,
 ) -> Result<i64, ApplyFailure<E>>
 where
@@ -349,29 +340,50 @@ where
     let (before, inside) = DB::lock_statements(timeout_ms, &lock.holder);
     let mut connection = pool.acquire().await.map_err(failed("connecting"))?;
     for statement in before {
-        Conn::<DB> { conn: &mut connection, counter }.run(statement, Vec::new()).await.map_err(failed("preparing the lock"))?;
+        Conn::<DB> {
+            conn: &mut connection,
+            counter,
+        }
+        .run(statement, Vec::new())
+        .await
+        .map_err(failed("preparing the lock"))?;
     }
     let mut tx = match sqlx::Connection::begin_with(&mut *connection, DB::BEGIN_WRITE).await {
         Ok(tx) => tx,
-        Err(e) if DB::is_lock_timeout(&e) => return Err(ApplyFailure::Locked { holder: None }),
+        Err(e) if DB::is_lock_timeout(&e) => {
+            return Err(ApplyFailure::Locked {
+                holder: note.and_then(LockNote::read),
+            });
+        }
         Err(e) => return Err(failed("starting the apply")(e).into()),
     };
-    let mut conn = Conn::<DB> { conn: &mut tx, counter };
+    let mut conn = Conn::<DB> {
+        conn: &mut tx,
+        counter,
+    };
     for statement in inside {
         match conn.run(statement, Vec::new()).await {
             Ok(_) => {}
             Err(e) if DB::is_lock_timeout(&e) => {
                 drop(tx);
-                return Err(ApplyFailure::Locked { holder: lock_holder(pool, counter).await });
+                return Err(ApplyFailure::Locked {
+                    holder: lock_holder(pool, counter).await,
+                });
             }
             Err(e) => return Err(failed("taking the lock")(e).into()),
         }
     }
+    let _note = note.map(|path| LockNote::write(path, &lock.holder));
     let snapshot = load::load(&mut conn, false).await?;
     verify(&snapshot).map_err(ApplyFailure::Verify)?;
     write::write(&mut conn, changes).await?;
-    let entry = HistoryEntry { finished_at: Utc::now().max(entry.started_at), ..entry.clone() };
-    let id = history::insert(&mut conn, &entry).await.map_err(failed("recording the apply"))?;
+    let entry = HistoryEntry {
+        finished_at: Utc::now().max(entry.started_at),
+        ..entry.clone()
+    };
+    let id = history::insert(&mut conn, &entry)
+        .await
+        .map_err(failed("recording the apply"))?;
     tx.commit().await.map_err(failed("committing the apply"))?;
     Ok(id)
 }
@@ -381,21 +393,39 @@ async fn lock_holder<DB: Engine>(pool: &Pool<DB>, counter: &Counters) -> Option<
     let sql = DB::LOCK_HOLDER?;
     let mut connection = pool.acquire().await.ok()?;
     let mut holder = None;
-    Conn::<DB> { conn: &mut connection, counter }
-        .each_row(sql, Vec::new(), |row| {
-            let name = DB::opt_text(row, 0)?.unwrap_or_default();
-            let pid = DB::int(row, 1).unwrap_or_default();
-            holder = Some(if name.is_empty() { format!("database session {pid}") } else { name });
-            Ok(())
-        })
-        .await
-        .ok()?;
+    Conn::<DB> {
+        conn: &mut connection,
+        counter,
+    }
+    .each_row(sql, Vec::new(), |row| {
+        let name = DB::opt_text(row, 0)?.unwrap_or_default();
+        let pid = DB::int(row, 1).unwrap_or_default();
+        holder = Some(if name.is_empty() {
+            format!("database session {pid}")
+        } else {
+            name
+        });
+        Ok(())
+    })
+    .await
+    .ok()?;
     holder
 }
 
-async fn history_with<DB: Engine>(pool: &Pool<DB>, counter: &Counters) -> Result<Vec<HistoryEntry>, StoreError> {
-    let mut connection = pool.acquire().await.map_err(StoreError::query("connecting"))?;
-    history::list(&mut Conn::<DB> { conn: &mut connection, counter }).await.map_err(StoreError::query("reading the history"))
+async fn history_with<DB: Engine>(
+    pool: &Pool<DB>,
+    counter: &Counters,
+) -> Result<Vec<HistoryEntry>, StoreError> {
+    let mut connection = pool
+        .acquire()
+        .await
+        .map_err(StoreError::query("connecting"))?;
+    history::list(&mut Conn::<DB> {
+        conn: &mut connection,
+        counter,
+    })
+    .await
+    .map_err(StoreError::query("reading the history"))
 }
 
 async fn status_with<DB: Engine>(
@@ -421,6 +451,25 @@ async fn migrate_with<DB: Engine>(
     now: DateTime<Utc>,
 ) -> Result<Vec<Migration>, StoreError> {
     let mut applied = Vec::new();
+    // Nothing pending is the common case: no lock needed to see that.
+    let mut connection = pool
+        .acquire()
+        .await
+        .map_err(StoreError::query("connecting"))?;
+    if migrate::status(
+        &mut Conn::<DB> {
+            conn: &mut connection,
+            counter,
+        },
+        location,
+    )
+    .await?
+    .pending
+    .is_empty()
+    {
+        return Ok(applied);
+    }
+    drop(connection);
     loop {
         // One transaction per migration, holding the write lock, so that two
         // processes on a fresh database migrate it once.

@@ -78,15 +78,28 @@ impl ChangeSet {
                 + u.muted_integrations.len()
                 + u.contact_methods.len()
                 + u.notification_profiles.len()
-                + u.notification_profiles.values().map(Vec::len).sum::<usize>()
+                + u.notification_profiles
+                    .values()
+                    .map(Vec::len)
+                    .sum::<usize>()
                 + windows.len()
                 + covers
         };
-        let users: usize = self.create_users.iter().chain(self.update_users.iter().map(|u| &u.user)).map(user_rows).sum();
+        let users: usize = self
+            .create_users
+            .iter()
+            .chain(self.update_users.iter().map(|u| &u.user))
+            .map(user_rows)
+            .sum();
         let invited = self
             .create_users
             .iter()
-            .chain(self.update_users.iter().filter(|u| u.replace).map(|u| &u.user))
+            .chain(
+                self.update_users
+                    .iter()
+                    .filter(|u| u.replace)
+                    .map(|u| &u.user),
+            )
             .filter(|u| u.status == UserStatus::Invited)
             .count();
         let roles: usize = self.put_roles.iter().map(|r| 1 + r.permissions.len()).sum();

@@ -3,6 +3,7 @@
 mod support;
 
 mod db;
+mod e2e;
 mod examples;
 mod planner;
 mod properties;

@@ -3,24 +3,32 @@
 
 use chrono::{DateTime, Duration, Utc};
 use roster::apply::change_set;
-use roster::model::directory::{Cover, OofWindow};
-use roster::model::live::{Invitation, LiveSnapshot, ObjectKey, ObjectKind, Shift, Verification, VerificationState};
-use roster::model::vocab::{Channel, MemberRole, PruneMode, UserStatus, UserType};
 use roster::model::DesiredState;
-use roster::plan::{plan, Action, Plan, PlanOptions};
+use roster::model::directory::{Cover, OofWindow};
+use roster::model::live::{
+    Invitation, LiveSnapshot, ObjectKey, ObjectKind, Shift, Verification, VerificationState,
+};
+use roster::model::vocab::{Channel, MemberRole, PruneMode, UserStatus, UserType};
+use roster::plan::{Action, Plan, PlanOptions, plan};
 use roster::store::memory;
 
-use crate::support::{root, NOW};
+use crate::support::{NOW, root};
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(NOW).unwrap().to_utc()
 }
 
 fn acme() -> DesiredState {
-    roster::config::load(&root().join("examples/acme"), now()).unwrap().desired.unwrap()
+    roster::config::load(&root().join("examples/acme"), now())
+        .unwrap()
+        .desired
+        .unwrap()
 }
 
-const ALL: PlanOptions = PlanOptions { allow_mass_delete: true, allow_replace: true };
+const ALL: PlanOptions = PlanOptions {
+    allow_mass_delete: true,
+    allow_replace: true,
+};
 
 /// The live directory after applying `desired` to an empty one.
 fn applied(desired: &DesiredState) -> LiveSnapshot {
@@ -44,9 +52,21 @@ fn paths(change: &roster::plan::Change) -> Vec<&str> {
 #[test]
 fn an_empty_directory_gets_everything_created_in_dependency_order() {
     let desired = acme();
-    let plan = plan(&desired, &LiveSnapshot::default(), now(), PlanOptions::default());
+    let plan = plan(
+        &desired,
+        &LiveSnapshot::default(),
+        now(),
+        PlanOptions::default(),
+    );
     assert!(plan.refusals.is_empty(), "{:#?}", plan.refusals);
-    assert_eq!((plan.summary.create, plan.summary.update, plan.summary.delete), (19, 1, 0));
+    assert_eq!(
+        (
+            plan.summary.create,
+            plan.summary.update,
+            plan.summary.delete
+        ),
+        (19, 1, 0)
+    );
     let kinds: Vec<ObjectKind> = plan.changes.iter().map(|c| c.key.kind).collect();
     let mut sorted = kinds.clone();
     sorted.sort_by_key(|k| match k {
@@ -55,15 +75,36 @@ fn an_empty_directory_gets_everything_created_in_dependency_order() {
         ObjectKind::Group => 2,
         ObjectKind::Account => 3,
     });
-    assert_eq!(kinds, sorted, "roles, then users, then groups, then the owner");
+    assert_eq!(
+        kinds, sorted,
+        "roles, then users, then groups, then the owner"
+    );
     let alice = change(&plan, ObjectKind::User, "alice");
     assert_eq!(alice.action, Action::Create);
-    let Some(roster::plan::Object::User(written)) = &alice.after else { panic!() };
-    assert_eq!(written.status, UserStatus::Invited, "new users are invited, as the platform's Add User does");
-    let Some(roster::plan::Object::User(mallory)) = &change(&plan, ObjectKind::User, "mallory").after else { panic!() };
+    let Some(roster::plan::Object::User(written)) = &alice.after else {
+        panic!()
+    };
+    assert_eq!(
+        written.status,
+        UserStatus::Invited,
+        "new users are invited, as the platform's Add User does"
+    );
+    let Some(roster::plan::Object::User(mallory)) =
+        &change(&plan, ObjectKind::User, "mallory").after
+    else {
+        panic!()
+    };
     assert_eq!(mallory.status, UserStatus::Disabled);
-    assert!(plan.sensitive.iter().any(|n| n.message.contains("`alice` is granted `app_admin`")));
-    assert!(plan.sensitive.iter().any(|n| n.message.contains("owner changes from nobody to `alice`")));
+    assert!(
+        plan.sensitive
+            .iter()
+            .any(|n| n.message.contains("`alice` is granted `app_admin`"))
+    );
+    assert!(
+        plan.sensitive
+            .iter()
+            .any(|n| n.message.contains("owner changes from nobody to `alice`"))
+    );
 }
 
 #[test]
@@ -73,7 +114,11 @@ fn applying_the_plan_leaves_nothing_to_do() {
     let again = plan(&desired, &live, now(), PlanOptions::default());
     assert!(!again.has_changes(), "{:#?}", again.changes);
     assert!(again.adopt.is_empty());
-    assert_eq!(again.pending.len(), 13, "every active user waits for their invitation to be accepted");
+    assert_eq!(
+        again.pending.len(),
+        13,
+        "every active user waits for their invitation to be accepted"
+    );
 }
 
 #[test]
@@ -109,7 +154,9 @@ fn contact_methods_are_added_removed_changed_and_reordered() {
     let alice = live.directory.users.get_mut("alice").unwrap();
     alice.contact_methods.swap(0, 1);
     alice.contact_methods[0].wait_minutes = 0;
-    alice.contact_methods.retain(|m| m.channel != Channel::Email);
+    alice
+        .contact_methods
+        .retain(|m| m.channel != Channel::Email);
     let mut extra = alice.contact_methods[0].clone();
     extra.channel = Channel::Whatsapp;
     extra.variant = None;
@@ -131,8 +178,16 @@ fn grants_memberships_profiles_and_windows_are_diffed() {
     let mut desired = acme();
     let live = applied(&desired);
     let users = &mut desired.directory.users;
-    users.get_mut("bob").unwrap().roles.insert("app_admin".into());
-    users.get_mut("alice").unwrap().notification_profiles.clear();
+    users
+        .get_mut("bob")
+        .unwrap()
+        .roles
+        .insert("app_admin".into());
+    users
+        .get_mut("alice")
+        .unwrap()
+        .notification_profiles
+        .clear();
     let dave = users.get_mut("dave").unwrap();
     dave.out_of_office[0].until += Duration::days(2);
     dave.out_of_office[0].cover = Cover::AllGroups("alice".into());
@@ -141,18 +196,38 @@ fn grants_memberships_profiles_and_windows_are_diffed() {
     let groups = &mut desired.directory.groups;
     let db = groups.get_mut("db-oncall").unwrap();
     db.members.remove("ivan");
-    db.members.insert("carol".into(), [MemberRole::Secondary].into());
-    db.members.insert("bob".into(), [MemberRole::Primary, MemberRole::Manager].into());
+    db.members
+        .insert("carol".into(), [MemberRole::Secondary].into());
+    db.members.insert(
+        "bob".into(),
+        [MemberRole::Primary, MemberRole::Manager].into(),
+    );
     let plan = plan(&desired, &live, now(), ALL);
     assert_eq!(paths(change(&plan, ObjectKind::User, "bob")), ["roles"]);
-    assert!(plan.sensitive.iter().any(|n| n.message.contains("`bob` is granted `app_admin`")));
-    assert_eq!(paths(change(&plan, ObjectKind::User, "alice")), ["notification_profiles.p1", "notification_profiles.p5"]);
+    assert!(
+        plan.sensitive
+            .iter()
+            .any(|n| n.message.contains("`bob` is granted `app_admin`"))
+    );
+    assert_eq!(
+        paths(change(&plan, ObjectKind::User, "alice")),
+        ["notification_profiles.p1", "notification_profiles.p5"]
+    );
     assert_eq!(
         paths(change(&plan, ObjectKind::User, "dave")),
-        ["out_of_office[2027-07-05T00:00+01:00].until", "out_of_office[2027-07-05T00:00+01:00].covered_by"]
+        [
+            "out_of_office[2027-07-05T00:00+01:00].until",
+            "out_of_office[2027-07-05T00:00+01:00].covered_by"
+        ]
     );
-    assert_eq!(paths(change(&plan, ObjectKind::User, "carol")), ["out_of_office[2027-11-24T17:00-05:00]"]);
-    assert_eq!(paths(change(&plan, ObjectKind::Group, "db-oncall")), ["members[bob]", "members[ivan]", "members[carol]"]);
+    assert_eq!(
+        paths(change(&plan, ObjectKind::User, "carol")),
+        ["out_of_office[2027-11-24T17:00-05:00]"]
+    );
+    assert_eq!(
+        paths(change(&plan, ObjectKind::Group, "db-oncall")),
+        ["members[bob]", "members[ivan]", "members[carol]"]
+    );
 }
 
 #[test]
@@ -180,14 +255,38 @@ fn a_previous_username_renames_instead_of_replacing() {
 fn a_type_change_is_a_replace_that_needs_permission() {
     let mut desired = acme();
     let mut live = applied(&desired);
-    live.platform.api_tokens.insert("dave".into(), vec![roster::model::live::ApiToken { name: "ci".into(), created_at: now() }]);
+    live.platform.api_tokens.insert(
+        "dave".into(),
+        vec![roster::model::live::ApiToken {
+            name: "ci".into(),
+            created_at: now(),
+        }],
+    );
     desired.directory.users.get_mut("dave").unwrap().user_type = UserType::Light;
     let refused = plan(&desired, &live, now(), PlanOptions::default());
-    assert_eq!(change(&refused, ObjectKind::User, "dave").action, Action::Replace);
+    assert_eq!(
+        change(&refused, ObjectKind::User, "dave").action,
+        Action::Replace
+    );
     assert_eq!(refused.refusals.len(), 1);
-    assert_eq!(refused.refusals[0].message, "replacing user `dave` needs `--allow-replace`");
-    assert!(refused.refusals[0].reasons.contains(&"loses 1 API token".to_string()));
-    let allowed = plan(&desired, &live, now(), PlanOptions { allow_replace: true, ..PlanOptions::default() });
+    assert_eq!(
+        refused.refusals[0].message,
+        "replacing user `dave` needs `--allow-replace`"
+    );
+    assert!(
+        refused.refusals[0]
+            .reasons
+            .contains(&"loses 1 API token".to_string())
+    );
+    let allowed = plan(
+        &desired,
+        &live,
+        now(),
+        PlanOptions {
+            allow_replace: true,
+            ..PlanOptions::default()
+        },
+    );
     assert!(allowed.refusals.is_empty());
 }
 
@@ -206,16 +305,35 @@ fn managed_objects_that_leave_the_config_are_deleted_others_are_left_alone() {
         user.roles.remove("incident_commander");
     }
     let plan = plan(&desired, &live, now(), ALL);
-    assert_eq!(change(&plan, ObjectKind::User, "judy").action, Action::Delete);
-    assert_eq!(change(&plan, ObjectKind::Role, "incident_commander").action, Action::Delete);
+    assert_eq!(
+        change(&plan, ObjectKind::User, "judy").action,
+        Action::Delete
+    );
+    assert_eq!(
+        change(&plan, ObjectKind::Role, "incident_commander").action,
+        Action::Delete
+    );
     assert_eq!(plan.unmanaged, [ObjectKey::new(ObjectKind::User, "zed")]);
-    let last: Vec<&str> = plan.changes.iter().rev().take(2).map(|c| c.key.name.as_str()).collect();
-    assert_eq!(last, ["incident_commander", "judy"], "deletions come last, roles after users");
+    let last: Vec<&str> = plan
+        .changes
+        .iter()
+        .rev()
+        .take(2)
+        .map(|c| c.key.name.as_str())
+        .collect();
+    assert_eq!(
+        last,
+        ["incident_commander", "judy"],
+        "deletions come last, roles after users"
+    );
 
     let mut authoritative = desired.clone();
     authoritative.policy.prune_users = PruneMode::Authoritative;
     let pruned = roster::plan::plan(&authoritative, &live, now(), ALL);
-    assert_eq!(change(&pruned, ObjectKind::User, "zed").action, Action::Delete);
+    assert_eq!(
+        change(&pruned, ObjectKind::User, "zed").action,
+        Action::Delete
+    );
     assert!(pruned.unmanaged.is_empty());
 }
 
@@ -240,11 +358,22 @@ fn past_windows_are_history() {
         note: Some("last month".into()),
     };
     // A past window in live and not in the config is not deleted...
-    live.directory.users.get_mut("frank").unwrap().out_of_office.insert(0, past.clone());
+    live.directory
+        .users
+        .get_mut("frank")
+        .unwrap()
+        .out_of_office
+        .insert(0, past.clone());
     let plan_a = plan(&desired, &live, now(), ALL);
     assert!(!plan_a.has_changes(), "{:#?}", plan_a.changes);
     // ...and one in the config but not in live is not created.
-    desired.directory.users.get_mut("ivan").unwrap().out_of_office.push(past);
+    desired
+        .directory
+        .users
+        .get_mut("ivan")
+        .unwrap()
+        .out_of_office
+        .push(past);
     let plan_b = plan(&desired, &live, now(), ALL);
     assert!(!plan_b.has_changes(), "{:#?}", plan_b.changes);
 }
@@ -265,10 +394,23 @@ fn an_owner_change_is_sensitive() {
     let mut desired = acme();
     let live = applied(&desired);
     desired.directory.owner = Some("dave".into());
-    desired.directory.users.get_mut("dave").unwrap().roles.insert("app_admin".into());
+    desired
+        .directory
+        .users
+        .get_mut("dave")
+        .unwrap()
+        .roles
+        .insert("app_admin".into());
     let plan = plan(&desired, &live, now(), ALL);
-    assert_eq!(change(&plan, ObjectKind::Account, "account").action, Action::Update);
-    assert!(plan.sensitive.iter().any(|n| n.message == "the account owner changes from `alice` to `dave`"));
+    assert_eq!(
+        change(&plan, ObjectKind::Account, "account").action,
+        Action::Update
+    );
+    assert!(
+        plan.sensitive
+            .iter()
+            .any(|n| n.message == "the account owner changes from `alice` to `dave`")
+    );
 }
 
 #[test]
@@ -289,7 +431,9 @@ fn guards_name_every_reason_and_every_referencing_object() {
         user: "bob".into(),
     });
     // Frank goes unmanaged so his window still counts once Bob is gone.
-    live.managed.objects.remove(&ObjectKey::new(ObjectKind::User, "frank"));
+    live.managed
+        .objects
+        .remove(&ObjectKey::new(ObjectKind::User, "frank"));
     desired.directory.users.remove("frank");
     desired.directory.users.remove("bob");
     desired.directory.users.remove("alice");
@@ -300,7 +444,11 @@ fn guards_name_every_reason_and_every_referencing_object() {
     }
     desired.directory.users.get_mut("mallory").unwrap().status = UserStatus::Disabled;
     let plan = plan(&desired, &live, now(), PlanOptions::default());
-    let bob = plan.refusals.iter().find(|r| r.message == "cannot delete user `bob`").expect("bob is guarded");
+    let bob = plan
+        .refusals
+        .iter()
+        .find(|r| r.message == "cannot delete user `bob`")
+        .expect("bob is guarded");
     assert_eq!(
         bob.reasons,
         [
@@ -308,7 +456,11 @@ fn guards_name_every_reason_and_every_referencing_object() {
             "covers `frank` (all groups) while they are out 2027-03-19 23:00 → 2027-04-05 07:00 UTC"
         ]
     );
-    let alice = plan.refusals.iter().find(|r| r.message == "cannot delete user `alice`").expect("alice is guarded");
+    let alice = plan
+        .refusals
+        .iter()
+        .find(|r| r.message == "cannot delete user `alice`")
+        .expect("alice is guarded");
     assert_eq!(alice.reasons, ["is the account owner", "is protected"]);
     assert!(alice.hint.contains("transfer ownership first"));
 }
@@ -325,19 +477,36 @@ fn disabling_a_user_on_call_is_refused() {
     });
     let grace = desired.directory.users.get_mut("grace").unwrap();
     grace.status = UserStatus::Disabled;
-    desired.directory.groups.get_mut("web-oncall").unwrap().members.remove("grace");
-    desired.directory.users.get_mut("carol").unwrap().out_of_office.clear();
+    desired
+        .directory
+        .groups
+        .get_mut("web-oncall")
+        .unwrap()
+        .members
+        .remove("grace");
+    desired
+        .directory
+        .users
+        .get_mut("carol")
+        .unwrap()
+        .out_of_office
+        .clear();
     let plan = plan(&desired, &live, now(), PlanOptions::default());
     assert_eq!(plan.refusals.len(), 1, "{:#?}", plan.refusals);
     assert_eq!(plan.refusals[0].message, "cannot disable user `grace`");
-    assert_eq!(plan.refusals[0].reasons, ["is on call for `web-oncall` 2026-11-21 00:00 → 2026-11-28 00:00 UTC"]);
+    assert_eq!(
+        plan.refusals[0].reasons,
+        ["is on call for `web-oncall` 2026-11-21 00:00 → 2026-11-28 00:00 UTC"]
+    );
 }
 
 #[test]
 fn the_mass_delete_guard_counts_and_percentages() {
     let mut desired = acme();
     let live = applied(&desired);
-    let doomed = ["erin", "grace", "olivia", "peggy", "niaj", "judy", "mallory", "ivan", "heidi"];
+    let doomed = [
+        "erin", "grace", "olivia", "peggy", "niaj", "judy", "mallory", "ivan", "heidi",
+    ];
     for name in doomed {
         desired.directory.users.remove(name);
     }
@@ -345,22 +514,46 @@ fn the_mass_delete_guard_counts_and_percentages() {
         group.members.retain(|m, _| !doomed.contains(&m.as_str()));
     }
     desired.directory.groups.remove("support");
-    desired.directory.users.get_mut("dave").unwrap().out_of_office.clear();
-    desired.directory.users.get_mut("carol").unwrap().out_of_office.clear();
+    desired
+        .directory
+        .users
+        .get_mut("dave")
+        .unwrap()
+        .out_of_office
+        .clear();
+    desired
+        .directory
+        .users
+        .get_mut("carol")
+        .unwrap()
+        .out_of_office
+        .clear();
     let users = &mut desired.directory.users;
     if let Cover::PerGroup(map) = &mut users.get_mut("bob").unwrap().out_of_office[0].cover {
         map.insert("db-oncall".into(), "frank".into());
     }
-    // acme's policy: at most 10 deletions and at most 5% of the 19 objects.
+    // acme's policy: at most 10 deletions and at most 20% of the 19 objects.
     let refused = plan(&desired, &live, now(), PlanOptions::default());
     assert_eq!(refused.summary.delete, 10);
-    let guard = refused.refusals.iter().find(|r| r.object.is_none()).expect("the mass-delete guard stops it");
+    let guard = refused
+        .refusals
+        .iter()
+        .find(|r| r.object.is_none())
+        .expect("the mass-delete guard stops it");
     assert_eq!(
         guard.message,
-        "this plan deletes 10 objects, more than the mass-delete guard allows (10 objects and 5% of the 19 live users, groups and roles)"
+        "this plan deletes 10 objects, more than the mass-delete guard allows (10 objects and 20% of the 19 live users, groups and roles)"
     );
     assert_eq!(guard.reasons.len(), 10);
-    let allowed = plan(&desired, &live, now(), PlanOptions { allow_mass_delete: true, ..PlanOptions::default() });
+    let allowed = plan(
+        &desired,
+        &live,
+        now(),
+        PlanOptions {
+            allow_mass_delete: true,
+            ..PlanOptions::default()
+        },
+    );
     assert!(allowed.refusals.iter().all(|r| r.object.is_some()));
 }
 
@@ -369,15 +562,27 @@ fn live_state_warnings() {
     let desired = acme();
     let mut live = applied(&desired);
     let checked_at = now();
-    live.platform
-        .verifications
-        .insert(("carol".into(), Channel::Sms, "+14155550132".into()), Verification { state: VerificationState::Unverified, checked_at });
-    live.platform
-        .verifications
-        .insert(("erin".into(), Channel::Email, "erin@acme.example".into()), Verification { state: VerificationState::Bounced, checked_at });
+    live.platform.verifications.insert(
+        ("carol".into(), Channel::Sms, "+14155550132".into()),
+        Verification {
+            state: VerificationState::Unverified,
+            checked_at,
+        },
+    );
+    live.platform.verifications.insert(
+        ("erin".into(), Channel::Email, "erin@acme.example".into()),
+        Verification {
+            state: VerificationState::Bounced,
+            checked_at,
+        },
+    );
     live.platform.invitations.insert(
         "grace".into(),
-        Invitation { sent_at: now() - Duration::days(10), expires_at: now() - Duration::days(3), accepted_at: None },
+        Invitation {
+            sent_at: now() - Duration::days(10),
+            expires_at: now() - Duration::days(3),
+            accepted_at: None,
+        },
     );
     let plan = plan(&desired, &live, now(), ALL);
     let messages: Vec<&str> = plan.warnings.iter().map(|n| n.message.as_str()).collect();
@@ -436,16 +641,27 @@ mod convergence {
             proptest::collection::vec((-40..40i64, 1..10i64, 0..USERS, any::<bool>()), 0..3),
             any::<bool>(),
         )
-            .prop_map(|(variant, type_light, status, methods, roles, reminder_groups, windows, profile)| UserSeed {
-                variant,
-                type_light,
-                status,
-                methods,
-                roles,
-                reminder_groups,
-                windows,
-                profile,
-            })
+            .prop_map(
+                |(
+                    variant,
+                    type_light,
+                    status,
+                    methods,
+                    roles,
+                    reminder_groups,
+                    windows,
+                    profile,
+                )| UserSeed {
+                    variant,
+                    type_light,
+                    status,
+                    methods,
+                    roles,
+                    reminder_groups,
+                    windows,
+                    profile,
+                },
+            )
     }
 
     /// A user whose references stay inside `users`, `groups` and `roles`.
@@ -453,9 +669,22 @@ mod convergence {
         let username = name("u", i);
         let mut contact_methods: Vec<ContactMethod> = Vec::new();
         for (channel, personal, value) in &seed.methods {
-            let channel = [Channel::Email, Channel::Sms, Channel::Phone, Channel::Whatsapp, Channel::Slack][*channel as usize];
-            let label = if *personal { Label::Personal } else { Label::Official };
-            if contact_methods.iter().any(|m| m.channel == channel && m.label == label) {
+            let channel = [
+                Channel::Email,
+                Channel::Sms,
+                Channel::Phone,
+                Channel::Whatsapp,
+                Channel::Slack,
+            ][*channel as usize];
+            let label = if *personal {
+                Label::Personal
+            } else {
+                Label::Official
+            };
+            if contact_methods
+                .iter()
+                .any(|m| m.channel == channel && m.label == label)
+            {
                 continue;
             }
             contact_methods.push(ContactMethod {
@@ -473,14 +702,22 @@ mod convergence {
         let mut start = -40;
         for (offset, length, cover, per_group) in &seed.windows {
             start = start.max(*offset);
-            let (from, until) = (now() + Duration::days(start), now() + Duration::days(start + length));
+            let (from, until) = (
+                now() + Duration::days(start),
+                now() + Duration::days(start + length),
+            );
             start += length + 1;
             let cover_name = name("u", users[cover % users.len()]);
             let cover = match (per_group, groups.first()) {
                 (true, Some(g)) => Cover::PerGroup(BTreeMap::from([(name("g", *g), cover_name)])),
                 _ => Cover::AllGroups(cover_name),
             };
-            out_of_office.push(OofWindow { from, until, cover, note: None });
+            out_of_office.push(OofWindow {
+                from,
+                until,
+                cover,
+                note: None,
+            });
         }
         let mut role_names: BTreeSet<String> = seed
             .roles
@@ -499,24 +736,52 @@ mod convergence {
             username,
             first_name: "First".into(),
             last_name: format!("Last{}", seed.variant),
-            user_type: if seed.type_light { UserType::Light } else { UserType::Standard },
-            status: [UserStatus::Active, UserStatus::Disabled, UserStatus::Invited][seed.status as usize],
+            user_type: if seed.type_light {
+                UserType::Light
+            } else {
+                UserType::Standard
+            },
+            status: [
+                UserStatus::Active,
+                UserStatus::Disabled,
+                UserStatus::Invited,
+            ][seed.status as usize],
             roles: role_names,
             time_zone: (seed.variant == 1).then(|| "Europe/Berlin".into()),
             locale: None,
-            language: if seed.variant == 2 { Language::De } else { Language::En },
+            language: if seed.variant == 2 {
+                Language::De
+            } else {
+                Language::En
+            },
             external_id: None,
             protected: false,
-            preferences: Preferences { theme: if seed.variant == 0 { Theme::Light } else { Theme::Dark }, ..Preferences::default() },
+            preferences: Preferences {
+                theme: if seed.variant == 0 {
+                    Theme::Light
+                } else {
+                    Theme::Dark
+                },
+                ..Preferences::default()
+            },
             reminders: Reminders {
-                groups: seed.reminder_groups.iter().filter(|g| groups.contains(g)).map(|g| name("g", *g)).collect(),
+                groups: seed
+                    .reminder_groups
+                    .iter()
+                    .filter(|g| groups.contains(g))
+                    .map(|g| name("g", *g))
+                    .collect(),
                 ..Reminders::default()
             },
             muted_integrations: BTreeSet::new(),
             notification_profiles: if seed.profile && !contact_methods.is_empty() {
                 BTreeMap::from([(
                     Priority::P1,
-                    vec![roster::model::directory::ProfileStep { method: contact_methods[0].key(), wait_minutes: 0, repeat: 1 }],
+                    vec![roster::model::directory::ProfileStep {
+                        method: contact_methods[0].key(),
+                        wait_minutes: 0,
+                        repeat: 1,
+                    }],
                 )])
             } else {
                 BTreeMap::new()
@@ -537,11 +802,24 @@ mod convergence {
     fn side() -> impl Strategy<Value = Side> {
         (
             proptest::collection::btree_map(0..USERS, user_seed(), 1..USERS),
-            proptest::collection::btree_map(0..GROUPS, proptest::collection::btree_map(0..USERS, 0..4u8, 0..4), 0..GROUPS),
-            proptest::collection::btree_map(0..ROLES, proptest::collection::btree_set(0..5u8, 1..3), 0..ROLES),
+            proptest::collection::btree_map(
+                0..GROUPS,
+                proptest::collection::btree_map(0..USERS, 0..4u8, 0..4),
+                0..GROUPS,
+            ),
+            proptest::collection::btree_map(
+                0..ROLES,
+                proptest::collection::btree_set(0..5u8, 1..3),
+                0..ROLES,
+            ),
             proptest::option::of(0..USERS),
         )
-            .prop_map(|(users, groups, roles, owner)| Side { users, groups, roles, owner })
+            .prop_map(|(users, groups, roles, owner)| Side {
+                users,
+                groups,
+                roles,
+                owner,
+            })
     }
 
     /// A directory whose references all resolve, as a valid config or a
@@ -550,9 +828,18 @@ mod convergence {
         let users: Vec<usize> = side.users.keys().copied().collect();
         let groups: Vec<usize> = side.groups.keys().copied().collect();
         let roles: Vec<usize> = side.roles.keys().copied().collect();
-        let permissions = [Permission::ViewDashboard, Permission::ExportData, Permission::ManageTeams, Permission::InviteUsers, Permission::ViewAnalytics];
+        let permissions = [
+            Permission::ViewDashboard,
+            Permission::ExportData,
+            Permission::ManageTeams,
+            Permission::InviteUsers,
+            Permission::ViewAnalytics,
+        ];
         roster::model::Directory {
-            owner: side.owner.filter(|o| users.contains(o)).map(|o| name("u", o)),
+            owner: side
+                .owner
+                .filter(|o| users.contains(o))
+                .map(|o| name("u", o)),
             roles: side
                 .roles
                 .iter()
@@ -565,19 +852,33 @@ mod convergence {
                     (role.name.clone(), role)
                 })
                 .collect(),
-            users: side.users.iter().map(|(i, seed)| (name("u", *i), user(*i, seed, &users, &groups, &roles))).collect(),
+            users: side
+                .users
+                .iter()
+                .map(|(i, seed)| (name("u", *i), user(*i, seed, &users, &groups, &roles)))
+                .collect(),
             groups: side
                 .groups
                 .iter()
                 .map(|(g, members)| {
-                    let member_roles = [vec![], vec![MemberRole::Primary], vec![MemberRole::Manager], vec![MemberRole::Secondary, MemberRole::Manager]];
+                    let member_roles = [
+                        vec![],
+                        vec![MemberRole::Primary],
+                        vec![MemberRole::Manager],
+                        vec![MemberRole::Secondary, MemberRole::Manager],
+                    ];
                     let group = Group {
                         name: name("g", *g),
                         description: None,
                         members: members
                             .iter()
                             .filter(|(u, _)| users.contains(u))
-                            .map(|(u, r)| (name("u", *u), member_roles[*r as usize].iter().copied().collect()))
+                            .map(|(u, r)| {
+                                (
+                                    name("u", *u),
+                                    member_roles[*r as usize].iter().copied().collect(),
+                                )
+                            })
                             .collect(),
                     };
                     (group.name.clone(), group)

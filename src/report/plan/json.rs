@@ -49,7 +49,8 @@ struct JsonField<'a> {
 
 /// Renders a plan as one JSON document.
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
-    let redact = |path: &str, value: &Option<Value>| value.as_ref().map(|v| options.redactor.field(path, v));
+    let redact =
+        |path: &str, value: &Option<Value>| value.as_ref().map(|v| options.redactor.field(path, v));
     let document = JsonPlan {
         format_version: FORMAT_VERSION,
         roster_version: env!("CARGO_PKG_VERSION"),
@@ -67,7 +68,11 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
                 fields: c
                     .fields
                     .iter()
-                    .map(|f| JsonField { path: &f.path, old: redact(&f.path, &f.old), new: redact(&f.path, &f.new) })
+                    .map(|f| JsonField {
+                        path: &f.path,
+                        old: redact(&f.path, &f.old),
+                        new: redact(&f.path, &f.new),
+                    })
                     .collect(),
             })
             .collect(),

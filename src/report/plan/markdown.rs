@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{field_line, headline, summary_line, symbol, verb, RenderOptions};
+use super::{RenderOptions, field_line, headline, summary_line, symbol, verb};
 use crate::model::live::ObjectKind;
 use crate::plan::{Action, Plan};
 
@@ -42,7 +42,10 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     }
 
     let mut tail = String::new();
-    for (title, notes) in [("Warnings", &plan.warnings), ("Pending on the platform", &plan.pending)] {
+    for (title, notes) in [
+        ("Warnings", &plan.warnings),
+        ("Pending on the platform", &plan.pending),
+    ] {
         if !notes.is_empty() {
             let _ = writeln!(tail, "**{title}**\n");
             for note in notes.iter() {
@@ -52,8 +55,16 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         }
     }
     if !plan.unmanaged.is_empty() {
-        let names: Vec<String> = plan.unmanaged.iter().map(|k| format!("{} `{}`", k.kind, k.name)).collect();
-        let _ = writeln!(tail, "Not managed by roster, left as they are: {}\n", names.join(", "));
+        let names: Vec<String> = plan
+            .unmanaged
+            .iter()
+            .map(|k| format!("{} `{}`", k.kind, k.name))
+            .collect();
+        let _ = writeln!(
+            tail,
+            "Not managed by roster, left as they are: {}\n",
+            names.join(", ")
+        );
     }
 
     let mut body = String::new();
@@ -109,9 +120,14 @@ fn table(plan: &Plan) -> String {
         };
         counts.entry(change.key.kind).or_default()[column] += 1;
     }
-    let mut out = String::from("| | create | update | replace | delete |\n|---|---:|---:|---:|---:|\n");
+    let mut out =
+        String::from("| | create | update | replace | delete |\n|---|---:|---:|---:|---:|\n");
     for (kind, [c, u, r, d]) in counts {
-        let _ = writeln!(out, "| {kind}s | {c} | {u} | {r} | {d} |");
+        let label = match kind {
+            ObjectKind::Account => "account".to_string(),
+            other => format!("{other}s"),
+        };
+        let _ = writeln!(out, "| {label} | {c} | {u} | {r} | {d} |");
     }
     out.push('\n');
     out
@@ -119,9 +135,13 @@ fn table(plan: &Plan) -> String {
 
 /// Keeps text from turning into Markdown markup by accident.
 fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -62,7 +62,10 @@ pub fn headline(change: &Change) -> String {
     }
     if change.action == Action::Create
         && change.key.kind == ObjectKind::User
-        && change.fields.iter().any(|f| f.path == "status" && f.new.as_ref().is_some_and(|v| v == "invited"))
+        && change
+            .fields
+            .iter()
+            .any(|f| f.path == "status" && f.new.as_ref().is_some_and(|v| v == "invited"))
     {
         text.push_str(" (invited)");
     }
@@ -77,11 +80,41 @@ fn plain(value: Option<&Value>) -> String {
     }
 }
 
+/// Fields whose value is a set: a change lists what is added and removed.
+fn is_set(path: &str) -> bool {
+    matches!(
+        path,
+        "roles" | "permissions" | "muted_integrations" | "on_call_reminders.groups"
+    ) || path.starts_with("members[")
+}
+
+/// `added [a], removed [b]` between two lists read as sets.
+fn set_change(old: &[Value], new: &[Value]) -> String {
+    let added: Vec<Value> = new.iter().filter(|v| !old.contains(v)).cloned().collect();
+    let removed: Vec<Value> = old.iter().filter(|v| !new.contains(v)).cloned().collect();
+    let mut parts = Vec::new();
+    if !added.is_empty() {
+        parts.push(format!("added {}", inline(&Value::Array(added))));
+    }
+    if !removed.is_empty() {
+        parts.push(format!("removed {}", inline(&Value::Array(removed))));
+    }
+    parts.join(", ")
+}
+
 /// One field change as a line: `~ path: old → new`, `+ path: new`, `- path: old`.
 pub fn field_line(field: &FieldChange, redactor: &Redactor) -> (char, String) {
     let show = |v: &Value| inline_top(&redactor.field(&field.path, v));
+    if let (Some(Value::Array(old)), Some(Value::Array(new))) = (&field.old, &field.new)
+        && is_set(&field.path)
+    {
+        return ('~', format!("{}: {}", field.path, set_change(old, new)));
+    }
     match (&field.old, &field.new) {
-        (Some(old), Some(new)) => ('~', format!("{}: {} → {}", field.path, show(old), show(new))),
+        (Some(old), Some(new)) => (
+            '~',
+            format!("{}: {} → {}", field.path, show(old), show(new)),
+        ),
         (None, Some(new)) => ('+', format!("{}: {}", field.path, show(new))),
         (Some(old), None) => ('-', format!("{}: {}", field.path, show(old))),
         (None, None) => ('~', field.path.clone()),
@@ -102,10 +135,16 @@ pub fn inline(value: &Value) -> String {
         Value::Null => "null".into(),
         Value::String(s) if is_bare(s) => s.clone(),
         Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
-        Value::Array(items) => format!("[{}]", items.iter().map(inline).collect::<Vec<_>>().join(", ")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(inline).collect::<Vec<_>>().join(", ")
+        ),
         Value::Object(map) if map.is_empty() => "{}".into(),
         Value::Object(map) => {
-            let entries: Vec<String> = map.iter().map(|(k, v)| format!("{k}: {}", inline(v))).collect();
+            let entries: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", inline(v)))
+                .collect();
             format!("{{ {} }}", entries.join(", "))
         }
         other => other.to_string(),
@@ -113,7 +152,10 @@ pub fn inline(value: &Value) -> String {
 }
 
 fn is_bare(text: &str) -> bool {
-    !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || "_-./@:+".contains(c))
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-./@:+".contains(c))
 }
 
 /// `3 to create, 2 to update, 1 to replace, 1 to delete`.

@@ -2,11 +2,15 @@
 
 use std::fmt::Write;
 
-use super::{field_line, headline, summary_line, symbol, RenderOptions};
+use super::{RenderOptions, field_line, headline, summary_line, symbol};
 use crate::plan::{Action, Plan};
 
 fn paint(options: &RenderOptions, text: &str, style: &str) -> String {
-    if options.color { format!("\x1b[{style}m{text}\x1b[0m") } else { text.to_string() }
+    if options.color {
+        format!("\x1b[{style}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
 }
 
 fn style(action: Action) -> &'static str {
@@ -27,7 +31,12 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     }
     for change in &plan.changes {
         let sign = symbol(change.action);
-        let _ = writeln!(out, "\n  {} {}", paint(options, sign, style(change.action)), headline(change));
+        let _ = writeln!(
+            out,
+            "\n  {} {}",
+            paint(options, sign, style(change.action)),
+            headline(change)
+        );
         for field in &change.fields {
             let (mark, line) = field_line(field, &options.redactor);
             let mark_style = match mark {
@@ -35,30 +44,64 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
                 '-' => "31",
                 _ => "33",
             };
-            let _ = writeln!(out, "      {} {line}", paint(options, &mark.to_string(), mark_style));
+            let _ = writeln!(
+                out,
+                "      {} {line}",
+                paint(options, &mark.to_string(), mark_style)
+            );
         }
     }
-    section(&mut out, options, "Sensitive changes", "!", plan.sensitive.iter().map(|n| n.message.clone()));
-    section(&mut out, options, "Warnings", "warning:", plan.warnings.iter().map(|n| n.message.clone()));
-    section(&mut out, options, "Pending on the platform", "…", plan.pending.iter().map(|n| n.message.clone()));
+    section(
+        &mut out,
+        options,
+        "Sensitive changes",
+        "!",
+        plan.sensitive.iter().map(|n| n.message.clone()),
+    );
+    section(
+        &mut out,
+        options,
+        "Warnings",
+        "warning:",
+        plan.warnings.iter().map(|n| n.message.clone()),
+    );
+    section(
+        &mut out,
+        options,
+        "Pending on the platform",
+        "…",
+        plan.pending.iter().map(|n| n.message.clone()),
+    );
     if !plan.unmanaged.is_empty() {
         let names: Vec<String> = plan.unmanaged.iter().map(|k| k.to_string()).collect();
-        let _ = writeln!(out, "\nNot managed by roster, left as they are: {}", names.join(", "));
-    }
-    if !plan.adopt.is_empty() {
         let _ = writeln!(
             out,
-            "\n{} declared object{} already match{} and will be recorded as managed on the next apply.",
-            plan.adopt.len(),
-            if plan.adopt.len() == 1 { "" } else { "s" },
-            if plan.adopt.len() == 1 { "es" } else { "" }
+            "\nNot managed by roster, left as they are: {}",
+            names.join(", ")
+        );
+    }
+    if !plan.adopt.is_empty() {
+        let n = plan.adopt.len();
+        let _ = writeln!(
+            out,
+            "\n{n} object{} already match{} the config; the next apply records {} as roster's without changing {}.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "es" } else { "" },
+            if n == 1 { "it" } else { "them" },
+            if n == 1 { "it" } else { "them" },
         );
     }
     let _ = writeln!(out, "\nPlan: {}.", summary_line(plan));
     out
 }
 
-fn section(out: &mut String, options: &RenderOptions, title: &str, mark: &str, lines: impl Iterator<Item = String>) {
+fn section(
+    out: &mut String,
+    options: &RenderOptions,
+    title: &str,
+    mark: &str,
+    lines: impl Iterator<Item = String>,
+) {
     let lines: Vec<String> = lines.collect();
     if lines.is_empty() {
         return;

@@ -1,0 +1,544 @@
+//! The whole loop through the binary, on SQLite and on PostgreSQL:
+//! plan, apply, drift, history; stale plans, locks, crashes, failures,
+//! webhooks.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use roster::store::Store;
+
+use crate::db::{TestDb, block_on, on_both_engines};
+use crate::support::{NOW, Roster, Run, root};
+
+/// `roster …` against `db`.
+fn roster(db: &TestDb, args: &[&str]) -> Run {
+    Roster::new(args).env("ROSTER_DATABASE_URL", db.url()).run()
+}
+
+/// A transcript with the database's location (which differs per run) replaced.
+fn transcript(db: &TestDb, run: &Run) -> String {
+    run.transcript().replace(db.url(), "[db]")
+}
+
+/// Runs SQL against the database as the platform (or a person) would.
+fn sql(db: &TestDb, statements: &str) {
+    block_on(async {
+        let store = Store::open(&db.database_url()).await.unwrap();
+        store.run_script(statements).await.unwrap();
+        store.close().await;
+    });
+}
+
+/// Runs a SQL file with `roster db exec`, as the README shows.
+fn exec(db: &TestDb, file: &str) {
+    let run = roster(db, &["db", "exec", file]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+fn apply_acme(db: &TestDb) {
+    let run = roster(db, &["apply", "examples/acme", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// A valid config of `users` users in groups of 25, written to `dir`.
+pub fn big_config(dir: &std::path::Path, users: usize) {
+    let mut text = String::from("version: 1\naccount: { owner: user0 }\nusers:\n");
+    for i in 0..users {
+        let roles = if i == 0 { "[app_admin]" } else { "[basic]" };
+        text.push_str(&format!(
+            "  - email: user{i}@example.com\n    username: user{i}\n    first_name: User\n    last_name: Number {i}\n    roles: {roles}\n    contact_methods:\n      - {{ channel: email, label: official, value: user{i}@example.com }}\n      - {{ channel: sms, label: personal, value: \"+4915{:09}\" }}\n      - {{ channel: slack, label: official, value: U{i:08} }}\n",
+            100_000_000 + i
+        ));
+    }
+    text.push_str("groups:\n");
+    for g in 0..users.div_ceil(25) {
+        text.push_str(&format!("  - name: team-{g}\n    members:\n"));
+        for i in (g * 25)..((g + 1) * 25).min(users) {
+            let role = if i % 25 == 0 { "manager" } else { "primary" };
+            text.push_str(&format!("      - {{ user: user{i}, roles: [{role}] }}\n"));
+        }
+    }
+    std::fs::write(dir.join("roster.yaml"), text).unwrap();
+}
+
+on_both_engines! {
+    fn an_empty_directory_plans_creates_with_exit_code_2(db) {
+        let run = roster(&db, &["plan", "examples/acme", "--detailed-exitcode"]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        insta::assert_snapshot!("plan_text_empty", transcript(&db, &run));
+        let json = roster(&db, &["plan", "examples/acme", "--format", "json"]);
+        assert_eq!(json.code, 0);
+        insta::assert_snapshot!("plan_json_empty", transcript(&db, &json));
+        let markdown = roster(&db, &["plan", "examples/acme", "--format", "markdown"]);
+        insta::assert_snapshot!("plan_markdown_empty", transcript(&db, &markdown));
+    }
+
+    fn edits_of_every_kind_in_every_format(db) {
+        apply_acme(&db);
+        exec(&db, "tests/fixtures/platform/accepted.sql");
+        for (format, name) in [("text", "plan_text_edits"), ("json", "plan_json_edits"), ("markdown", "plan_markdown_edits")] {
+            let run = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace", "--detailed-exitcode", "--format", format]);
+            assert_eq!(run.code, 2, "{}", run.stderr);
+            insta::assert_snapshot!(name, transcript(&db, &run));
+        }
+        let shown = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace", "--show-values"]);
+        assert!(shown.stdout.contains("\"+491601234567\" → \"+491607654321\""), "{}", shown.stdout);
+        let masked = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace"]);
+        assert!(!masked.stdout.contains("+491601234567"), "{}", masked.stdout);
+    }
+
+    fn guards_stop_the_plan_with_every_reason(db) {
+        apply_acme(&db);
+        exec(&db, "tests/fixtures/platform/acme.sql");
+        // Dave changes type (a replace) and Judy, who has no shift, goes;
+        // Bob, on call next week, goes too.
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&root().join("tests/fixtures/plan/edited"), dir.path());
+        let path = dir.path().join("users/database.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let start = text.find("  - email: bob@acme.example").unwrap();
+        let end = text.find("  - email: frank@acme.example").unwrap();
+        std::fs::write(&path, format!("{}{}", &text[..start], &text[end..])).unwrap();
+        let groups = dir.path().join("groups.yaml");
+        let text = std::fs::read_to_string(&groups).unwrap().replace("      - { user: bob, roles: [primary] }\n", "").replace("      - { user: bob, roles: [secondary] }\n", "");
+        std::fs::write(&groups, text.replace("      - { user: ivan, roles: [secondary] }", "      - { user: ivan, roles: [primary] }")).unwrap();
+        let frank = dir.path().join("users/database.yaml");
+        let text = std::fs::read_to_string(&frank).unwrap().replace("        covered_by: bob\n", "        covered_by: ivan\n");
+        std::fs::write(&frank, text).unwrap();
+        let dir_arg = dir.path().display().to_string();
+        let run = roster(&db, &["plan", &dir_arg, "--detailed-exitcode"]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let stderr = run.stderr.replace(&dir_arg, "[config]");
+        insta::assert_snapshot!("plan_guards", stderr);
+        let applied = roster(&db, &["apply", &dir_arg, "--yes", "--allow-replace"]);
+        assert_eq!(applied.code, 1);
+        assert!(applied.stderr.contains("cannot delete user `bob`"), "{}", applied.stderr);
+    }
+
+    fn apply_then_plan_is_empty_and_drift_is_clean(db) {
+        let run = roster(&db, &["apply", "examples/acme", "--yes", "--revision", "abc123", "--actor", "ci-bot"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stderr.contains("Applied to [db]: 19 created, 1 updated, 0 replaced, 0 deleted (apply #1, revision abc123).".replace("[db]", db.url()).as_str()), "{}", run.stderr);
+        assert!(!run.stderr.contains("rows ("), "no progress bar in logs: {}", run.stderr);
+        let plan = roster(&db, &["plan", "examples/acme", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "{}", plan.stdout);
+        assert!(plan.stdout.contains("No changes"));
+        let drift = roster(&db, &["drift", "examples/acme"]);
+        assert_eq!(drift.code, 0, "{}", drift.stdout);
+        let again = roster(&db, &["apply", "examples/acme", "--yes"]);
+        assert_eq!(again.code, 0);
+        assert!(again.stderr.contains("Nothing to apply."), "{}", again.stderr);
+        let history = roster(&db, &["history", "--format", "json"]);
+        let entries: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+        assert_eq!(entries.as_array().unwrap().len(), 1);
+        assert_eq!(entries[0]["revision"], "abc123");
+        assert_eq!(entries[0]["actor"], "ci-bot");
+        assert_eq!(entries[0]["creates"], 19);
+        assert_eq!(entries[0]["changes"][0], "+ role incident_commander");
+        let text = roster(&db, &["history"]);
+        let first_line = text.stdout.lines().next().unwrap();
+        assert!(first_line.starts_with("apply #1 at 2026-11-22 ") && first_line.ends_with(" UTC by ci-bot (revision abc123)"), "{first_line}");
+    }
+
+    fn apply_needs_yes_away_from_a_terminal(db) {
+        let run = roster(&db, &["apply", "examples/acme"]);
+        assert_eq!(run.code, 1);
+        assert!(run.stderr.contains("error: not at a terminal, so there is nobody to confirm the apply\nhint: review the plan above and pass `--yes` to apply it"), "{}", run.stderr);
+        let plan = roster(&db, &["plan", "examples/acme", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 2, "nothing was applied");
+    }
+
+    fn a_stale_plan_is_refused_naming_what_changed(db) {
+        apply_acme(&db);
+        let dir = tempfile::tempdir().unwrap();
+        let plan_path = dir.path().join("plan.json").display().to_string();
+        let run = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace", "--out", &plan_path]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
+        assert_eq!(saved["format_version"], 1);
+        assert_eq!(saved["roster_version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(saved["config_digest"].as_str().unwrap().len(), 64);
+        assert!(saved["plan"]["fingerprints"].as_array().unwrap().len() >= 10);
+        // Olivia is not in the plan: a change to her does not block it.
+        sql(&db, "UPDATE users SET last_name = 'Brown-Smith' WHERE username = 'olivia'");
+        // Bob is: a change to him does.
+        sql(&db, "UPDATE users SET first_name = 'Robert' WHERE username = 'bob'");
+        let refused = roster(&db, &["apply", "--plan", &plan_path, "--yes"]);
+        assert_eq!(refused.code, 1, "{}", refused.stderr);
+        assert!(refused.stderr.contains("the live directory is no longer what the plan assumed; nothing was changed\n  - user `bob` changed since the plan was made\nhint: plan again"), "{}", refused.stderr);
+        sql(&db, "UPDATE users SET first_name = 'Bob' WHERE username = 'bob'");
+        let applied = roster(&db, &["apply", "--plan", &plan_path, "--yes"]);
+        assert_eq!(applied.code, 0, "{}", applied.stderr);
+        // What is left is the config putting Olivia's name back.
+        let plan = roster(&db, &["plan", "tests/fixtures/plan/edited", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 2, "{}", plan.stdout);
+        assert!(plan.stdout.contains("  ~ user olivia\n      ~ last_name: \"Brown-Smith\" → \"Brown\"\n"), "{}", plan.stdout);
+        assert!(plan.stdout.contains("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete."), "{}", plan.stdout);
+    }
+
+    fn a_rejected_change_rolls_the_whole_apply_back(db) {
+        roster(&db, &["db", "migrate"]);
+        let trigger = if db.engine() == "sqlite" {
+            "CREATE TRIGGER reject_members BEFORE INSERT ON group_members \
+             WHEN NEW.is_manager AND NEW.is_primary BEGIN SELECT RAISE(ABORT, 'rejected by test trigger'); END;"
+        } else {
+            "CREATE FUNCTION reject_members() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+               IF NEW.is_manager AND NEW.is_primary THEN RAISE EXCEPTION 'rejected by test trigger'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER reject_members BEFORE INSERT ON group_members FOR EACH ROW EXECUTE FUNCTION reject_members();"
+        };
+        sql(&db, trigger);
+        let run = roster(&db, &["apply", "examples/acme", "--yes"]);
+        assert_eq!(run.code, 1);
+        assert!(run.stderr.contains("rejected by test trigger") && run.stderr.contains("the apply was rolled back and nothing was changed"), "{}", run.stderr);
+        block_on(async {
+            let store = Store::open(&db.database_url()).await.unwrap();
+            let live = store.load(true).await.unwrap();
+            assert!(live.directory.users.is_empty() && live.directory.groups.is_empty() && live.directory.roles.is_empty());
+            assert!(live.managed.objects.is_empty());
+            assert!(store.history().await.unwrap().is_empty());
+        });
+    }
+
+    fn a_held_lock_is_waited_for_then_named(db) {
+        roster(&db, &["db", "migrate"]);
+        let url = db.database_url();
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let engine = db.engine();
+        let holder = std::thread::spawn(move || {
+            block_on(async move {
+                use sqlx::Connection;
+                if engine == "sqlite" {
+                    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", url.sqlite_path())).await.unwrap();
+                    sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+                    std::fs::write(format!("{}.apply-lock", url.sqlite_path()), format!("{}\nroster apply by release-bot on ci-7\n", std::process::id())).unwrap();
+                    held_tx.send(()).unwrap();
+                    release_rx.recv().unwrap();
+                    sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
+                } else {
+                    let mut conn = sqlx::PgConnection::connect(url.expose()).await.unwrap();
+                    sqlx::raw_sql("BEGIN; SET application_name = 'roster apply by release-bot on ci-7'; SELECT pg_advisory_xact_lock(125823003944306);").execute(&mut conn).await.unwrap();
+                    held_tx.send(()).unwrap();
+                    release_rx.recv().unwrap();
+                    sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
+                }
+            })
+        });
+        held_rx.recv().unwrap();
+        let started = Instant::now();
+        let run = roster(&db, &["apply", "examples/acme", "--yes", "--lock-timeout", "1"]);
+        assert!(started.elapsed() >= Duration::from_millis(900), "it waited for the lock");
+        release_tx.send(()).unwrap();
+        holder.join().unwrap();
+        assert_eq!(run.code, 1);
+        let expected = format!(
+            "error: another apply holds the lock on {} (roster apply by release-bot on ci-7); waited 1 s and changed nothing\nhint: try again when it has finished, or wait longer with `--lock-timeout`",
+            db.url()
+        );
+        assert!(run.stderr.contains(&expected), "{}", run.stderr);
+        let after = roster(&db, &["apply", "examples/acme", "--yes"]);
+        assert_eq!(after.code, 0, "the lock is free again: {}", after.stderr);
+    }
+
+    fn two_applies_at_once_do_not_interleave(db) {
+        roster(&db, &["db", "migrate"]);
+        let dir = tempfile::tempdir().unwrap();
+        big_config(dir.path(), 1_500);
+        let config = dir.path().display().to_string();
+        let spawn = || {
+            Command::new(env!("CARGO_BIN_EXE_roster"))
+                .args(["apply", &config, "--yes", "--lock-timeout", "60"])
+                .env("ROSTER_DATABASE_URL", db.url())
+                .env("ROSTER_NOW", NOW)
+                .env("NO_COLOR", "1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let outputs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+        let mut applied = 0;
+        for output in &outputs {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            match output.status.code() {
+                Some(0) => applied += 1,
+                Some(1) => assert!(
+                    stderr.contains("the live directory is no longer what the plan assumed") || stderr.contains("another apply holds the lock"),
+                    "{stderr}"
+                ),
+                other => panic!("unexpected exit {other:?}: {stderr}"),
+            }
+        }
+        assert!(applied >= 1);
+        let history = roster(&db, &["history", "--format", "json"]);
+        let entries: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+        assert_eq!(entries.as_array().unwrap().len(), applied, "one history entry per apply that went through");
+        assert_eq!(entries[0]["creates"], 1_500 + 60);
+        let plan = roster(&db, &["plan", &config, "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "the directory is whole: {}", plan.stdout);
+    }
+
+    fn drift_reports_each_out_of_band_edit_once(db) {
+        let cases: [(&str, &str, &str, &str); 4] = [
+            (
+                "a changed phone",
+                "UPDATE contact_methods SET value = '+14155550199' WHERE channel = 'sms' AND user_id = (SELECT id FROM users WHERE username = 'carol')",
+                "changed",
+                "user carol contact_methods[sms-personal].value",
+            ),
+            (
+                "a removed membership",
+                "DELETE FROM group_members WHERE user_id = (SELECT id FROM users WHERE username = 'olivia')",
+                "changed",
+                "group web-oncall members[olivia]",
+            ),
+            (
+                "a new unmanaged user",
+                "INSERT INTO users (username, email, first_name, last_name, user_type, status, language, home_page, theme, digest, created_at) \
+                 VALUES ('zed', 'zed@acme.example', 'Zed', 'Zimmermann', 'standard', 'active', 'en', 'dashboard', 'light', 'high', '2026-11-24T10:00:00Z')",
+                "unmanaged",
+                "user zed",
+            ),
+            (
+                "a deleted out-of-office window",
+                "DELETE FROM oof_windows WHERE user_id = (SELECT id FROM users WHERE username = 'dave')",
+                "changed",
+                "user dave out_of_office[2027-07-05T00:00+01:00]",
+            ),
+        ];
+        for (what, statement, section, expected) in cases {
+            let fresh = if db.engine() == "sqlite" { TestDb::sqlite() } else { TestDb::postgres() };
+            apply_acme(&fresh);
+            sql(&fresh, statement);
+            let run = roster(&fresh, &["drift", "examples/acme", "--format", "json"]);
+            assert_eq!(run.code, 2, "{what}: {}", run.stdout);
+            let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            let found: Vec<String> = match section {
+                "changed" => report["changed"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|o| {
+                        let name = format!("{} {}", o["kind"].as_str().unwrap(), o["name"].as_str().unwrap());
+                        o["fields"].as_array().unwrap().iter().map(move |f| format!("{name} {}", f["path"].as_str().unwrap())).collect::<Vec<_>>()
+                    })
+                    .collect(),
+                _ => report[section].as_array().unwrap().iter().map(|k| format!("{} {}", k["kind"].as_str().unwrap(), k["name"].as_str().unwrap())).collect(),
+            };
+            assert_eq!(found, [expected], "{what}");
+            let others: usize = ["changed", "deleted", "unmanaged"].iter().filter(|s| **s != section).map(|s| report[*s].as_array().unwrap().len()).sum();
+            assert_eq!(others, 0, "{what}: reported once, nowhere else: {}", run.stdout);
+        }
+    }
+
+    fn drift_separates_pending_config_changes(db) {
+        apply_acme(&db);
+        exec(&db, "tests/fixtures/platform/accepted.sql");
+        sql(&db, "UPDATE users SET time_zone = 'Europe/Paris' WHERE username = 'bob'");
+        let run = roster(&db, &["drift", "tests/fixtures/plan/edited"]);
+        assert_eq!(run.code, 2);
+        insta::assert_snapshot!("drift_text_pending", transcript(&db, &run));
+        let markdown = roster(&db, &["drift", "tests/fixtures/plan/edited", "--format", "markdown"]);
+        insta::assert_snapshot!("drift_markdown_pending", transcript(&db, &markdown));
+    }
+
+    fn drift_posts_to_a_webhook_and_retries_after_a_500(db) {
+        apply_acme(&db);
+        sql(&db, "DELETE FROM group_members WHERE user_id = (SELECT id FROM users WHERE username = 'olivia')");
+        let server = Receiver::start(vec![500, 200]);
+        let run = roster(&db, &["drift", "--notify", &server.url()]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("posted the drift report to the webhook (HTTP 200)"), "{}", run.stderr);
+        let requests = server.finish();
+        assert_eq!(requests.len(), 2, "one failure, one retry");
+        for request in &requests {
+            assert!(request.head.starts_with("POST /hook HTTP/1.1"), "{}", request.head);
+            assert!(request.head.to_lowercase().contains("content-type: application/json"));
+            let body: serde_json::Value = serde_json::from_str(&request.body).unwrap();
+            assert!(body["text"].as_str().unwrap().contains(": 1 changed, 0 deleted, 0 unmanaged\n• ~ group web-oncall (1 field)"), "{}", body["text"]);
+            assert_eq!(body["roster"]["has_drift"], true);
+            assert_eq!(body["roster"]["changed"][0]["fields"][0]["path"], "members[olivia]");
+        }
+    }
+}
+
+#[test]
+fn a_webhook_that_keeps_failing_is_a_clear_error() {
+    let db = TestDb::sqlite();
+    apply_acme(&db);
+    sql(
+        &db,
+        "DELETE FROM group_members WHERE user_id = (SELECT id FROM users WHERE username = 'olivia')",
+    );
+    let server = Receiver::start(vec![503, 503, 503, 503]);
+    let run = roster(&db, &["drift", "--notify", &server.url()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("error: could not deliver the report to the webhook after 4 attempts: the webhook answered HTTP 503"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.finish().len(), 4);
+    let refused = Receiver::start(vec![404]);
+    let run = roster(&db, &["drift", "--notify", &refused.url()]);
+    assert!(
+        run.stderr
+            .contains("after 1 attempt: the webhook answered HTTP 404"),
+        "a 4xx is not retried: {}",
+        run.stderr
+    );
+    assert_eq!(refused.finish().len(), 1);
+}
+
+#[test]
+fn a_killed_apply_leaves_the_directory_before_or_after_never_between() {
+    for engine in ["sqlite", "postgres"] {
+        let dir = tempfile::tempdir().unwrap();
+        big_config(dir.path(), 2_000);
+        let config = dir.path().display().to_string();
+        // How long a whole apply takes here, to kill at moments across it.
+        let probe = if engine == "sqlite" {
+            TestDb::sqlite()
+        } else {
+            TestDb::postgres()
+        };
+        roster(&probe, &["db", "migrate"]);
+        let started = Instant::now();
+        let run = roster(&probe, &["apply", &config, "--yes"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let full = started.elapsed();
+        let expected = block_on(async {
+            let store = Store::open(&probe.database_url()).await.unwrap();
+            store.load(true).await.unwrap()
+        });
+        let mut seed: u64 = 0x5eed_1234;
+        let mut outcomes = (0, 0);
+        for _ in 0..10 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let fraction = (seed >> 33) as f64 / (1u64 << 31) as f64;
+            let db = if engine == "sqlite" {
+                TestDb::sqlite()
+            } else {
+                TestDb::postgres()
+            };
+            roster(&db, &["db", "migrate"]);
+            let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+                .args(["apply", &config, "--yes"])
+                .env("ROSTER_DATABASE_URL", db.url())
+                .env("ROSTER_NOW", NOW)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(full.mul_f64(fraction * 1.1));
+            let _ = child.kill();
+            let _ = child.wait();
+            let live = block_on(async {
+                let store = Store::open(&db.database_url()).await.unwrap();
+                let live = store.load(true).await.unwrap();
+                (live, store.history().await.unwrap().len())
+            });
+            let (live, applies) = live;
+            if live.directory.users.is_empty() {
+                assert!(
+                    live.directory.groups.is_empty()
+                        && live.managed.objects.is_empty()
+                        && applies == 0,
+                    "{engine}: half an apply"
+                );
+                outcomes.0 += 1;
+            } else {
+                assert_eq!(
+                    live.directory, expected.directory,
+                    "{engine}: half an apply"
+                );
+                assert_eq!(live.managed, expected.managed);
+                assert_eq!(applies, 1);
+                outcomes.1 += 1;
+            }
+        }
+        assert!(
+            outcomes.0 > 0,
+            "{engine}: no kill landed before the commit: {outcomes:?}"
+        );
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A webhook receiver on loopback that answers with the given statuses in
+/// turn and records each request.
+struct Receiver {
+    port: u16,
+    thread: std::thread::JoinHandle<Vec<Request>>,
+}
+
+struct Request {
+    head: String,
+    body: String,
+}
+
+impl Receiver {
+    fn start(statuses: Vec<u16>) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let thread = std::thread::spawn(move || {
+            let mut requests = Vec::new();
+            for status in statuses {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream);
+                let mut head = String::new();
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if let Some(value) = line.to_lowercase().strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap();
+                    }
+                    if line == "\r\n" || line.is_empty() {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let mut stream = reader.into_inner();
+                write!(
+                    stream,
+                    "HTTP/1.1 {status} Status\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+                )
+                .unwrap();
+                requests.push(Request {
+                    head,
+                    body: String::from_utf8(body).unwrap(),
+                });
+            }
+            requests
+        });
+        Receiver { port, thread }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hook", self.port)
+    }
+
+    fn finish(self) -> Vec<Request> {
+        self.thread.join().unwrap()
+    }
+}
