@@ -256,7 +256,7 @@ fn revision(dir: Option<&Path>) -> Option<String> {
 }
 
 /// `GITHUB_ACTOR`, `GITLAB_USER_LOGIN`, or the OS user.
-fn actor() -> String {
+pub(super) fn actor() -> String {
     [
         "GITHUB_ACTOR",
         "GITLAB_USER_LOGIN",

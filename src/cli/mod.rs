@@ -5,6 +5,7 @@
 mod apply;
 mod db;
 mod drift;
+mod export;
 mod history;
 mod output;
 mod plan;
@@ -61,6 +62,8 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Report what changed in the live directory outside git (exit 2 when something did).
     Drift(drift::DriftArgs),
+    /// Write the live directory as roster YAML (optionally adopting it).
+    Export(export::ExportArgs),
     /// List past applies.
     History(history::HistoryArgs),
     /// The live directory database: migrations and status.
@@ -76,6 +79,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Plan(args) => plan::run(args, &output),
         Command::Apply(args) => apply::run(args, &output),
         Command::Drift(args) => drift::run(args, &output),
+        Command::Export(args) => export::run(args, &output),
         Command::History(args) => history::run(args, &output),
         Command::Db(args) => db::run(args, &output),
     }

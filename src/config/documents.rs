@@ -131,6 +131,24 @@ pub fn read(path: &Path) -> Result<ReadConfig, ConfigError> {
     Ok(config)
 }
 
+/// Checks config files given as `(name, text)`, as if read from disk:
+/// for configs that exist only in memory (an export checking itself).
+pub fn read_texts(files: Vec<(String, String)>) -> ReadConfig {
+    let mut config = ReadConfig::default();
+    for (name, text) in files {
+        let file = SourceFile::new(PathBuf::from(&name), name, text);
+        let (document, diagnostics) = check_text(PLACEHOLDER, &file);
+        let id = config.sources.add(file);
+        config
+            .diagnostics
+            .extend(diagnostics.into_iter().map(|d| d.in_file(id)));
+        if let Some(document) = document {
+            config.documents.push((id, document));
+        }
+    }
+    config
+}
+
 /// One file, read on a worker before it has a [`FileId`]: its findings are
 /// recorded against a placeholder id and moved to the real one afterwards.
 struct FileOutcome {

@@ -58,7 +58,17 @@ impl Validated {
 /// the semantic rules, reporting every finding at once. `now` decides which
 /// out-of-office windows are past.
 pub fn load(path: &Path, now: DateTime<Utc>) -> Result<Validated, ConfigError> {
-    let read = documents::read(path)?;
+    Ok(check(documents::read(path)?, now))
+}
+
+/// Checks a config held in memory as `(file name, text)` pairs.
+pub fn load_texts(files: Vec<(String, String)>, now: DateTime<Utc>) -> Validated {
+    check(documents::read_texts(files), now)
+}
+
+/// The stages after reading: normalisation and the semantic rules, once
+/// every file passed YAML and the schema.
+fn check(read: documents::ReadConfig, now: DateTime<Utc>) -> Validated {
     let mut diagnostics = read.diagnostics;
     let clean = !diagnostics.iter().any(Diagnostic::is_error);
     let mut desired = None;
@@ -77,10 +87,10 @@ pub fn load(path: &Path, now: DateTime<Utc>) -> Result<Validated, ConfigError> {
     }
     locate::resolve(&mut diagnostics, &read.sources);
     diagnostic::sort(&mut diagnostics);
-    Ok(Validated {
+    Validated {
         sources: read.sources,
         desired,
         diagnostics,
         rules_ran: clean,
-    })
+    }
 }

@@ -5,6 +5,7 @@ mod support;
 mod db;
 mod e2e;
 mod examples;
+mod export;
 mod planner;
 mod properties;
 mod schema;

@@ -366,6 +366,39 @@ proptest! {
     }
 
     #[test]
+    fn exported_live_directories_plan_empty(
+        seeds in proptest::collection::vec(user_seed(), 2..7),
+        invited in any::<u8>(),
+        layout in 0..3usize,
+    ) {
+        let desired = load_text(&export::document_text(&document(&seeds))).desired.unwrap();
+        // A live directory as the platform holds it: some invitations not
+        // accepted yet, and history (a window long over).
+        let mut live = roster::model::live::LiveSnapshot { directory: desired.directory.clone(), ..Default::default() };
+        for (i, user) in live.directory.users.values_mut().enumerate() {
+            if invited & (1 << (i % 8)) != 0 && user.status == roster::model::vocab::UserStatus::Active {
+                user.status = roster::model::vocab::UserStatus::Invited;
+            }
+        }
+        if let Some(user) = live.directory.users.values_mut().nth(1) {
+            user.out_of_office.insert(0, roster::model::directory::OofWindow {
+                from: now() - chrono::Duration::days(60),
+                until: now() - chrono::Duration::days(50),
+                cover: roster::model::directory::Cover::AllGroups("user0".into()),
+                note: Some("long over".into()),
+            });
+        }
+        let layout = [export::Layout::Single, export::Layout::PerGroup, export::Layout::PerUser][layout];
+        let files = export::files(&export::declarable(&live.directory, now()), layout);
+        let texts = files.iter().map(|f| (f.path.display().to_string(), f.text.clone())).collect();
+        let exported = config::load_texts(texts, now());
+        prop_assert!(!exported.has_errors(), "{:#?}", exported.diagnostics);
+        let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true };
+        let plan = roster::plan::plan(&exported.desired.unwrap(), &live, now(), options);
+        prop_assert!(!plan.has_changes(), "{:#?}", plan.changes);
+    }
+
+    #[test]
     fn mangled_input_never_panics(file in 0..6usize, edits in proptest::collection::vec((0..10_000usize, 0..4u8, any::<char>()), 1..6)) {
         let mut files: Vec<_> = walk(&root().join("examples/acme"));
         files.sort();

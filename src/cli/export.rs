@@ -1,0 +1,250 @@
+//! `roster export`: the live directory as roster YAML — to adopt a
+//! directory made by hand, with a round-trip guarantee.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::output::{self, Output};
+use super::{DatabaseArgs, ExitStatus, Failure};
+use crate::apply;
+use crate::export::{self, Layout, SCHEMA_FILE};
+use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind};
+use crate::plan::{Object, live_fingerprint};
+use crate::store::write::ChangeSet;
+use crate::store::{ApplyFailure, HistoryEntry, LockOptions};
+
+/// Arguments of `roster export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write the files into this directory instead of one document to stdout.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// How to spread the directory over files (with `--out`).
+    #[arg(long, value_enum, default_value_t = LayoutArg::Single, requires = "out")]
+    layout: LayoutArg,
+    /// Replace the roster files of a non-empty `--out` directory.
+    #[arg(long, requires = "out")]
+    force: bool,
+    /// Record every exported object as managed by roster (last-applied =
+    /// live), so the next plan is empty and drift starts from here.
+    #[arg(long)]
+    adopt: bool,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+/// Export layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// One file, `roster.yaml`.
+    Single,
+    /// A file per group (with the users whose first group it is).
+    PerGroup,
+    /// A file per user and per group.
+    PerUser,
+}
+
+/// Runs `roster export`.
+pub fn run(args: ExportArgs, output: &Output) -> ExitStatus {
+    match super::runtime().block_on(export(args, output)) {
+        Ok(status) => status,
+        Err(failure) => failure.report(output),
+    }
+}
+
+async fn export(args: ExportArgs, output: &Output) -> Result<ExitStatus, Failure> {
+    let now = output::now().map_err(Failure::message)?;
+    let url = args.database.url()?;
+    let store = super::open_store(&url).await?;
+    let live = store
+        .load(false)
+        .await
+        .map_err(|e| Failure::store(e, &url))?;
+    let directory = export::declarable(&live.directory, now);
+    let layout = match args.layout {
+        LayoutArg::Single => Layout::Single,
+        LayoutArg::PerGroup => Layout::PerGroup,
+        LayoutArg::PerUser => Layout::PerUser,
+    };
+    let files = export::files(&directory, layout);
+
+    // The export checks itself: what the live directory holds that a
+    // config may not say is better known now than at the first plan.
+    let texts = files
+        .iter()
+        .map(|f| (f.path.display().to_string(), f.text.clone()))
+        .collect();
+    let checked = crate::config::load_texts(texts, now);
+    if !checked.diagnostics.is_empty() {
+        output.message(&crate::report::diagnostics::human(
+            &checked.diagnostics,
+            &checked.sources,
+            output.color,
+        ));
+        output.message("note: the findings above are in the live directory as exported; fix them in the config\n");
+    }
+
+    match &args.out {
+        None => output.data(&files[0].text),
+        Some(dir) => {
+            prepare(dir, args.force)?;
+            for file in &files {
+                let path = dir.join(&file.path);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| write_failure(parent, e))?;
+                }
+                std::fs::write(&path, &file.text).map_err(|e| write_failure(&path, e))?;
+            }
+            let schema = dir.join(SCHEMA_FILE);
+            std::fs::write(&schema, crate::model::schema::document_schema_text())
+                .map_err(|e| write_failure(&schema, e))?;
+            let plural = super::validate::plural;
+            output.message(&format!(
+                "exported {}, {} and {} into {} under `{}`\n",
+                plural(directory.users.len(), "user"),
+                plural(directory.groups.len(), "group"),
+                plural(directory.roles.len(), "custom role"),
+                plural(files.len() + 1, "file"),
+                dir.display()
+            ));
+        }
+    }
+
+    if args.adopt {
+        let adopted = adopt(&store, &live, now).await.map_err(|e| match e {
+            ApplyFailure::Locked { holder } => Failure::message(format!(
+                "another apply holds the lock{}; nothing was adopted",
+                holder.map(|h| format!(" ({h})")).unwrap_or_default()
+            )),
+            ApplyFailure::Verify(changed) => Failure {
+                message: format!(
+                    "the directory changed while it was exported ({}); nothing was adopted",
+                    changed
+                        .iter()
+                        .map(|k| k.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                hint: Some("export again".into()),
+            },
+            ApplyFailure::Store(error) => Failure::store(error, &url),
+        })?;
+        output.message(&format!(
+            "roster now manages {adopted} objects of {}\n",
+            store.location()
+        ));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Refuses a non-empty directory, or with `--force` clears its roster files.
+fn prepare(dir: &Path, force: bool) -> Result<(), Failure> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return std::fs::create_dir_all(dir).map_err(|e| write_failure(dir, e));
+    };
+    let occupied = entries.count() > 0;
+    if occupied && !force {
+        return Err(Failure {
+            message: format!(
+                "`{}` is not empty; exporting there could mix old files with new ones",
+                dir.display()
+            ),
+            hint: Some(
+                "choose an empty directory, or pass `--force` to replace its roster files".into(),
+            ),
+        });
+    }
+    if occupied {
+        for file in crate::config::documents::discover(dir).unwrap_or_default() {
+            std::fs::remove_file(&file).map_err(|e| write_failure(&file, e))?;
+        }
+        let _ = std::fs::remove_file(dir.join(SCHEMA_FILE));
+    }
+    Ok(())
+}
+
+fn write_failure(path: &Path, error: std::io::Error) -> Failure {
+    Failure::message(format!("cannot write `{}`: {error}", path.display()))
+}
+
+/// Records every live object as managed, in one transaction that first
+/// checks nothing changed since the export read it.
+async fn adopt(
+    store: &crate::store::Store,
+    live: &LiveSnapshot,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, ApplyFailure<Vec<ObjectKey>>> {
+    let dir = &live.directory;
+    let objects: Vec<(ObjectKey, Object)> = std::iter::once((
+        ObjectKey::new(ObjectKind::Account, ACCOUNT),
+        Object::Account {
+            owner: dir.owner.clone(),
+        },
+    ))
+    .chain(dir.roles.values().map(|r| {
+        (
+            ObjectKey::new(ObjectKind::Role, &r.name),
+            Object::Role(r.clone()),
+        )
+    }))
+    .chain(dir.users.values().map(|u| {
+        (
+            ObjectKey::new(ObjectKind::User, &u.username),
+            Object::User(Box::new(u.clone())),
+        )
+    }))
+    .chain(dir.groups.values().map(|g| {
+        (
+            ObjectKey::new(ObjectKind::Group, &g.name),
+            Object::Group(g.clone()),
+        )
+    }))
+    .collect();
+    let changes = ChangeSet {
+        now,
+        record: objects
+            .iter()
+            .map(|(k, o)| (k.clone(), o.fingerprint(), o.canonical_json()))
+            .collect(),
+        ..ChangeSet::default()
+    };
+    let expected: Vec<(ObjectKey, Option<String>)> = objects
+        .iter()
+        .map(|(k, _)| (k.clone(), live_fingerprint(live, k)))
+        .collect();
+    let entry = HistoryEntry {
+        changes: vec![format!(
+            "adopted {} objects exported by `roster export --adopt`",
+            objects.len()
+        )],
+        ..apply::history_entry(
+            &crate::plan::Plan {
+                now,
+                ..Default::default()
+            },
+            None,
+            super::apply::actor(),
+            now,
+        )
+    };
+    let lock = LockOptions {
+        timeout: std::time::Duration::from_secs(30),
+        holder: format!("roster export --adopt (pid {})", std::process::id()),
+    };
+    store
+        .apply(&changes, &entry, &lock, |fresh| {
+            let changed: Vec<ObjectKey> = expected
+                .iter()
+                .filter(|(k, print)| live_fingerprint(fresh, k) != *print)
+                .map(|(k, _)| k.clone())
+                .collect();
+            if changed.is_empty() {
+                Ok(())
+            } else {
+                Err(changed)
+            }
+        })
+        .await?;
+    Ok(objects.len())
+}
