@@ -21,6 +21,7 @@ pub(super) fn check(
     plan: &mut Plan,
 ) {
     let mut refusals = user_guards(&plan.changes, live, now);
+    refusals.extend(identity_guard(&plan.changes, live));
     if !options.allow_replace {
         refusals.extend(replace_guard(&plan.changes, live));
     }
@@ -169,6 +170,75 @@ fn windows_after<'a>(
     // Windows already over cover nobody.
     windows.retain(|(_, w)| !w.is_past(now));
     windows
+}
+
+/// Emails are unique: a user written with the email another live user
+/// keeps would be refused by the database half-way through the apply.
+fn identity_guard(changes: &[Change], live: &LiveSnapshot) -> Vec<Refusal> {
+    let deleted: BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| c.action == Action::Delete && c.key.kind == ObjectKind::User)
+        .map(|c| c.key.name.as_str())
+        .collect();
+    // Users whose email changes free their old one.
+    let written: BTreeMap<&str, &str> = changes
+        .iter()
+        .filter_map(|c| match &c.after {
+            Some(Object::User(user)) => Some((
+                c.renamed_from.as_deref().unwrap_or(&c.key.name),
+                user.email.as_str(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let mut refusals = Vec::new();
+    for change in changes {
+        let Some(Object::User(user)) = &change.after else {
+            continue;
+        };
+        let live_name = change.renamed_from.as_deref().unwrap_or(&change.key.name);
+        let holder = live.directory.users.values().find(|other| {
+            other.username != live_name
+                && other.email == user.email
+                && written
+                    .get(other.username.as_str())
+                    .is_none_or(|email| *email == user.email)
+        });
+        let Some(holder) = holder else { continue };
+        let (reason, hint) = if deleted.contains(holder.username.as_str()) {
+            (
+                format!(
+                    "this plan deletes `{}`, who has that email now, after creating `{}`",
+                    holder.username, user.username
+                ),
+                format!(
+                    "if `{}` is `{}` renamed, add `previous_usernames: [{}]` to keep their history; otherwise apply the deletion first",
+                    user.username, holder.username, holder.username
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "live user `{}`, which the config does not declare, has that email",
+                    holder.username
+                ),
+                format!(
+                    "declare `{}` under its username (or add it to `previous_usernames`), or remove it on the platform",
+                    holder.username
+                ),
+            )
+        };
+        refusals.push(Refusal {
+            object: Some(change.key.clone()),
+            message: format!(
+                "user `{}` would take the email of another user",
+                user.username
+            ),
+            reasons: vec![reason],
+            hint,
+        });
+    }
+    refusals
 }
 
 fn replace_guard(changes: &[Change], live: &LiveSnapshot) -> Vec<Refusal> {

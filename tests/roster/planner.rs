@@ -934,3 +934,28 @@ mod convergence {
         }
     }
 }
+
+#[test]
+fn a_new_username_for_an_old_email_is_caught_before_the_database_refuses_it() {
+    let mut desired = acme();
+    let live = applied(&desired);
+    // Judy was renamed without `previous_usernames`: a delete and a create.
+    let mut judy = desired.directory.users.remove("judy").unwrap();
+    judy.username = "jmartin".into();
+    desired.directory.users.insert("jmartin".into(), judy);
+    let plan = plan(&desired, &live, now(), ALL);
+    assert_eq!(plan.refusals.len(), 1, "{:#?}", plan.refusals);
+    let refusal = &plan.refusals[0];
+    assert_eq!(
+        refusal.message,
+        "user `jmartin` would take the email of another user"
+    );
+    assert_eq!(
+        refusal.reasons,
+        ["this plan deletes `judy`, who has that email now, after creating `jmartin`"]
+    );
+    assert!(refusal.hint.contains("add `previous_usernames: [judy]`"));
+    desired.renames.insert("judy".into(), "jmartin".into());
+    let renamed = roster::plan::plan(&desired, &live, now(), ALL);
+    assert!(renamed.refusals.is_empty(), "{:#?}", renamed.refusals);
+}

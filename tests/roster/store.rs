@@ -206,6 +206,30 @@ on_both_engines! {
         });
     }
 
+    fn the_in_memory_model_writes_what_the_database_writes(db) {
+        // Plans applied to a real database and to the in-memory model used
+        // by the property tests end in the same state.
+        let acme = acme();
+        let edited = roster::config::load(&root().join("tests/fixtures/plan/edited"), now()).unwrap().desired.unwrap();
+        let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true };
+        block_on(async {
+            let store = open(&db).await;
+            let mut memory = roster::model::live::LiveSnapshot::default();
+            for desired in [&acme, &edited] {
+                let live = store.load(true).await.unwrap();
+                let plan = roster::plan::plan(desired, &live, now(), options);
+                assert!(plan.refusals.is_empty(), "{:#?}", plan.refusals);
+                let changes = roster::apply::change_set(&plan);
+                store.write(&changes).await.unwrap();
+                roster::store::memory::apply(&mut memory, &changes);
+                let written = store.load(true).await.unwrap();
+                assert_eq!(written.directory, memory.directory);
+                assert_eq!(written.managed, memory.managed);
+                assert_eq!(written.platform.invitations.keys().collect::<Vec<_>>(), memory.platform.invitations.keys().collect::<Vec<_>>());
+            }
+        });
+    }
+
     fn a_newer_database_is_refused(db) {
         block_on(async {
             let store = open(&db).await;
