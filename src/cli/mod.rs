@@ -6,6 +6,7 @@ mod apply;
 mod db;
 mod drift;
 mod export;
+mod generate;
 mod history;
 mod output;
 mod plan;
@@ -64,6 +65,9 @@ enum Command {
     Drift(drift::DriftArgs),
     /// Write the live directory as roster YAML (optionally adopting it).
     Export(export::ExportArgs),
+    /// Generate a realistic directory of any size (benchmarks).
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
     /// List past applies.
     History(history::HistoryArgs),
     /// The live directory database: migrations and status.
@@ -80,6 +84,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Apply(args) => apply::run(args, &output),
         Command::Drift(args) => drift::run(args, &output),
         Command::Export(args) => export::run(args, &output),
+        Command::Generate(args) => generate::run(args, &output),
         Command::History(args) => history::run(args, &output),
         Command::Db(args) => db::run(args, &output),
     }

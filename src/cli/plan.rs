@@ -79,12 +79,16 @@ async fn plan(args: PlanArgs, output: &Output) -> Result<ExitStatus, Failure> {
     let now = output::now().map_err(Failure::message)?;
     let config = super::load_config(&args.path, now, output)?;
     let url = args.database.url()?;
+    let stage = crate::timing::Stage::start("store: open");
     let store = super::open_store(&url).await?;
-    let live = store
-        .load(false)
-        .await
-        .map_err(|e| Failure::store(e, &url))?;
+    drop(stage);
+    let stage = crate::timing::Stage::start("store: load");
+    let live = store.load(false).await.map_err(|e| Failure::store(e, &url))?;
+    drop(stage);
+    let stage = crate::timing::Stage::start("plan");
     let plan = plan::plan(&config.desired, &live, now, args.guards.options());
+    drop(stage);
+    let _stage = crate::timing::Stage::start("render");
     let options = RenderOptions {
         location: store.location().to_string(),
         redactor: Redactor {

@@ -160,7 +160,7 @@ struct FileOutcome {
 const PLACEHOLDER: FileId = FileId(usize::MAX);
 
 fn read_file(path: &Path) -> Result<FileOutcome, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Open {
+    let bytes = READING.time(|| std::fs::read(path)).map_err(|source| ConfigError::Open {
         path: path.to_path_buf(),
         source,
     })?;
@@ -190,10 +190,22 @@ fn read_file(path: &Path) -> Result<FileOutcome, ConfigError> {
     })
 }
 
+static READING: crate::timing::Total = crate::timing::Total::new("read files");
+static PARSING: crate::timing::Total = crate::timing::Total::new("parse YAML");
+static CHECKING: crate::timing::Total = crate::timing::Total::new("schema check");
+static DESERIALIZING: crate::timing::Total = crate::timing::Total::new("deserialize");
+
+/// Prints the per-phase totals of reading a config (with `ROSTER_TIMINGS=1`).
+pub fn report_timings() {
+    for total in [&READING, &PARSING, &CHECKING, &DESERIALIZING] {
+        total.report();
+    }
+}
+
 /// Runs the YAML, version and schema stages on one file's text.
 pub fn check_text(id: FileId, file: &SourceFile) -> (Option<Document>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let parsed = match yaml::parse(&file.text) {
+    let parsed = match PARSING.time(|| yaml::parse(&file.text)) {
         Ok(parsed) => parsed,
         Err(problem) => {
             diagnostics.push(yaml_diagnostic(id, problem));
@@ -211,16 +223,11 @@ pub fn check_text(id: FileId, file: &SourceFile) -> (Option<Document>, Vec<Diagn
         diagnostics.push(diagnostic);
         return (None, diagnostics);
     }
-    diagnostics.extend(schema_check::check(
-        id,
-        file,
-        &parsed.value,
-        &parsed.positions,
-    ));
+    diagnostics.extend(CHECKING.time(|| schema_check::check(id, file, &parsed.value, &parsed.positions)));
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, diagnostics);
     }
-    match serde_json::from_value::<Document>(parsed.value) {
+    match DESERIALIZING.time(|| serde_json::from_value::<Document>(parsed.value)) {
         Ok(document) => (Some(document), diagnostics),
         Err(error) => {
             diagnostics.push(

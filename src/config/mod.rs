@@ -58,7 +58,12 @@ impl Validated {
 /// the semantic rules, reporting every finding at once. `now` decides which
 /// out-of-office windows are past.
 pub fn load(path: &Path, now: DateTime<Utc>) -> Result<Validated, ConfigError> {
-    Ok(check(documents::read(path)?, now))
+    let read = {
+        let _stage = crate::timing::Stage::start("config: read and check files");
+        documents::read(path)?
+    };
+    documents::report_timings();
+    Ok(check(read, now))
 }
 
 /// Checks a config held in memory as `(file name, text)` pairs.
@@ -73,14 +78,18 @@ fn check(read: documents::ReadConfig, now: DateTime<Utc>) -> Validated {
     let clean = !diagnostics.iter().any(Diagnostic::is_error);
     let mut desired = None;
     if clean {
+        let _stage = crate::timing::Stage::start("config: normalise");
         let mut normalized = normalize::normalize(&read.documents);
+        drop(_stage);
         diagnostics.append(&mut normalized.diagnostics);
         let context = rules::Context {
             directory: &normalized.directory,
             provenance: &normalized.provenance,
             now,
         };
+        let _stage = crate::timing::Stage::start("config: rules");
         diagnostics.extend(rules::check(&context));
+        drop(_stage);
         if !diagnostics.iter().any(Diagnostic::is_error) {
             desired = Some(normalized.into_desired());
         }

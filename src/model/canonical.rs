@@ -2,8 +2,6 @@
 //! usernames, phone numbers, locales. The config loader and the live store
 //! both pass values through here, so plans compare like with like.
 
-use phonenumber::Mode;
-
 /// An email address in canonical form: trimmed, lowercase.
 pub fn email(text: &str) -> String {
     text.trim().to_lowercase()
@@ -26,6 +24,24 @@ pub enum PhoneProblem {
     Invalid,
 }
 
+/// Whether `text` is already written as E.164: `+` and 7 to 15 digits.
+pub fn is_e164(text: &str) -> bool {
+    let Some(digits) = text.strip_prefix('+') else {
+        return false;
+    };
+    (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+}
+
+/// A phone number as stored: already E.164 when roster wrote it, but
+/// perhaps spelt otherwise when someone edited it by hand. Only the form is
+/// made canonical; whether the number exists is the config's to check.
+pub fn stored_phone(text: &str) -> String {
+    if is_e164(text) {
+        return text.to_string();
+    }
+    phone(text).unwrap_or_else(|_| text.to_string())
+}
+
 /// A phone number in E.164 form (`+4915123456789`).
 pub fn phone(text: &str) -> Result<String, PhoneProblem> {
     let text = text.trim();
@@ -36,7 +52,8 @@ pub fn phone(text: &str) -> Result<String, PhoneProblem> {
     if !phonenumber::is_valid(&number) {
         return Err(PhoneProblem::Invalid);
     }
-    Ok(number.format().mode(Mode::E164).to_string())
+    // E.164 is the country code and the national number, digits only.
+    Ok(format!("+{}{}", number.code().value(), number.national()))
 }
 
 /// A BCP 47 tag in canonical case: `de-de` → `de-DE`, `zh-hant-tw` → `zh-Hant-TW`.
@@ -73,6 +90,16 @@ mod tests {
         assert_eq!(phone("0151 2345 6789"), Err(PhoneProblem::NoCountryCode));
         assert_eq!(phone("+49 1"), Err(PhoneProblem::Unreadable));
         assert_eq!(phone("+1 111 111 1111"), Err(PhoneProblem::Invalid));
+    }
+
+    #[test]
+    fn stored_numbers_keep_their_form_or_get_it() {
+        assert!(is_e164("+4915123456789"));
+        assert!(!is_e164("+49 151 2345 6789"));
+        assert!(!is_e164("4915123456789"));
+        assert_eq!(stored_phone("+4915123456789"), "+4915123456789");
+        assert_eq!(stored_phone("+49 151 2345 6789"), "+4915123456789");
+        assert_eq!(stored_phone("call me"), "call me");
     }
 
     #[test]

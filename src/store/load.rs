@@ -1,523 +1,473 @@
 //! Reads the whole live snapshot: one query per table, whatever the size
-//! of the directory, rows streamed into the canonical model.
+//! of the directory. Each query has the database build the table as one
+//! JSON document (see [`Engine::json_rows`]), which roster reads in one go:
+//! per-row driver overhead would otherwise dominate a 100,000-user load.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::StoreError;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::Deserialize;
+
 use super::engine::{Conn, Engine};
+use super::StoreError;
 use crate::model::canonical;
 use crate::model::directory::{
-    ActiveHours, ContactMethod, Cover, Group, MethodKey, OofWindow, Preferences, ProfileStep,
-    Reminders, Retry, Role, User,
+    ActiveHours, ContactMethod, Cover, Group, MethodKey, OofWindow, Preferences, ProfileStep, Reminders, Retry,
+    Role, User,
 };
 use crate::model::live::{
-    ApiToken, Invitation, LiveSnapshot, ManagedRecord, ObjectKey, ObjectKind, PushMethod, Shift,
-    Verification, VerificationState,
+    ApiToken, Invitation, LiveSnapshot, ManagedRecord, ObjectKey, ObjectKind, PushMethod, Shift, Verification,
+    VerificationState,
 };
 use crate::model::timezone;
 use crate::model::vocab::{
-    Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, Theme,
-    UserStatus, UserType, Variant, Weekday,
+    Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, Theme, UserStatus, UserType, Variant,
+    Weekday,
 };
 
-/// Reads a vocabulary value, or says which table and column hold a bad one.
-fn parse<T>(value: &str, what: &str, parser: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+/// A value the database holds that roster cannot read.
+fn corrupt(message: String) -> StoreError {
+    StoreError::Query { doing: "loading the live directory", source: sqlx::Error::Decode(message.into()) }
+}
+
+/// Reads a vocabulary value, or says which value is wrong.
+fn parse<T>(value: &str, what: &str, parser: fn(&str) -> Option<T>) -> Result<T, StoreError> {
     parser(value).ok_or_else(|| corrupt(format!("{what} `{value}`")))
 }
 
-fn corrupt(message: String) -> sqlx::Error {
-    sqlx::Error::Decode(message.into())
+/// A boolean column: SQLite's JSON has 0 and 1, PostgreSQL's true and false.
+#[derive(Debug, Clone, Copy)]
+struct Flag(bool);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Bool(bool),
+            Int(i64),
+        }
+        Ok(Flag(match Either::deserialize(deserializer)? {
+            Either::Bool(b) => b,
+            Either::Int(i) => i != 0,
+        }))
+    }
 }
 
-/// The row of an out-of-office window before its covers are attached.
-struct WindowRow {
-    user_id: i64,
-    window: OofWindow,
+/// A timestamp column: RFC 3339 text either way (or SQLite's
+/// `YYYY-MM-DD HH:MM:SS`, taken as UTC, for rows written by hand).
+#[derive(Debug, Clone, Copy)]
+struct Stamp(DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Stamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if let Ok(t) = DateTime::parse_from_rfc3339(&text) {
+            return Ok(Stamp(t.with_timezone(&Utc)));
+        }
+        for format in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
+            if let Ok(t) = DateTime::parse_from_str(&text, format) {
+                return Ok(Stamp(t.with_timezone(&Utc)));
+            }
+        }
+        NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f")
+            .map(|t| Stamp(t.and_utc()))
+            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a timestamp")))
+    }
 }
 
-pub(super) async fn load<DB: Engine>(
+/// Every row of `SELECT columns FROM from`, deserialized as tuples.
+async fn table<DB: Engine, T: DeserializeOwned>(
     conn: &mut Conn<'_, DB>,
-    bodies: bool,
-) -> Result<LiveSnapshot, StoreError> {
-    let failed = StoreError::query("loading the live directory");
+    columns: &[&str],
+    from: &str,
+) -> Result<Vec<T>, StoreError> {
+    let started = std::time::Instant::now();
+    let mut text = String::new();
+    conn.each_row(DB::json_rows(columns, from), Vec::new(), |row| {
+        text = DB::text(row, 0)?;
+        Ok(())
+    })
+    .await
+    .map_err(StoreError::query("loading the live directory"))?;
+    let queried = started.elapsed();
+    let rows = serde_json::from_str(&text).map_err(|e| corrupt(format!("{from}: {e}")));
+    if std::env::var_os("ROSTER_TIMINGS").is_some() {
+        eprintln!("TABLE {from}: query {:?} parse {:?} ({} bytes)", queried, started.elapsed() - queried, text.len());
+    }
+    rows
+}
+
+/// A `users` row, column by column.
+#[derive(Deserialize)]
+struct UserRow(
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Flag,
+    String,
+    String,
+    String,
+    Flag,
+    Flag,
+    i64,
+    Option<Stamp>,
+);
+
+/// A `contact_methods` row, column by column.
+#[derive(Deserialize)]
+struct MethodRow(
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Flag,
+);
+
+pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> Result<LiveSnapshot, StoreError> {
     let mut snapshot = LiveSnapshot::default();
 
     // Roles: custom ones become directory roles; built-ins are names only.
-    let mut role_names: HashMap<i64, String> = HashMap::new();
+    let roles: Vec<(i64, String, Option<String>, Flag)> =
+        table(conn, &["id", "name", "description", "builtin"], "roles").await?;
+    let mut role_names: HashMap<i64, String> = HashMap::with_capacity(roles.len());
     let mut custom: BTreeMap<String, Role> = BTreeMap::new();
-    conn.each_row(
-        "SELECT id, name, description, builtin FROM roles",
-        Vec::new(),
-        |row| {
-            let name = DB::text(row, 1)?;
-            role_names.insert(DB::int(row, 0)?, name.clone());
-            if !DB::flag(row, 3)? {
-                let role = Role {
-                    name: name.clone(),
-                    description: DB::opt_text(row, 2)?,
-                    permissions: BTreeSet::new(),
-                };
-                custom.insert(name, role);
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
-    conn.each_row(
-        "SELECT role_id, permission FROM role_permissions",
-        Vec::new(),
-        |row| {
-            let name = role_names
-                .get(&DB::int(row, 0)?)
-                .cloned()
-                .unwrap_or_default();
-            let permission = parse(&DB::text(row, 1)?, "permission", Permission::parse)?;
-            if let Some(role) = custom.get_mut(&name) {
-                role.permissions.insert(permission);
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
+    for (id, name, description, builtin) in roles {
+        if !builtin.0 {
+            custom.insert(name.clone(), Role { name: name.clone(), description, permissions: BTreeSet::new() });
+        }
+        role_names.insert(id, name);
+    }
+    let grants: Vec<(i64, String)> = table(conn, &["role_id", "permission"], "role_permissions").await?;
+    for (role, permission) in grants {
+        let permission = parse(&permission, "permission", Permission::parse)?;
+        if let Some(role) = role_names.get(&role).and_then(|name| custom.get_mut(name)) {
+            role.permissions.insert(permission);
+        }
+    }
 
     // Users.
-    let mut users: HashMap<i64, User> = HashMap::new();
-    let mut names: HashMap<i64, String> = HashMap::new();
-    let last_login = &mut snapshot.platform.last_login;
-    conn.each_row(
-        "SELECT id, username, email, first_name, last_name, user_type, status, time_zone, locale, language, \
-         external_id, protected, home_page, theme, digest, remind_email, remind_push, remind_lead_minutes, last_login_at \
-         FROM users",
-        Vec::new(),
-        |row| {
-            let id = DB::int(row, 0)?;
-            let username = canonical::username(&DB::text(row, 1)?);
-            let time_zone = DB::opt_text(row, 7)?
-                .map(|z| timezone::canonical(&z).map_or(z, |tz| tz.name().to_string()));
-            let user = User {
-                username: username.clone(),
-                email: canonical::email(&DB::text(row, 2)?),
-                first_name: DB::text(row, 3)?,
-                last_name: DB::text(row, 4)?,
-                user_type: parse(&DB::text(row, 5)?, "user type", UserType::parse)?,
-                status: parse(&DB::text(row, 6)?, "user status", UserStatus::parse)?,
-                roles: BTreeSet::new(),
-                time_zone,
-                locale: DB::opt_text(row, 8)?.map(|l| canonical::locale(&l)),
-                language: parse(&DB::text(row, 9)?, "language", Language::parse)?,
-                external_id: DB::opt_text(row, 10)?,
-                protected: DB::flag(row, 11)?,
-                preferences: Preferences {
-                    home_page: parse(&DB::text(row, 12)?, "home page", HomePage::parse)?,
-                    theme: parse(&DB::text(row, 13)?, "theme", Theme::parse)?,
-                    digest: parse(&DB::text(row, 14)?, "digest", Digest::parse)?,
-                },
-                reminders: Reminders {
-                    email: DB::flag(row, 15)?,
-                    push: DB::flag(row, 16)?,
-                    lead_minutes: to_u32(DB::int(row, 17)?)?,
-                    groups: BTreeSet::new(),
-                },
-                muted_integrations: BTreeSet::new(),
-                contact_methods: Vec::new(),
-                notification_profiles: BTreeMap::new(),
-                out_of_office: Vec::new(),
-            };
-            if let Some(at) = DB::opt_time(row, 18)? {
-                last_login.insert(username.clone(), at);
-            }
-            names.insert(id, username);
-            users.insert(id, user);
-            Ok(())
-        },
+    let rows: Vec<UserRow> = table(
+        conn,
+        &[
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "user_type",
+            "status",
+            "time_zone",
+            "locale",
+            "language",
+            "external_id",
+            "protected",
+            "home_page",
+            "theme",
+            "digest",
+            "remind_email",
+            "remind_push",
+            "remind_lead_minutes",
+            "last_login_at",
+        ],
+        "users",
     )
-    .await
-    .map_err(&failed)?;
-    let name_of = |id: i64| {
-        names
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| corrupt(format!("user id {id} does not exist")))
-    };
+    .await?;
+    let mut users: HashMap<i64, User> = HashMap::with_capacity(rows.len());
+    let mut names: HashMap<i64, String> = HashMap::with_capacity(rows.len());
+    let mut zones: HashMap<String, String> = HashMap::new();
+    for row in rows {
+        let (id, username, email, first_name, last_name, user_type, status, zone, locale, language, external_id) =
+            (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10);
+        let username = canonical::username(&username);
+        let time_zone = zone.map(|z| {
+            zones
+                .entry(z)
+                .or_insert_with_key(|z| timezone::canonical(z).map_or_else(|| z.clone(), |tz| tz.name().to_string()))
+                .clone()
+        });
+        let user = User {
+            username: username.clone(),
+            email: canonical::email(&email),
+            first_name,
+            last_name,
+            user_type: parse(&user_type, "user type", UserType::parse)?,
+            status: parse(&status, "user status", UserStatus::parse)?,
+            roles: BTreeSet::new(),
+            time_zone,
+            locale: locale.map(|l| canonical::locale(&l)),
+            language: parse(&language, "language", Language::parse)?,
+            external_id,
+            protected: row.11.0,
+            preferences: Preferences {
+                home_page: parse(&row.12, "home page", HomePage::parse)?,
+                theme: parse(&row.13, "theme", Theme::parse)?,
+                digest: parse(&row.14, "digest", Digest::parse)?,
+            },
+            reminders: Reminders {
+                email: row.15.0,
+                push: row.16.0,
+                lead_minutes: to_u32(row.17)?,
+                groups: BTreeSet::new(),
+            },
+            muted_integrations: BTreeSet::new(),
+            contact_methods: Vec::new(),
+            notification_profiles: BTreeMap::new(),
+            out_of_office: Vec::new(),
+        };
+        if let Some(at) = row.18 {
+            snapshot.platform.last_login.insert(username.clone(), at.0);
+        }
+        names.insert(id, username);
+        users.insert(id, user);
+    }
+    let name_of = |id: i64| names.get(&id).cloned().ok_or_else(|| corrupt(format!("user id {id} does not exist")));
 
-    conn.each_row(
-        "SELECT user_id, role_id FROM user_roles",
-        Vec::new(),
-        |row| {
-            let role = role_names
-                .get(&DB::int(row, 1)?)
-                .cloned()
-                .unwrap_or_default();
-            if let Some(user) = users.get_mut(&DB::int(row, 0)?) {
-                user.roles.insert(role);
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
+    let grants: Vec<(i64, i64)> = table(conn, &["user_id", "role_id"], "user_roles").await?;
+    for (user, role) in grants {
+        if let (Some(user), Some(role)) = (users.get_mut(&user), role_names.get(&role)) {
+            user.roles.insert(role.clone());
+        }
+    }
 
     // Groups and members.
-    let mut groups: HashMap<i64, Group> = HashMap::new();
-    conn.each_row(
-        "SELECT id, name, description FROM groups",
-        Vec::new(),
-        |row| {
-            let group = Group {
-                name: DB::text(row, 1)?,
-                description: DB::opt_text(row, 2)?,
-                members: BTreeMap::new(),
-            };
-            groups.insert(DB::int(row, 0)?, group);
-            Ok(())
-        },
+    let rows: Vec<(i64, String, Option<String>)> = table(conn, &["id", "name", "description"], "groups").await?;
+    let mut groups: HashMap<i64, Group> = HashMap::with_capacity(rows.len());
+    for (id, name, description) in rows {
+        groups.insert(id, Group { name, description, members: BTreeMap::new() });
+    }
+    let group_names: HashMap<i64, String> = groups.iter().map(|(id, g)| (*id, g.name.clone())).collect();
+    let group_of =
+        |id: i64| group_names.get(&id).cloned().ok_or_else(|| corrupt(format!("group id {id} does not exist")));
+    let members: Vec<(i64, i64, Flag, Flag, Flag)> = table(
+        conn,
+        &["group_id", "user_id", "is_primary", "is_secondary", "is_manager"],
+        "group_members",
     )
-    .await
-    .map_err(&failed)?;
-    let group_names: HashMap<i64, String> =
-        groups.iter().map(|(id, g)| (*id, g.name.clone())).collect();
-    let group_of = |id: i64| {
-        group_names
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| corrupt(format!("group id {id} does not exist")))
-    };
-    conn.each_row(
-        "SELECT group_id, user_id, is_primary, is_secondary, is_manager FROM group_members",
-        Vec::new(),
-        |row| {
-            let mut roles = BTreeSet::new();
-            for (i, role) in [
-                (2, MemberRole::Primary),
-                (3, MemberRole::Secondary),
-                (4, MemberRole::Manager),
-            ] {
-                if DB::flag(row, i)? {
-                    roles.insert(role);
-                }
+    .await?;
+    for (group, user, primary, secondary, manager) in members {
+        let mut roles = BTreeSet::new();
+        for (on, role) in [(primary, MemberRole::Primary), (secondary, MemberRole::Secondary), (manager, MemberRole::Manager)] {
+            if on.0 {
+                roles.insert(role);
             }
-            let member = name_of(DB::int(row, 1)?)?;
-            if let Some(group) = groups.get_mut(&DB::int(row, 0)?) {
-                group.members.insert(member, roles);
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
+        }
+        let member = name_of(user)?;
+        if let Some(group) = groups.get_mut(&group) {
+            group.members.insert(member, roles);
+        }
+    }
 
-    conn.each_row(
-        "SELECT user_id, group_id FROM user_reminder_groups",
-        Vec::new(),
-        |row| {
-            let group = group_of(DB::int(row, 1)?)?;
-            if let Some(user) = users.get_mut(&DB::int(row, 0)?) {
-                user.reminders.groups.insert(group);
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
-    conn.each_row(
-        "SELECT user_id, integration FROM user_muted_integrations",
-        Vec::new(),
-        |row| {
-            let integration = DB::text(row, 1)?;
-            if let Some(user) = users.get_mut(&DB::int(row, 0)?) {
-                user.muted_integrations.insert(integration);
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
+    let reminders: Vec<(i64, i64)> = table(conn, &["user_id", "group_id"], "user_reminder_groups").await?;
+    for (user, group) in reminders {
+        let group = group_of(group)?;
+        if let Some(user) = users.get_mut(&user) {
+            user.reminders.groups.insert(group);
+        }
+    }
+    let mutes: Vec<(i64, String)> = table(conn, &["user_id", "integration"], "user_muted_integrations").await?;
+    for (user, integration) in mutes {
+        if let Some(user) = users.get_mut(&user) {
+            user.muted_integrations.insert(integration);
+        }
+    }
 
-    // Contact methods in notification order.
-    conn.each_row(
-        "SELECT user_id, channel, label, variant, value, wait_minutes, retry_count, retry_interval_minutes, \
-         active_days, active_from, active_to, enabled FROM contact_methods ORDER BY user_id, position",
-        Vec::new(),
-        |row| {
-            let channel = parse(&DB::text(row, 1)?, "channel", Channel::parse)?;
-            let value = DB::text(row, 4)?;
-            let value = match channel {
-                Channel::Email => canonical::email(&value),
-                c if c.takes_phone_number() => canonical::phone(&value).unwrap_or(value),
-                _ => value,
-            };
-            let retry = match (DB::opt_int(row, 6)?, DB::opt_int(row, 7)?) {
-                (Some(count), Some(interval)) => Some(Retry { count: to_u32(count)?, interval_minutes: to_u32(interval)? }),
-                _ => None,
-            };
-            let active_hours = match (DB::opt_text(row, 8)?, DB::opt_text(row, 9)?, DB::opt_text(row, 10)?) {
-                (Some(days), Some(from), Some(to)) => Some(ActiveHours {
-                    days: days
-                        .split(',')
-                        .filter(|d| !d.is_empty())
-                        .map(|d| parse(d, "weekday", Weekday::parse))
-                        .collect::<Result<_, _>>()?,
-                    from,
-                    to,
-                }),
-                _ => None,
-            };
-            let method = ContactMethod {
-                channel,
-                label: parse(&DB::text(row, 2)?, "label", Label::parse)?,
-                variant: variant(&DB::text(row, 3)?)?,
-                value,
-                wait_minutes: to_u32(DB::int(row, 5)?)?,
-                retry,
-                active_hours,
-                enabled: DB::flag(row, 11)?,
-            };
-            if let Some(user) = users.get_mut(&DB::int(row, 0)?) {
-                user.contact_methods.push(method);
-            }
-            Ok(())
-        },
+    // Contact methods, in notification order.
+    let mut methods: Vec<MethodRow> = table(
+        conn,
+        &[
+            "user_id",
+            "position",
+            "channel",
+            "label",
+            "variant",
+            "value",
+            "wait_minutes",
+            "retry_count",
+            "retry_interval_minutes",
+            "active_days",
+            "active_from",
+            "active_to",
+            "enabled",
+        ],
+        "contact_methods",
     )
-    .await
-    .map_err(&failed)?;
+    .await?;
+    methods.sort_unstable_by_key(|m| (m.0, m.1));
+    for row in methods {
+        let channel = parse(&row.2, "channel", Channel::parse)?;
+        let value = match channel {
+            Channel::Email => canonical::email(&row.5),
+            c if c.takes_phone_number() => canonical::stored_phone(&row.5),
+            _ => row.5,
+        };
+        let retry = match (row.7, row.8) {
+            (Some(count), Some(interval)) => Some(Retry { count: to_u32(count)?, interval_minutes: to_u32(interval)? }),
+            _ => None,
+        };
+        let active_hours = match (row.9, row.10, row.11) {
+            (Some(days), Some(from), Some(to)) => Some(ActiveHours {
+                days: days
+                    .split(',')
+                    .filter(|d| !d.is_empty())
+                    .map(|d| parse(d, "weekday", Weekday::parse))
+                    .collect::<Result<_, _>>()?,
+                from,
+                to,
+            }),
+            _ => None,
+        };
+        let method = ContactMethod {
+            channel,
+            label: parse(&row.3, "label", Label::parse)?,
+            variant: variant(&row.4)?,
+            value,
+            wait_minutes: to_u32(row.6)?,
+            retry,
+            active_hours,
+            enabled: row.12.0,
+        };
+        if let Some(user) = users.get_mut(&row.0) {
+            user.contact_methods.push(method);
+        }
+    }
 
     // Notification profiles, then their steps in order.
-    conn.each_row(
-        "SELECT user_id, priority FROM notification_profiles",
-        Vec::new(),
-        |row| {
-            let priority = parse(&DB::text(row, 1)?, "priority", Priority::parse)?;
-            if let Some(user) = users.get_mut(&DB::int(row, 0)?) {
-                user.notification_profiles.insert(priority, Vec::new());
-            }
-            Ok(())
-        },
+    let profiles: Vec<(i64, String)> = table(conn, &["user_id", "priority"], "notification_profiles").await?;
+    for (user, priority) in profiles {
+        let priority = parse(&priority, "priority", Priority::parse)?;
+        if let Some(user) = users.get_mut(&user) {
+            user.notification_profiles.insert(priority, Vec::new());
+        }
+    }
+    let mut steps: Vec<(i64, String, i64, String, String, String, i64, i64)> = table(
+        conn,
+        &["user_id", "priority", "position", "channel", "label", "variant", "wait_minutes", "repeat_count"],
+        "notification_steps",
     )
-    .await
-    .map_err(&failed)?;
-    conn.each_row(
-        "SELECT user_id, priority, channel, label, variant, wait_minutes, repeat_count \
-         FROM notification_steps ORDER BY user_id, priority, position",
-        Vec::new(),
-        |row| {
-            let priority = parse(&DB::text(row, 1)?, "priority", Priority::parse)?;
-            let step = ProfileStep {
-                method: MethodKey {
-                    channel: parse(&DB::text(row, 2)?, "channel", Channel::parse)?,
-                    label: parse(&DB::text(row, 3)?, "label", Label::parse)?,
-                    variant: variant(&DB::text(row, 4)?)?,
-                },
-                wait_minutes: to_u32(DB::int(row, 5)?)?,
-                repeat: to_u32(DB::int(row, 6)?)?,
-            };
-            if let Some(user) = users.get_mut(&DB::int(row, 0)?) {
-                user.notification_profiles
-                    .entry(priority)
-                    .or_default()
-                    .push(step);
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
+    .await?;
+    steps.sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+    for (user, priority, _, channel, label, variant_text, wait, repeat) in steps {
+        let priority = parse(&priority, "priority", Priority::parse)?;
+        let step = ProfileStep {
+            method: MethodKey {
+                channel: parse(&channel, "channel", Channel::parse)?,
+                label: parse(&label, "label", Label::parse)?,
+                variant: variant(&variant_text)?,
+            },
+            wait_minutes: to_u32(wait)?,
+            repeat: to_u32(repeat)?,
+        };
+        if let Some(user) = users.get_mut(&user) {
+            user.notification_profiles.entry(priority).or_default().push(step);
+        }
+    }
 
     // Out-of-office windows and their per-group covers.
-    let mut windows: BTreeMap<(i64, chrono::DateTime<chrono::Utc>), WindowRow> = BTreeMap::new();
-    conn.each_row(
-        "SELECT user_id, starts_at, ends_at, cover_user_id, note FROM oof_windows",
-        Vec::new(),
-        |row| {
-            let user_id = DB::int(row, 0)?;
-            let from = DB::time(row, 1)?;
-            let cover = match DB::opt_int(row, 3)? {
-                Some(id) => Cover::AllGroups(name_of(id)?),
-                None => Cover::PerGroup(BTreeMap::new()),
-            };
-            let window = OofWindow {
-                from,
-                until: DB::time(row, 2)?,
-                cover,
-                note: DB::opt_text(row, 4)?,
-            };
-            windows.insert((user_id, from), WindowRow { user_id, window });
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
-    conn.each_row(
-        "SELECT user_id, starts_at, group_id, cover_user_id FROM oof_group_covers",
-        Vec::new(),
-        |row| {
-            let key = (DB::int(row, 0)?, DB::time(row, 1)?);
-            let group = group_of(DB::int(row, 2)?)?;
-            let cover = name_of(DB::int(row, 3)?)?;
-            if let Some(WindowRow {
-                window:
-                    OofWindow {
-                        cover: Cover::PerGroup(map),
-                        ..
-                    },
-                ..
-            }) = windows.get_mut(&key)
-            {
-                map.insert(group, cover);
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
-    for WindowRow { user_id, window } in windows.into_values() {
-        if let Some(user) = users.get_mut(&user_id) {
+    let rows: Vec<(i64, Stamp, Stamp, Option<i64>, Option<String>)> =
+        table(conn, &["user_id", "starts_at", "ends_at", "cover_user_id", "note"], "oof_windows").await?;
+    let mut windows: BTreeMap<(i64, DateTime<Utc>), OofWindow> = BTreeMap::new();
+    for (user, from, until, cover, note) in rows {
+        let cover = match cover {
+            Some(id) => Cover::AllGroups(name_of(id)?),
+            None => Cover::PerGroup(BTreeMap::new()),
+        };
+        windows.insert((user, from.0), OofWindow { from: from.0, until: until.0, cover, note });
+    }
+    let covers: Vec<(i64, Stamp, i64, i64)> =
+        table(conn, &["user_id", "starts_at", "group_id", "cover_user_id"], "oof_group_covers").await?;
+    for (user, from, group, cover) in covers {
+        let (group, cover) = (group_of(group)?, name_of(cover)?);
+        if let Some(OofWindow { cover: Cover::PerGroup(map), .. }) = windows.get_mut(&(user, from.0)) {
+            map.insert(group, cover);
+        }
+    }
+    for ((user, _), window) in windows {
+        if let Some(user) = users.get_mut(&user) {
             user.out_of_office.push(window);
         }
     }
 
-    let mut owner = None;
-    conn.each_row(
-        "SELECT owner_user_id FROM account WHERE id = 1",
-        Vec::new(),
-        |row| {
-            owner = DB::opt_int(row, 0)?.map(&name_of).transpose()?;
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
+    let account: Vec<(Option<i64>,)> = table(conn, &["owner_user_id"], "account WHERE id = 1").await?;
+    let owner = account.into_iter().next().and_then(|(o,)| o).map(&name_of).transpose()?;
 
     // Platform-owned state.
     let platform = &mut snapshot.platform;
-    conn.each_row(
-        "SELECT user_id, device, registered_at FROM push_methods ORDER BY id",
-        Vec::new(),
-        |row| {
-            let method = PushMethod {
-                device: DB::text(row, 1)?,
-                registered_at: DB::time(row, 2)?,
-            };
-            platform
-                .push_methods
-                .entry(name_of(DB::int(row, 0)?)?)
-                .or_default()
-                .push(method);
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
-    conn.each_row(
-        "SELECT user_id, channel, value, state, checked_at FROM contact_verifications",
-        Vec::new(),
-        |row| {
-            let channel = parse(&DB::text(row, 1)?, "channel", Channel::parse)?;
-            let value = DB::text(row, 2)?;
-            let value = match channel {
-                Channel::Email => canonical::email(&value),
-                c if c.takes_phone_number() => canonical::phone(&value).unwrap_or(value),
-                _ => value,
-            };
-            let verification = Verification {
-                state: parse(
-                    &DB::text(row, 3)?,
-                    "verification state",
-                    VerificationState::parse,
-                )?,
-                checked_at: DB::time(row, 4)?,
-            };
-            platform
-                .verifications
-                .insert((name_of(DB::int(row, 0)?)?, channel, value), verification);
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
-    conn.each_row(
-        "SELECT user_id, sent_at, expires_at, accepted_at FROM invitations",
-        Vec::new(),
-        |row| {
-            let invitation = Invitation {
-                sent_at: DB::time(row, 1)?,
-                expires_at: DB::time(row, 2)?,
-                accepted_at: DB::opt_time(row, 3)?,
-            };
-            platform
-                .invitations
-                .insert(name_of(DB::int(row, 0)?)?, invitation);
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
-    conn.each_row(
-        "SELECT user_id, name, created_at FROM api_tokens ORDER BY id",
-        Vec::new(),
-        |row| {
-            let token = ApiToken {
-                name: DB::text(row, 1)?,
-                created_at: DB::time(row, 2)?,
-            };
-            platform
-                .api_tokens
-                .entry(name_of(DB::int(row, 0)?)?)
-                .or_default()
-                .push(token);
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
-    conn.each_row("SELECT name, kind FROM integrations", Vec::new(), |row| {
-        platform
-            .integrations
-            .insert(DB::text(row, 0)?, DB::text(row, 1)?);
-        Ok(())
-    })
-    .await
-    .map_err(&failed)?;
-    conn.each_row(
-        "SELECT group_id, user_id, starts_at, ends_at FROM oncall_shifts",
-        Vec::new(),
-        |row| {
-            platform.shifts.push(Shift {
-                starts_at: DB::time(row, 2)?,
-                ends_at: DB::time(row, 3)?,
-                group: group_of(DB::int(row, 0)?)?,
-                user: name_of(DB::int(row, 1)?)?,
-            });
-            Ok(())
-        },
-    )
-    .await
-    .map_err(&failed)?;
+    let mut devices: Vec<(i64, i64, String, Stamp)> =
+        table(conn, &["id", "user_id", "device", "registered_at"], "push_methods").await?;
+    devices.sort_unstable_by_key(|d| d.0);
+    for (_, user, device, registered_at) in devices {
+        let method = PushMethod { device, registered_at: registered_at.0 };
+        platform.push_methods.entry(name_of(user)?).or_default().push(method);
+    }
+    let checks: Vec<(i64, String, String, String, Stamp)> =
+        table(conn, &["user_id", "channel", "value", "state", "checked_at"], "contact_verifications").await?;
+    for (user, channel, value, state, checked_at) in checks {
+        let channel = parse(&channel, "channel", Channel::parse)?;
+        let value = match channel {
+            Channel::Email => canonical::email(&value),
+            c if c.takes_phone_number() => canonical::stored_phone(&value),
+            _ => value,
+        };
+        let verification = Verification {
+            state: parse(&state, "verification state", VerificationState::parse)?,
+            checked_at: checked_at.0,
+        };
+        platform.verifications.insert((name_of(user)?, channel, value), verification);
+    }
+    let invitations: Vec<(i64, Stamp, Stamp, Option<Stamp>)> =
+        table(conn, &["user_id", "sent_at", "expires_at", "accepted_at"], "invitations").await?;
+    for (user, sent_at, expires_at, accepted_at) in invitations {
+        let invitation = Invitation { sent_at: sent_at.0, expires_at: expires_at.0, accepted_at: accepted_at.map(|a| a.0) };
+        platform.invitations.insert(name_of(user)?, invitation);
+    }
+    let mut tokens: Vec<(i64, i64, String, Stamp)> =
+        table(conn, &["id", "user_id", "name", "created_at"], "api_tokens").await?;
+    tokens.sort_unstable_by_key(|t| t.0);
+    for (_, user, name, created_at) in tokens {
+        platform.api_tokens.entry(name_of(user)?).or_default().push(ApiToken { name, created_at: created_at.0 });
+    }
+    let integrations: Vec<(String, String)> = table(conn, &["name", "kind"], "integrations").await?;
+    platform.integrations = integrations.into_iter().collect();
+    let shifts: Vec<(i64, i64, Stamp, Stamp)> =
+        table(conn, &["group_id", "user_id", "starts_at", "ends_at"], "oncall_shifts").await?;
+    for (group, user, starts_at, ends_at) in shifts {
+        platform.shifts.push(Shift { starts_at: starts_at.0, ends_at: ends_at.0, group: group_of(group)?, user: name_of(user)? });
+    }
     platform.shifts.sort();
 
     // Roster's bookkeeping.
-    let sql = if bodies {
-        "SELECT kind, name, fingerprint, body FROM roster_managed"
+    if bodies {
+        let records: Vec<(String, String, String, String)> =
+            table(conn, &["kind", "name", "fingerprint", "body"], "roster_managed").await?;
+        for (kind, name, fingerprint, body) in records {
+            let key = ObjectKey::new(parse(&kind, "managed kind", ObjectKind::parse)?, name);
+            snapshot.managed.objects.insert(key, ManagedRecord { fingerprint, body: Some(body) });
+        }
     } else {
-        "SELECT kind, name, fingerprint FROM roster_managed"
-    };
-    let managed = &mut snapshot.managed.objects;
-    conn.each_row(sql, Vec::new(), |row| {
-        let kind = parse(&DB::text(row, 0)?, "managed kind", ObjectKind::parse)?;
-        let record = ManagedRecord {
-            fingerprint: DB::text(row, 2)?,
-            body: if bodies {
-                Some(DB::text(row, 3)?)
-            } else {
-                None
-            },
-        };
-        managed.insert(ObjectKey::new(kind, DB::text(row, 1)?), record);
-        Ok(())
-    })
-    .await
-    .map_err(&failed)?;
+        let records: Vec<(String, String, String)> = table(conn, &["kind", "name", "fingerprint"], "roster_managed").await?;
+        for (kind, name, fingerprint) in records {
+            let key = ObjectKey::new(parse(&kind, "managed kind", ObjectKind::parse)?, name);
+            snapshot.managed.objects.insert(key, ManagedRecord { fingerprint, body: None });
+        }
+    }
 
     let directory = &mut snapshot.directory;
     directory.owner = owner;
@@ -533,14 +483,10 @@ pub(super) async fn load<DB: Engine>(
     Ok(snapshot)
 }
 
-fn variant(text: &str) -> Result<Option<Variant>, sqlx::Error> {
-    if text.is_empty() {
-        Ok(None)
-    } else {
-        parse(text, "variant", Variant::parse).map(Some)
-    }
+fn variant(text: &str) -> Result<Option<Variant>, StoreError> {
+    if text.is_empty() { Ok(None) } else { parse(text, "variant", Variant::parse).map(Some) }
 }
 
-fn to_u32(n: i64) -> Result<u32, sqlx::Error> {
+fn to_u32(n: i64) -> Result<u32, StoreError> {
     u32::try_from(n).map_err(|_| corrupt(format!("number {n} out of range")))
 }
