@@ -170,7 +170,8 @@ fn load_config(
     now: chrono::DateTime<chrono::Utc>,
     output: &Output,
 ) -> Result<LoadedConfig, Failure> {
-    let validated = crate::config::load(path, now).map_err(|e| Failure {
+    let cache = crate::config::cache::default_dir();
+    let validated = crate::config::load_cached(path, now, cache.as_deref()).map_err(|e| Failure {
         message: output::error_chain(&e),
         hint: Some("pass a roster YAML file or a directory of them".into()),
     })?;

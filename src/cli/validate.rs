@@ -44,7 +44,8 @@ pub fn run(args: ValidateArgs, output: &Output) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
-    let validated = match config::load(&args.path, now) {
+    let cache = config::cache::default_dir();
+    let validated = match config::load_cached(&args.path, now, cache.as_deref()) {
         Ok(validated) => validated,
         Err(error) => {
             output.error(

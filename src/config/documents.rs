@@ -9,21 +9,33 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 
 use super::ConfigError;
+use super::cache::{self, Cache, ContentHash};
+use super::normalize::{self, FileModel};
 use super::schema_check;
 use super::source::{FileId, SourceFile, Sources};
 use super::yaml::{self, Pos, Span, YamlProblem};
 use crate::diagnostic::Diagnostic;
 use crate::model::document::{Document, FORMAT_VERSION};
 
-/// The files of a config, each read as far as it could be.
+/// The files of a config, each read and normalised as far as it could be.
 #[derive(Debug, Default)]
 pub struct ReadConfig {
     /// Every file, in path order.
     pub sources: Sources,
-    /// The documents that passed the YAML and schema stages.
-    pub documents: Vec<(FileId, Document)>,
-    /// What the YAML and schema stages found.
+    /// What each file that passed the YAML and schema stages declares.
+    pub files: Vec<(FileId, FileModel)>,
+    /// The content hash of each file of `files` that had no findings (what
+    /// may be cached), by position in `files`.
+    pub clean: Vec<(usize, ContentHash)>,
+    /// What reading found.
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether some file failed the YAML or schema stage (the rules across
+    /// files wait until every file can be read).
+    pub unreadable: bool,
+    /// How many files came from the cache.
+    pub cached: usize,
+    /// How many files without findings did not.
+    pub fresh: usize,
 }
 
 /// Finds the roster documents at `path`: the file itself, or every
@@ -78,9 +90,11 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Reads, parses and schema-checks every file at `path`.
-pub fn read(path: &Path) -> Result<ReadConfig, ConfigError> {
+/// Reads, parses, schema-checks and normalises every file at `path`, on
+/// every core, taking unchanged files from `cache`.
+pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
     let files = discover(path)?;
+    let shared: &Cache = cache;
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<FileOutcome>>> =
         Mutex::new((0..files.len()).map(|_| None).collect());
@@ -94,7 +108,7 @@ pub fn read(path: &Path) -> Result<ReadConfig, ConfigError> {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(index) else { break };
-                    match read_file(file) {
+                    match read_file(file, shared) {
                         Ok(outcome) => {
                             results.lock().expect("no worker panics")[index] = Some(outcome)
                         }
@@ -114,21 +128,29 @@ pub fn read(path: &Path) -> Result<ReadConfig, ConfigError> {
         return Err(error);
     }
     let mut config = ReadConfig::default();
-    for outcome in results
-        .into_inner()
-        .expect("no worker panics")
-        .into_iter()
-        .flatten()
-    {
-        let id = config.sources.add(outcome.file);
-        config
-            .diagnostics
-            .extend(outcome.diagnostics.into_iter().map(|d| d.in_file(id)));
-        if let Some(document) = outcome.document {
-            config.documents.push((id, document));
+    for mut outcome in results.into_inner().expect("no worker panics").into_iter().flatten() {
+        if outcome.cached {
+            outcome.model = cache.take(&outcome.hash);
         }
+        config.add(outcome);
     }
     Ok(config)
+}
+
+impl ReadConfig {
+    fn add(&mut self, outcome: FileOutcome) {
+        let id = self.sources.add(outcome.file);
+        self.unreadable |= outcome.model.is_none();
+        self.fresh += usize::from(!outcome.cached && outcome.diagnostics.is_empty());
+        self.cached += usize::from(outcome.cached);
+        if let Some(model) = outcome.model {
+            if outcome.diagnostics.is_empty() {
+                self.clean.push((self.files.len(), outcome.hash));
+            }
+            self.files.push((id, model));
+        }
+        self.diagnostics.extend(outcome.diagnostics.into_iter().map(|d| d.in_file(id)));
+    }
 }
 
 /// Checks config files given as `(name, text)`, as if read from disk:
@@ -136,68 +158,62 @@ pub fn read(path: &Path) -> Result<ReadConfig, ConfigError> {
 pub fn read_texts(files: Vec<(String, String)>) -> ReadConfig {
     let mut config = ReadConfig::default();
     for (name, text) in files {
-        let file = SourceFile::new(PathBuf::from(&name), name, text);
-        let (document, diagnostics) = check_text(PLACEHOLDER, &file);
-        let id = config.sources.add(file);
-        config
-            .diagnostics
-            .extend(diagnostics.into_iter().map(|d| d.in_file(id)));
-        if let Some(document) = document {
-            config.documents.push((id, document));
-        }
+        config.add(process(SourceFile::new(PathBuf::from(&name), name, text), &Cache::default()));
     }
     config
 }
 
-/// One file, read on a worker before it has a [`FileId`]: its findings are
-/// recorded against a placeholder id and moved to the real one afterwards.
+/// One file, processed on a worker before it has a [`FileId`]: its
+/// findings are recorded against a placeholder id and moved to the real
+/// one afterwards.
 struct FileOutcome {
     file: SourceFile,
-    document: Option<Document>,
+    hash: ContentHash,
+    model: Option<FileModel>,
+    cached: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
 const PLACEHOLDER: FileId = FileId(usize::MAX);
 
-fn read_file(path: &Path) -> Result<FileOutcome, ConfigError> {
-    let bytes = READING.time(|| std::fs::read(path)).map_err(|source| ConfigError::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
+fn read_file(path: &Path, cache: &Cache) -> Result<FileOutcome, ConfigError> {
+    let bytes = READING
+        .time(|| std::fs::read(path))
+        .map_err(|source| ConfigError::Open { path: path.to_path_buf(), source })?;
     let name = path.display().to_string();
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(_) => {
             let file = SourceFile::new(path.to_path_buf(), name, String::new());
-            let diagnostic = Diagnostic::error(
-                "roster::yaml::encoding",
-                format!("`{}` is not UTF-8 text", file.name),
-            )
-            .with_help("save the file as UTF-8");
-            return Ok(FileOutcome {
-                file,
-                document: None,
-                diagnostics: vec![diagnostic],
-            });
+            let diagnostic = Diagnostic::error("roster::yaml::encoding", format!("`{}` is not UTF-8 text", file.name))
+                .with_help("save the file as UTF-8");
+            return Ok(FileOutcome { file, hash: [0; 32], model: None, cached: false, diagnostics: vec![diagnostic] });
         }
     };
-    let file = SourceFile::new(path.to_path_buf(), name, text);
-    let (document, diagnostics) = check_text(PLACEHOLDER, &file);
-    Ok(FileOutcome {
-        file,
-        document,
-        diagnostics,
-    })
+    Ok(process(SourceFile::new(path.to_path_buf(), name, text), cache))
+}
+
+/// The cached result of a file, or all of its per-file stages.
+fn process(file: SourceFile, cache: &Cache) -> FileOutcome {
+    let hash = cache::hash(&file.text);
+    if cache.contains(&hash) {
+        // The model is taken from the cache once the workers are done.
+        return FileOutcome { file, hash, model: None, cached: true, diagnostics: Vec::new() };
+    }
+    let (document, mut diagnostics) = check_text(PLACEHOLDER, &file);
+    let model = document.map(|d| NORMALISING.time(|| normalize::normalize_file(PLACEHOLDER, &d, &mut diagnostics)));
+    FileOutcome { file, hash, model, cached: false, diagnostics }
 }
 
 static READING: crate::timing::Total = crate::timing::Total::new("read files");
 static PARSING: crate::timing::Total = crate::timing::Total::new("parse YAML");
 static CHECKING: crate::timing::Total = crate::timing::Total::new("schema check");
 static DESERIALIZING: crate::timing::Total = crate::timing::Total::new("deserialize");
+static NORMALISING: crate::timing::Total = crate::timing::Total::new("normalise");
 
 /// Prints the per-phase totals of reading a config (with `ROSTER_TIMINGS=1`).
 pub fn report_timings() {
-    for total in [&READING, &PARSING, &CHECKING, &DESERIALIZING] {
+    for total in [&READING, &PARSING, &CHECKING, &DESERIALIZING, &NORMALISING] {
         total.report();
     }
 }

@@ -1,5 +1,6 @@
 //! Loading a config: YAML with positions → schema check → normalisation →
 //! semantic rules.
+pub mod cache;
 pub mod documents;
 pub mod locate;
 pub mod normalize;
@@ -58,11 +59,25 @@ impl Validated {
 /// the semantic rules, reporting every finding at once. `now` decides which
 /// out-of-office windows are past.
 pub fn load(path: &Path, now: DateTime<Utc>) -> Result<Validated, ConfigError> {
+    load_cached(path, now, None)
+}
+
+/// Like [`load`], taking unchanged files from the cache in `cache_dir`
+/// and leaving this run's results there.
+pub fn load_cached(path: &Path, now: DateTime<Utc>, cache_dir: Option<&Path>) -> Result<Validated, ConfigError> {
+    let mut cache = cache_dir.map(|dir| cache::Cache::open(dir, path)).unwrap_or_default();
     let read = {
         let _stage = crate::timing::Stage::start("config: read and check files");
-        documents::read(path)?
+        documents::read(path, &mut cache)?
     };
     documents::report_timings();
+    if std::env::var_os("ROSTER_TIMINGS").is_some_and(|v| v == "1") {
+        eprintln!("timing:   {} of {} files from the cache", read.cached, read.sources.len());
+    }
+    {
+        let _stage = crate::timing::Stage::start("config: save the cache");
+        cache.save(read.clean.iter().map(|(i, hash)| (*hash, &read.files[*i].1)).collect(), read.fresh);
+    }
     Ok(check(read, now))
 }
 
@@ -75,11 +90,11 @@ pub fn load_texts(files: Vec<(String, String)>, now: DateTime<Utc>) -> Validated
 /// every file passed YAML and the schema.
 fn check(read: documents::ReadConfig, now: DateTime<Utc>) -> Validated {
     let mut diagnostics = read.diagnostics;
-    let clean = !diagnostics.iter().any(Diagnostic::is_error);
+    let clean = !read.unreadable;
     let mut desired = None;
     if clean {
         let _stage = crate::timing::Stage::start("config: normalise");
-        let mut normalized = normalize::normalize(&read.documents);
+        let mut normalized = normalize::merge(read.files);
         drop(_stage);
         diagnostics.append(&mut normalized.diagnostics);
         let context = rules::Context {

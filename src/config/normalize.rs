@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
 use chrono_tz::Tz;
 
 use super::source::FileId;
@@ -19,7 +20,7 @@ use crate::model::directory::{
     Retry, Role, User,
 };
 use crate::model::document::{
-    ContactMethodSpec, CoverSpec, Document, GroupSpec, MethodFields, OutOfOfficeSpec, RoleSpec,
+    ContactMethodSpec, CoverSpec, Document, GroupSpec, MethodFields, OutOfOfficeSpec,
     StatusSpec, UserSpec,
 };
 use crate::model::policy::Policy;
@@ -98,30 +99,119 @@ impl Normalized {
     }
 }
 
-/// Merges and normalises documents, in the order given.
-pub fn normalize(documents: &[(FileId, Document)]) -> Normalized {
+/// What one document declares, normalised: the part of normalisation that
+/// depends on the file alone. It runs where the file is read (on every
+/// core) and is cached by the file's content; [`merge`] does the rest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileModel {
+    /// The account's owner and policy, when the document sets `account`.
+    pub account: Option<(String, Policy)>,
+    /// Custom roles, with their index in the document.
+    pub roles: Vec<(usize, Role)>,
+    /// Users, with their index in the document.
+    pub users: Vec<(usize, UserEntry)>,
+    /// Groups, with their index in the document.
+    pub groups: Vec<(usize, Group)>,
+}
+
+/// A normalised user and what merging needs to know of its declaration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserEntry {
+    /// The user, out-of-office windows in declared order.
+    pub user: User,
+    /// Whether `username` was written (else the email is the username).
+    pub has_username: bool,
+    /// `previous_usernames`, canonical.
+    pub previous: Vec<String>,
+    /// When a window was unreadable: the declared index of each one kept.
+    pub oof_declared: Option<Vec<usize>>,
+}
+
+/// Normalises one document; findings that concern it alone go to
+/// `diagnostics`.
+pub fn normalize_file(file: FileId, document: &Document, diagnostics: &mut Vec<Diagnostic>) -> FileModel {
+    let mut model = FileModel {
+        account: document
+            .account
+            .as_ref()
+            .map(|a| (canonical::username(&a.owner), Policy::from_spec(a.policy.as_ref()))),
+        ..FileModel::default()
+    };
+    for (index, spec) in document.roles.iter().enumerate() {
+        if vocab::is_builtin_role(&spec.name) {
+            diagnostics.push(
+                Diagnostic::error("roster::role::builtin", format!("`{}` is a built-in role", spec.name))
+                    .at_value(file, format!("/roles/{index}/name"), "built-in roles cannot be declared")
+                    .with_help(format!(
+                        "built-in roles need no declaring: {}; give a custom role another name",
+                        vocab::BUILTIN_ROLES.join(", ")
+                    )),
+            );
+            continue;
+        }
+        let role = Role {
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            permissions: spec.permissions.iter().copied().collect(),
+        };
+        model.roles.push((index, role));
+    }
+    for (index, spec) in document.users.iter().enumerate() {
+        let (user, oof_declared) = normalize_user(Item { file, index }, spec, diagnostics);
+        let entry = UserEntry {
+            user,
+            has_username: spec.username.is_some(),
+            previous: spec.previous_usernames.iter().map(|p| canonical::username(p)).collect(),
+            oof_declared,
+        };
+        model.users.push((index, entry));
+    }
+    for (index, spec) in document.groups.iter().enumerate() {
+        model.groups.push((index, normalize_group(Item { file, index }, spec, diagnostics)));
+    }
+    model
+}
+
+fn normalize_group(item: Item, spec: &GroupSpec, diagnostics: &mut Vec<Diagnostic>) -> Group {
+    let mut members: BTreeMap<String, BTreeSet<vocab::MemberRole>> = BTreeMap::new();
+    let mut member_at: HashMap<String, usize> = HashMap::new();
+    for (i, member) in spec.members.iter().enumerate() {
+        let username = canonical::username(&member.user);
+        if let Some(first) = member_at.get(&username) {
+            let base = format!("/groups/{}/members", item.index);
+            diagnostics.push(
+                Diagnostic::error(
+                    "roster::duplicate::member",
+                    format!("`{username}` is listed twice in group `{}`", spec.name),
+                )
+                .at_value(item.file, format!("{base}/{i}/user"), "listed again here")
+                .at_value(item.file, format!("{base}/{first}/user"), "first listed here")
+                .with_help("list each member once, with all of their member roles"),
+            );
+            continue;
+        }
+        member_at.insert(username.clone(), i);
+        members.insert(username, member.roles.iter().copied().collect());
+    }
+    Group { name: spec.name.clone(), description: spec.description.clone(), members }
+}
+
+/// Merges normalised files, in the order given, reporting every name
+/// declared twice with both places.
+pub fn merge(files: Vec<(FileId, FileModel)>) -> Normalized {
     let mut merge = Merge::default();
-    for (file, document) in documents {
-        if let Some(account) = &document.account {
-            merge.account(*file, account);
+    for (file, model) in files {
+        if let Some((owner, policy)) = model.account {
+            merge.account(file, owner, policy);
         }
-        for (index, spec) in document.roles.iter().enumerate() {
-            merge.role(Item { file: *file, index }, spec);
+        for (index, role) in model.roles {
+            merge.role(Item { file, index }, role);
         }
-        for (index, spec) in document.users.iter().enumerate() {
-            let item = Item { file: *file, index };
-            let (user, oof_declared) = normalize_user(item, spec, &mut merge.out.diagnostics);
-            if let Some(declared) = oof_declared {
-                merge
-                    .out
-                    .provenance
-                    .oof_declared
-                    .insert(user.username.clone(), declared);
-            }
-            merge.user(item, spec, user);
+        for (index, entry) in model.users {
+            merge.user(Item { file, index }, entry);
         }
-        for (index, spec) in document.groups.iter().enumerate() {
-            merge.group(Item { file: *file, index }, spec);
+        for (index, group) in model.groups {
+            merge.group(Item { file, index }, group);
         }
     }
     merge.finish()
@@ -136,101 +226,51 @@ struct Merge {
 }
 
 impl Merge {
-    fn account(&mut self, file: FileId, account: &crate::model::document::AccountSpec) {
+    fn account(&mut self, file: FileId, owner: String, policy: Policy) {
         if let Some(first) = self.out.provenance.account {
             self.out.diagnostics.push(
-                Diagnostic::error(
-                    "roster::duplicate::account",
-                    "`account` is set in more than one document",
-                )
-                .at_key(file, "/account", "set again here")
-                .at_key(first, "/account", "first set here")
-                .with_help("keep the account settings in one document"),
+                Diagnostic::error("roster::duplicate::account", "`account` is set in more than one document")
+                    .at_key(file, "/account", "set again here")
+                    .at_key(first, "/account", "first set here")
+                    .with_help("keep the account settings in one document"),
             );
             return;
         }
         self.out.provenance.account = Some(file);
-        self.out.directory.owner = Some(canonical::username(&account.owner));
-        self.out.policy = Policy::from_spec(account.policy.as_ref());
+        self.out.directory.owner = Some(owner);
+        self.out.policy = policy;
     }
 
-    fn role(&mut self, item: Item, spec: &RoleSpec) {
-        let pointer = format!("/roles/{}", item.index);
-        if vocab::is_builtin_role(&spec.name) {
-            self.out.diagnostics.push(
-                Diagnostic::error(
-                    "roster::role::builtin",
-                    format!("`{}` is a built-in role", spec.name),
-                )
-                .at_value(
-                    item.file,
-                    format!("{pointer}/name"),
-                    "built-in roles cannot be declared",
-                )
-                .with_help(format!(
-                    "built-in roles need no declaring: {}; give a custom role another name",
-                    vocab::BUILTIN_ROLES.join(", ")
-                )),
-            );
+    fn role(&mut self, item: Item, role: Role) {
+        if let Some(first) = self.out.provenance.roles.get(&role.name) {
+            self.out.diagnostics.push(duplicate("role", &role.name, item, *first, "roles", "/name"));
             return;
         }
-        if let Some(first) = self.out.provenance.roles.get(&spec.name) {
-            self.out.diagnostics.push(duplicate(
-                "role", &spec.name, item, *first, "roles", "/name",
-            ));
-            return;
-        }
-        self.out.provenance.roles.insert(spec.name.clone(), item);
-        let role = Role {
-            name: spec.name.clone(),
-            description: spec.description.clone(),
-            permissions: spec.permissions.iter().copied().collect(),
-        };
-        self.out.directory.roles.insert(spec.name.clone(), role);
+        self.out.provenance.roles.insert(role.name.clone(), item);
+        self.out.directory.roles.insert(role.name.clone(), role);
     }
 
-    fn user(&mut self, item: Item, spec: &UserSpec, user: User) {
+    fn user(&mut self, item: Item, entry: UserEntry) {
+        let user = entry.user;
         let username = user.username.clone();
-        let username_field = if spec.username.is_some() {
-            "/username"
-        } else {
-            "/email"
-        };
+        let username_field = if entry.has_username { "/username" } else { "/email" };
         if let Some(first) = self.out.provenance.users.get(&username) {
-            self.out.diagnostics.push(duplicate(
-                "username",
-                &username,
-                item,
-                *first,
-                "users",
-                username_field,
-            ));
+            self.out.diagnostics.push(duplicate("username", &username, item, *first, "users", username_field));
             return;
         }
         if let Some(first) = self.emails.get(&user.email) {
-            self.out.diagnostics.push(duplicate(
-                "email",
-                &user.email,
-                item,
-                *first,
-                "users",
-                "/email",
-            ));
+            self.out.diagnostics.push(duplicate("email", &user.email, item, *first, "users", "/email"));
             return;
         }
-        for (i, old) in spec.previous_usernames.iter().enumerate() {
-            let old = canonical::username(old);
+        for (i, old) in entry.previous.iter().enumerate() {
             let pointer = format!("/users/{}/previous_usernames/{i}", item.index);
-            if old == username {
+            if *old == username {
                 self.out.diagnostics.push(
-                    Diagnostic::error(
-                        "roster::rename::self",
-                        format!("`{old}` is this user's current username"),
-                    )
-                    .at_value(item.file, pointer, "not a previous username")
-                    .with_help("list only former usernames in `previous_usernames`"),
+                    Diagnostic::error("roster::rename::self", format!("`{old}` is this user's current username"))
+                        .at_value(item.file, pointer, "not a previous username")
+                        .with_help("list only former usernames in `previous_usernames`"),
                 );
-            } else if let Some((first, j)) = self.previous.get(&old) {
+            } else if let Some((first, j)) = self.previous.get(old) {
                 self.out.diagnostics.push(
                     Diagnostic::error(
                         "roster::rename::duplicate",
@@ -246,61 +286,35 @@ impl Merge {
                 );
             } else {
                 self.previous.insert(old.clone(), (item, i));
-                self.out.renames.insert(old, username.clone());
+                self.out.renames.insert(old.clone(), username.clone());
             }
+        }
+        if let Some(declared) = entry.oof_declared {
+            self.out.provenance.oof_declared.insert(username.clone(), declared);
         }
         self.emails.insert(user.email.clone(), item);
         self.out.provenance.users.insert(username.clone(), item);
         self.out.directory.users.insert(username, user);
     }
 
-    fn group(&mut self, item: Item, spec: &GroupSpec) {
-        let folded = spec.name.to_lowercase();
+    fn group(&mut self, item: Item, group: Group) {
+        let folded = group.name.to_lowercase();
         if let Some(existing) = self.group_names.get(&folded) {
             let first = self.out.provenance.groups[existing];
-            self.out.diagnostics.push(duplicate(
-                "group", &spec.name, item, first, "groups", "/name",
-            ));
+            self.out.diagnostics.push(duplicate("group", &group.name, item, first, "groups", "/name"));
             return;
         }
-        let mut members: BTreeMap<String, BTreeSet<vocab::MemberRole>> = BTreeMap::new();
-        let mut member_at: HashMap<String, usize> = HashMap::new();
-        for (i, member) in spec.members.iter().enumerate() {
-            let username = canonical::username(&member.user);
-            if let Some(first) = member_at.get(&username) {
-                let base = format!("/groups/{}/members", item.index);
-                self.out.diagnostics.push(
-                    Diagnostic::error(
-                        "roster::duplicate::member",
-                        format!("`{username}` is listed twice in group `{}`", spec.name),
-                    )
-                    .at_value(item.file, format!("{base}/{i}/user"), "listed again here")
-                    .at_value(
-                        item.file,
-                        format!("{base}/{first}/user"),
-                        "first listed here",
-                    )
-                    .with_help("list each member once, with all of their member roles"),
-                );
-                continue;
-            }
-            member_at.insert(username.clone(), i);
-            members.insert(username, member.roles.iter().copied().collect());
-        }
-        self.group_names.insert(folded, spec.name.clone());
-        self.out.provenance.groups.insert(spec.name.clone(), item);
-        let group = Group {
-            name: spec.name.clone(),
-            description: spec.description.clone(),
-            members,
-        };
-        self.out.directory.groups.insert(spec.name.clone(), group);
+        self.group_names.insert(folded, group.name.clone());
+        self.out.provenance.groups.insert(group.name.clone(), item);
+        self.out.directory.groups.insert(group.name.clone(), group);
     }
 
     fn finish(mut self) -> Normalized {
         // A previous username that is also someone's current one is a
         // contradiction, whichever document came first.
-        for (old, (item, i)) in &self.previous {
+        let mut previous: Vec<_> = self.previous.iter().collect();
+        previous.sort_by_key(|(old, _)| old.as_str());
+        for (old, (item, i)) in previous {
             if let Some(holder) = self.out.provenance.users.get(old) {
                 self.out.diagnostics.push(
                     Diagnostic::error(

@@ -11,6 +11,13 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A config cache for this test run only, so no test sees results from
+/// another build or another run.
+pub fn cache_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
+}
+
 /// A `roster` invocation being built.
 pub struct Roster {
     command: Command,
@@ -40,7 +47,8 @@ impl Roster {
             .env_remove("GITHUB_SHA")
             .env_remove("CI_COMMIT_SHA")
             .env("NO_COLOR", "1")
-            .env("ROSTER_NOW", NOW);
+            .env("ROSTER_NOW", NOW)
+            .env("ROSTER_CACHE_DIR", cache_dir());
         Roster { command }
     }
 

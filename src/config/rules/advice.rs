@@ -29,8 +29,10 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for (username, user) in &cx.directory.users {
-        let (file, pointer) = cx.user_at(username);
+        // Where the user is declared, found only for a finding.
+        let at = || cx.user_at(username);
         if user.status == UserStatus::Active && !user.has_enabled_contact() {
+            let (file, pointer) = at();
             out.push(
                 Diagnostic::warning(
                     "roster::user::unreachable",
@@ -48,6 +50,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         for (priority, steps) in &user.notification_profiles {
             if steps.is_empty() {
+                let (file, pointer) = at();
                 out.push(
                     Diagnostic::warning(
                         "roster::profile::empty",
@@ -60,6 +63,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         for (i, window) in user.out_of_office.iter().enumerate() {
             if window.is_past(cx.now) {
+                let (file, pointer) = at();
                 out.push(
                     Diagnostic::warning(
                         "roster::oof::past",

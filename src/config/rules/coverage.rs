@@ -17,6 +17,9 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let groups_of = groups_by_member(cx);
     let mut reported_cycles: BTreeSet<BTreeSet<String>> = BTreeSet::new();
     for (username, user) in &cx.directory.users {
+        if user.out_of_office.is_empty() {
+            continue;
+        }
         let (file, pointer) = cx.user_at(username);
         overlaps(cx, username, &user.out_of_office, out);
         for (i, window) in user.out_of_office.iter().enumerate() {
@@ -99,6 +102,9 @@ fn groups_by_member<'a>(cx: &'a Context<'_>) -> HashMap<&'a str, Vec<&'a str>> {
 }
 
 fn overlaps(cx: &Context<'_>, username: &str, windows: &[OofWindow], out: &mut Vec<Diagnostic>) {
+    if windows.len() < 2 {
+        return;
+    }
     let mut order: Vec<usize> = (0..windows.len()).collect();
     order.sort_by_key(|&i| (windows[i].from, windows[i].until));
     let (file, pointer) = cx.user_at(username);

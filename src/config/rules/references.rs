@@ -10,7 +10,8 @@ use crate::model::vocab::{self, UserStatus};
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let dir = cx.directory;
     for (username, user) in &dir.users {
-        let (file, pointer) = cx.user_at(username);
+        // Where the user is declared, found only for a finding.
+        let at = || cx.user_at(username);
         for role in &user.roles {
             if vocab::is_builtin_role(role) || dir.roles.contains_key(role) {
                 continue;
@@ -28,6 +29,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     vocab::BUILTIN_ROLES.join(", ")
                 ),
             };
+            let (file, pointer) = at();
             out.push(
                 Diagnostic::error("roster::reference::role", format!("unknown role `{role}`"))
                     .at_item(
@@ -40,6 +42,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         for group in &user.reminders.groups {
             if !dir.groups.contains_key(group) {
+                let (file, pointer) = at();
                 out.push(unknown_group(cx, group).at_item(
                     file,
                     item(&format!("{pointer}/on_call_reminders/groups"), group),
@@ -65,6 +68,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         suggest::list(&declared, "and")
                     )
                 };
+                let (file, pointer) = at();
                 out.push(
                     Diagnostic::error(
                         "roster::reference::method",
