@@ -9,11 +9,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::model::directory::{ActiveHours, ContactMethod, Cover, Group, OofWindow, Preferences, ProfileStep, Reminders, Retry, Role, User};
-use crate::model::vocab::{
-    Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, Theme, UserStatus, UserType, Variant, Weekday,
-};
 use crate::model::Directory;
+use crate::model::directory::{
+    ActiveHours, ContactMethod, Cover, Group, OofWindow, Preferences, ProfileStep, Reminders,
+    Retry, Role, User,
+};
+use crate::model::vocab::{
+    Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, Theme,
+    UserStatus, UserType, Variant, Weekday,
+};
 
 /// SplitMix64: small, fast, and the same everywhere.
 #[derive(Debug, Clone)]
@@ -26,7 +30,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -36,12 +40,12 @@ impl Rng {
 
     /// A number in `0..n`.
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 
     /// True with probability `percent` / 100.
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.next_u64() % 100 < percent
     }
 
     /// One of `items`.
@@ -51,18 +55,33 @@ impl Rng {
 }
 
 const FIRST: &[&str] = &[
-    "Ada", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Gustavo", "Hana", "Ines", "Jonas", "Kwame", "Lena", "Mateo", "Nadia",
-    "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tamar", "Uma", "Viktor", "Wen", "Ximena", "Yusuf", "Zoë",
+    "Ada", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Gustavo", "Hana", "Ines", "Jonas", "Kwame",
+    "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tamar", "Uma",
+    "Viktor", "Wen", "Ximena", "Yusuf", "Zoë",
 ];
 const LAST: &[&str] = &[
-    "Abara", "Berg", "Costa", "Dubois", "Eriksen", "Fischer", "García", "Hoang", "Ivanova", "Jensen", "Kim", "López", "Müller",
-    "Nakamura", "Okafor", "Petrov", "Quispe", "Rossi", "Singh", "Tanaka", "Usman", "Varga", "Weber", "Xu", "Yilmaz", "Zhou",
+    "Abara", "Berg", "Costa", "Dubois", "Eriksen", "Fischer", "García", "Hoang", "Ivanova",
+    "Jensen", "Kim", "López", "Müller", "Nakamura", "Okafor", "Petrov", "Quispe", "Rossi", "Singh",
+    "Tanaka", "Usman", "Varga", "Weber", "Xu", "Yilmaz", "Zhou",
 ];
 const ZONES: &[&str] = &[
-    "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Tokyo",
-    "Asia/Kolkata", "Australia/Sydney", "Africa/Lagos", "Europe/Madrid", "Asia/Singapore", "America/Chicago",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "Africa/Lagos",
+    "Europe/Madrid",
+    "Asia/Singapore",
+    "America/Chicago",
 ];
-const LOCALES: &[&str] = &["de-DE", "en-GB", "en-US", "pt-BR", "ja-JP", "en-IN", "en-AU", "en-NG", "es-ES", "en-SG", "en-US"];
+const LOCALES: &[&str] = &[
+    "de-DE", "en-GB", "en-US", "pt-BR", "ja-JP", "en-IN", "en-AU", "en-NG", "es-ES", "en-SG",
+    "en-US",
+];
 /// German mobile prefixes: with eight more digits, a valid number each.
 const MOBILE_PREFIXES: &[&str] = &["151", "160", "170", "171", "176"];
 
@@ -100,22 +119,50 @@ fn username(i: usize, rng: &mut Rng) -> (String, String, String) {
             })
             .collect()
     };
-    (format!("{}.{}.{i}", ascii(&first), ascii(&last)), first, last)
+    (
+        format!("{}.{}.{i}", ascii(&first), ascii(&last)),
+        first,
+        last,
+    )
 }
 
 /// A directory of `shape.users` users (at least 10), with its platform state.
 pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
     let n = shape.users.max(10);
     let mut rng = Rng::new(shape.seed);
-    let start = Utc.with_ymd_and_hms(2027, 1, 4, 9, 0, 0).single().expect("a valid date");
+    let start = Utc
+        .with_ymd_and_hms(2027, 1, 4, 9, 0, 0)
+        .single()
+        .expect("a valid date");
     let mut dir = Directory::default();
 
     let permissions = Permission::ALL;
-    let role_names = ["responder", "incident_commander", "auditor", "schedule_manager", "support_lead"];
+    let role_names = [
+        "responder",
+        "incident_commander",
+        "auditor",
+        "schedule_manager",
+        "support_lead",
+    ];
     for (i, name) in role_names.iter().enumerate() {
-        let granted: BTreeSet<Permission> = permissions.iter().copied().filter(|_| rng.chance(30 + 10 * i as u64)).collect();
-        let granted = if granted.is_empty() { BTreeSet::from([Permission::ViewDashboard]) } else { granted };
-        dir.roles.insert(name.to_string(), Role { name: name.to_string(), description: Some(format!("The {} role", name.replace('_', " "))), permissions: granted });
+        let granted: BTreeSet<Permission> = permissions
+            .iter()
+            .copied()
+            .filter(|_| rng.chance(30 + 10 * i as u64))
+            .collect();
+        let granted = if granted.is_empty() {
+            BTreeSet::from([Permission::ViewDashboard])
+        } else {
+            granted
+        };
+        dir.roles.insert(
+            name.to_string(),
+            Role {
+                name: name.to_string(),
+                description: Some(format!("The {} role", name.replace('_', " "))),
+                permissions: granted,
+            },
+        );
     }
 
     // Users. About a fifth go out of office; those never cover anyone, so
@@ -135,7 +182,11 @@ pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
             roles.insert(rng.pick(&role_names).to_string());
         }
         let zone = rng.below(ZONES.len());
-        let mobile = format!("+49{}{:08}", MOBILE_PREFIXES[i % MOBILE_PREFIXES.len()], (i / MOBILE_PREFIXES.len()) % 100_000_000);
+        let mobile = format!(
+            "+49{}{:08}",
+            MOBILE_PREFIXES[i % MOBILE_PREFIXES.len()],
+            (i / MOBILE_PREFIXES.len()) % 100_000_000
+        );
         let mut methods = vec![ContactMethod {
             channel: Channel::Email,
             label: Label::Official,
@@ -164,9 +215,19 @@ pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
                 variant: *variant,
                 value,
                 wait_minutes: if rng.chance(30) { 5 } else { 0 },
-                retry: rng.chance(20).then_some(Retry { count: 3, interval_minutes: 10 }),
+                retry: rng.chance(20).then_some(Retry {
+                    count: 3,
+                    interval_minutes: 10,
+                }),
                 active_hours: rng.chance(10).then(|| ActiveHours {
-                    days: [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri].into(),
+                    days: [
+                        Weekday::Mon,
+                        Weekday::Tue,
+                        Weekday::Wed,
+                        Weekday::Thu,
+                        Weekday::Fri,
+                    ]
+                    .into(),
                     from: "08:00".into(),
                     to: "20:00".into(),
                 }),
@@ -174,7 +235,18 @@ pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
             });
         }
         let profiles = if rng.chance(5) {
-            BTreeMap::from([(Priority::P1, methods.iter().take(2).map(|m| ProfileStep { method: m.key(), wait_minutes: 0, repeat: 1 }).collect())])
+            BTreeMap::from([(
+                Priority::P1,
+                methods
+                    .iter()
+                    .take(2)
+                    .map(|m| ProfileStep {
+                        method: m.key(),
+                        wait_minutes: 0,
+                        repeat: 1,
+                    })
+                    .collect(),
+            )])
         } else {
             BTreeMap::new()
         };
@@ -183,21 +255,57 @@ pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
             email: format!("{name}@corp.example"),
             first_name: first,
             last_name: last,
-            user_type: if rng.chance(5) { UserType::Light } else if rng.chance(2) { UserType::Stakeholder } else { UserType::Standard },
-            status: if disabled[i] { UserStatus::Disabled } else { UserStatus::Active },
+            user_type: if rng.chance(5) {
+                UserType::Light
+            } else if rng.chance(2) {
+                UserType::Stakeholder
+            } else {
+                UserType::Standard
+            },
+            status: if disabled[i] {
+                UserStatus::Disabled
+            } else {
+                UserStatus::Active
+            },
             roles,
             time_zone: Some(ZONES[zone].to_string()),
             locale: Some(LOCALES[zone % LOCALES.len()].to_string()),
-            language: *rng.pick(&[Language::En, Language::En, Language::En, Language::De, Language::Es, Language::Fr, Language::Nl]),
+            language: *rng.pick(&[
+                Language::En,
+                Language::En,
+                Language::En,
+                Language::De,
+                Language::Es,
+                Language::Fr,
+                Language::Nl,
+            ]),
             external_id: Some(format!("E{i:07}")),
             protected: i == 0,
             preferences: Preferences {
-                home_page: *rng.pick(&[HomePage::Dashboard, HomePage::Dashboard, HomePage::Alerts, HomePage::Incidents]),
-                theme: if rng.chance(40) { Theme::Dark } else { Theme::Light },
+                home_page: *rng.pick(&[
+                    HomePage::Dashboard,
+                    HomePage::Dashboard,
+                    HomePage::Alerts,
+                    HomePage::Incidents,
+                ]),
+                theme: if rng.chance(40) {
+                    Theme::Dark
+                } else {
+                    Theme::Light
+                },
                 digest: *rng.pick(&[Digest::High, Digest::High, Digest::All, Digest::None]),
             },
-            reminders: Reminders { email: rng.chance(50), push: rng.chance(50), lead_minutes: 60, groups: BTreeSet::new() },
-            muted_integrations: if rng.chance(5) { BTreeSet::from(["datadog".to_string()]) } else { BTreeSet::new() },
+            reminders: Reminders {
+                email: rng.chance(50),
+                push: rng.chance(50),
+                lead_minutes: 60,
+                groups: BTreeSet::new(),
+            },
+            muted_integrations: if rng.chance(5) {
+                BTreeSet::from(["datadog".to_string()])
+            } else {
+                BTreeSet::new()
+            },
             contact_methods: methods,
             notification_profiles: profiles,
             out_of_office: Vec::new(),
@@ -221,7 +329,11 @@ pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
             members.insert(present[rng.below(present.len())]);
         }
         let name = format!("team-{g:05}");
-        let mut group = Group { name: name.clone(), description: rng.chance(50).then(|| format!("On-call team {g}")), members: BTreeMap::new() };
+        let mut group = Group {
+            name: name.clone(),
+            description: rng.chance(50).then(|| format!("On-call team {g}")),
+            members: BTreeMap::new(),
+        };
         let manager = members.iter().copied().find(|m| !away[*m]);
         for &m in &members {
             let mut roles = BTreeSet::new();
@@ -245,7 +357,11 @@ pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
             // manager anyway (a warning-free group), and keep them in.
             let first = *members.iter().next().expect("groups are not empty");
             away[first] = false;
-            group.members.get_mut(&names[first]).expect("a member").insert(MemberRole::Manager);
+            group
+                .members
+                .get_mut(&names[first])
+                .expect("a member")
+                .insert(MemberRole::Manager);
         }
         group_members.push(members.into_iter().collect());
         dir.groups.insert(name, group);
@@ -257,26 +373,42 @@ pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
         if !away[i] {
             continue;
         }
-        let from = start + Duration::days(rng.below(300) as i64) + Duration::hours(rng.below(10) as i64);
+        let from =
+            start + Duration::days(rng.below(300) as i64) + Duration::hours(rng.below(10) as i64);
         let until = from + Duration::days(1 + rng.below(14) as i64);
-        let per_group: Option<BTreeMap<String, String>> = (!member_of[i].is_empty() && rng.chance(30))
-            .then(|| {
-                member_of[i]
-                    .iter()
-                    .map(|g| {
-                        let cover = group_members[*g].iter().copied().find(|m| *m != i && !away[*m]);
-                        cover.map(|c| (format!("team-{g:05}"), names[c].clone()))
-                    })
-                    .collect::<Option<BTreeMap<_, _>>>()
-            })
-            .flatten();
+        let per_group: Option<BTreeMap<String, String>> = (!member_of[i].is_empty()
+            && rng.chance(30))
+        .then(|| {
+            member_of[i]
+                .iter()
+                .map(|g| {
+                    let cover = group_members[*g]
+                        .iter()
+                        .copied()
+                        .find(|m| *m != i && !away[*m]);
+                    cover.map(|c| (format!("team-{g:05}"), names[c].clone()))
+                })
+                .collect::<Option<BTreeMap<_, _>>>()
+        })
+        .flatten();
         let cover = match per_group {
             Some(map) => Cover::PerGroup(map),
             None => Cover::AllGroups(names[in_office[rng.below(in_office.len())]].clone()),
         };
-        let note = rng.chance(50).then(|| (*rng.pick(&["vacation", "conference", "parental leave", "training"])).to_string());
-        let window = OofWindow { from, until, cover, note };
-        dir.users.get_mut(&names[i]).expect("a user").out_of_office.push(window);
+        let note = rng.chance(50).then(|| {
+            (*rng.pick(&["vacation", "conference", "parental leave", "training"])).to_string()
+        });
+        let window = OofWindow {
+            from,
+            until,
+            cover,
+            note,
+        };
+        dir.users
+            .get_mut(&names[i])
+            .expect("a user")
+            .out_of_office
+            .push(window);
     }
 
     let mut platform = PlatformSeed::default();
@@ -288,7 +420,11 @@ pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
     for (g, members) in group_members.iter().enumerate() {
         let shift_start = start + Duration::weeks((g % 8) as i64);
         for (k, m) in members.iter().take(2).enumerate() {
-            platform.shifts.push((format!("team-{g:05}"), names[*m].clone(), shift_start + Duration::weeks(k as i64)));
+            platform.shifts.push((
+                format!("team-{g:05}"),
+                names[*m].clone(),
+                shift_start + Duration::weeks(k as i64),
+            ));
         }
     }
     (dir, platform)
@@ -296,7 +432,10 @@ pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
 
 /// `count` new users, numbered after `existing`, for onboarding benchmarks.
 pub fn new_users(count: usize, existing: usize, seed: u64) -> Vec<User> {
-    let (dir, _) = directory(Shape { users: count.max(10), seed });
+    let (dir, _) = directory(Shape {
+        users: count.max(10),
+        seed,
+    });
     dir.users
         .into_values()
         .take(count)
@@ -317,19 +456,36 @@ pub fn new_users(count: usize, existing: usize, seed: u64) -> Vec<User> {
 /// The change set that writes a generated directory as if roster had
 /// applied it and every invitation had been accepted.
 pub fn change_set(directory: &Directory, now: DateTime<Utc>) -> crate::store::ChangeSet {
-    use crate::model::live::{ObjectKey, ObjectKind, ACCOUNT};
+    use crate::model::live::{ACCOUNT, ObjectKey, ObjectKind};
     use crate::plan::Object;
-    let mut record: Vec<(ObjectKey, String, String)> = Vec::with_capacity(directory.users.len() + directory.groups.len() + 8);
-    let mut push = |key: ObjectKey, object: Object| record.push((key, object.fingerprint(), object.canonical_json()));
-    push(ObjectKey::new(ObjectKind::Account, ACCOUNT), Object::Account { owner: directory.owner.clone() });
+    let mut record: Vec<(ObjectKey, String, String)> =
+        Vec::with_capacity(directory.users.len() + directory.groups.len() + 8);
+    let mut push = |key: ObjectKey, object: Object| {
+        record.push((key, object.fingerprint(), object.canonical_json()))
+    };
+    push(
+        ObjectKey::new(ObjectKind::Account, ACCOUNT),
+        Object::Account {
+            owner: directory.owner.clone(),
+        },
+    );
     for role in directory.roles.values() {
-        push(ObjectKey::new(ObjectKind::Role, &role.name), Object::Role(role.clone()));
+        push(
+            ObjectKey::new(ObjectKind::Role, &role.name),
+            Object::Role(role.clone()),
+        );
     }
     for user in directory.users.values() {
-        push(ObjectKey::new(ObjectKind::User, &user.username), Object::User(Box::new(user.clone())));
+        push(
+            ObjectKey::new(ObjectKind::User, &user.username),
+            Object::User(Box::new(user.clone())),
+        );
     }
     for group in directory.groups.values() {
-        push(ObjectKey::new(ObjectKind::Group, &group.name), Object::Group(group.clone()));
+        push(
+            ObjectKey::new(ObjectKind::Group, &group.name),
+            Object::Group(group.clone()),
+        );
     }
     crate::store::ChangeSet {
         now,
@@ -355,21 +511,23 @@ pub fn platform_sql(platform: &PlatformSeed) -> String {
         ));
     }
     for chunk in platform.shifts.chunks(500) {
+        // Literals straight into the VALUES of an INSERT take the column's
+        // type on both engines.
         let rows: Vec<String> = chunk
             .iter()
             .map(|(group, user, start)| {
                 format!(
-                    "SELECT g.id, u.id, {}, {} FROM groups g, users u WHERE g.name = {} AND u.username = {}",
+                    "((SELECT id FROM groups WHERE name = {}), (SELECT id FROM users WHERE username = {}), {}, {})",
+                    quote(group),
+                    quote(user),
                     quote(&start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                     quote(&(*start + Duration::weeks(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                    quote(group),
-                    quote(user)
                 )
             })
             .collect();
         sql.push_str(&format!(
-            "INSERT INTO oncall_shifts (group_id, user_id, starts_at, ends_at) {};\n",
-            rows.join(" UNION ALL ")
+            "INSERT INTO oncall_shifts (group_id, user_id, starts_at, ends_at) VALUES {};\n",
+            rows.join(", ")
         ));
     }
     sql.push_str("INSERT INTO integrations (name, kind, created_at) VALUES ('datadog', 'monitoring', '2026-01-05T10:00:00Z');\n");

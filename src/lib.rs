@@ -13,6 +13,7 @@ pub mod export;
 pub mod generate;
 pub mod model;
 pub mod notify;
+pub mod parallel;
 pub mod plan;
 pub mod report;
 pub mod store;

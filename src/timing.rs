@@ -18,14 +18,21 @@ pub struct Stage {
 impl Stage {
     /// Starts measuring `name`.
     pub fn start(name: &'static str) -> Stage {
-        Stage { name, start: Instant::now() }
+        Stage {
+            name,
+            start: Instant::now(),
+        }
     }
 }
 
 impl Drop for Stage {
     fn drop(&mut self) {
         if enabled() {
-            eprintln!("timing: {:<24} {:>8.1} ms", self.name, self.start.elapsed().as_secs_f64() * 1000.0);
+            eprintln!(
+                "timing: {:<24} {:>8.1} ms",
+                self.name,
+                self.start.elapsed().as_secs_f64() * 1000.0
+            );
         }
     }
 }
@@ -40,7 +47,10 @@ pub struct Total {
 impl Total {
     /// A named total.
     pub const fn new(name: &'static str) -> Total {
-        Total { name, nanos: std::sync::atomic::AtomicU64::new(0) }
+        Total {
+            name,
+            nanos: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 
     /// Adds the time `f` takes.
@@ -50,7 +60,10 @@ impl Total {
         }
         let start = Instant::now();
         let out = f();
-        self.nanos.fetch_add(start.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+        self.nanos.fetch_add(
+            start.elapsed().as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         out
     }
 

@@ -13,8 +13,8 @@ use super::output::{self, Output};
 use super::plan::GuardArgs;
 use super::{DatabaseArgs, ExitStatus, Failure};
 use crate::apply::{self, Mismatch};
-use crate::plan;
 use crate::plan::file::PlanFile;
+use crate::plan::{self, Plan};
 use crate::report::plan::{self as render, RenderOptions};
 use crate::report::redact::Redactor;
 use crate::store::{ApplyFailure, LockOptions, Store};
@@ -59,11 +59,46 @@ pub fn run(args: ApplyArgs, output: &Output) -> ExitStatus {
     }
 }
 
+/// Why an apply stopped inside its transaction, having written nothing.
+enum Stop {
+    /// The directory changed since the plan was reviewed.
+    Stale(Mismatch),
+    /// A guard refused the plan.
+    Refused,
+    /// There was nothing to do.
+    Nothing,
+}
+
 async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> {
     let now = output::now().map_err(Failure::message)?;
     let url = args.database.url()?;
-    let (plan, config_dir) = match &args.plan {
-        Some(file) => {
+    let options = RenderOptions {
+        location: url.masked().to_string(),
+        redactor: Redactor {
+            show_values: args.show_values,
+        },
+        color: output.data_color,
+    };
+    // Shows a plan; false when it must not or need not be applied.
+    let show = |plan: &Plan| {
+        output.data(&render::text::render(plan, &options));
+        if !plan.refusals.is_empty() {
+            output.error(&render::text::refusals(plan), None);
+            return Err(ExitStatus::Failure);
+        }
+        if !plan.has_changes() && plan.adopt.is_empty() {
+            output.message("Nothing to apply.\n");
+            return Err(ExitStatus::Success);
+        }
+        Ok(())
+    };
+
+    // A plan reviewed before the lock is taken (a saved one, or one shown
+    // at a terminal for confirmation) is verified inside the transaction;
+    // with `--yes` and a config, planning happens inside it, on the data
+    // the apply writes over.
+    let (reviewed, desired, config_dir) = match (&args.plan, &args.path) {
+        (Some(file), _) => {
             let saved = PlanFile::read(file).map_err(|e| {
                 Failure::message(format!("`{}`: {}", file.display(), output::error_chain(&e)))
             })?;
@@ -80,52 +115,50 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
                     ),
                 });
             }
-            (saved.plan, std::env::current_dir().ok())
+            (Some(saved.plan), None, std::env::current_dir().ok())
         }
-        None => {
-            let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+        (None, path) => {
+            let path = path.clone().unwrap_or_else(|| PathBuf::from("."));
             let config = super::load_config(&path, now, output)?;
-            let store = super::open_store(&url).await?;
-            let live = store
-                .load(false)
-                .await
-                .map_err(|e| Failure::store(e, &url))?;
-            store.close().await;
-            (
-                plan::plan(&config.desired, &live, now, args.guards.options()),
-                config_dir(&path),
-            )
+            let dir = config_dir(&path);
+            if args.yes {
+                (None, Some(config.desired), dir)
+            } else {
+                let store = super::open_store(&url).await?;
+                let live = store
+                    .load(false)
+                    .await
+                    .map_err(|e| Failure::store(e, &url))?;
+                store.close().await;
+                (
+                    Some(plan::plan(
+                        &config.desired,
+                        &live,
+                        now,
+                        args.guards.options(),
+                    )),
+                    None,
+                    dir,
+                )
+            }
         }
     };
-    let options = RenderOptions {
-        location: url.masked().to_string(),
-        redactor: Redactor {
-            show_values: args.show_values,
-        },
-        color: output.data_color,
-    };
-    output.data(&render::text::render(&plan, &options));
-    if !plan.refusals.is_empty() {
-        output.error(&render::text::refusals(&plan), None);
-        return Ok(ExitStatus::Failure);
-    }
-    if !plan.has_changes() && plan.adopt.is_empty() {
-        output.message("Nothing to apply.\n");
-        return Ok(ExitStatus::Success);
-    }
-    if !args.yes && !confirm(output, url.masked())? {
-        output.message("Apply cancelled; nothing was changed.\n");
-        return Ok(ExitStatus::Failure);
+    if let Some(plan) = &reviewed {
+        if let Err(status) = show(plan) {
+            return Ok(status);
+        }
+        if !args.yes && !confirm(output, url.masked())? {
+            output.message("Apply cancelled; nothing was changed.\n");
+            return Ok(ExitStatus::Failure);
+        }
     }
 
     let store = super::open_store(&url).await?;
-    let changes = apply::change_set(&plan);
     let revision = args
         .revision
         .clone()
         .or_else(|| revision(config_dir.as_deref()));
     let actor = args.actor.clone().unwrap_or_else(actor);
-    let entry = apply::history_entry(&plan, revision.clone(), actor.clone(), now);
     let lock = LockOptions {
         timeout: Duration::from_secs(args.lock_timeout),
         holder: format!(
@@ -134,12 +167,40 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
             std::process::id()
         ),
     };
-    let progress = output
-        .interactive
-        .then(|| Progress::start(&store, changes.rows()));
+    let progress = output.interactive.then(|| Progress::start(&store));
+    let mut summary = None;
     let result = store
-        .apply(&changes, &entry, &lock, |live| {
-            apply::verify(&plan, live, now)
+        .apply(&lock, |live| {
+            let planned;
+            let plan = match &reviewed {
+                Some(plan) => {
+                    apply::verify(plan, live, now).map_err(Stop::Stale)?;
+                    plan
+                }
+                None => {
+                    let desired = desired
+                        .as_ref()
+                        .expect("a config when no plan was reviewed");
+                    planned = plan::plan(desired, live, now, args.guards.options());
+                    show(&planned).map_err(|status| {
+                        if status == ExitStatus::Success {
+                            Stop::Nothing
+                        } else {
+                            Stop::Refused
+                        }
+                    })?;
+                    &planned
+                }
+            };
+            let changes = apply::change_set(plan);
+            if let Some(progress) = &progress {
+                progress.set_total(changes.rows());
+            }
+            summary = Some(plan.summary);
+            Ok((
+                changes,
+                apply::history_entry(plan, revision.clone(), actor.clone(), now),
+            ))
         })
         .await;
     if let Some(progress) = progress {
@@ -160,7 +221,9 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
                 ),
             });
         }
-        Err(ApplyFailure::Verify(mismatch)) => return Err(stale(&mismatch)),
+        Err(ApplyFailure::Verify(Stop::Stale(mismatch))) => return Err(stale(&mismatch)),
+        Err(ApplyFailure::Verify(Stop::Refused)) => return Ok(ExitStatus::Failure),
+        Err(ApplyFailure::Verify(Stop::Nothing)) => return Ok(ExitStatus::Success),
         Err(ApplyFailure::Store(error)) => {
             let mut failure = Failure::store(error, &url);
             failure
@@ -169,7 +232,7 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
             return Err(failure);
         }
     };
-    let s = &plan.summary;
+    let s = summary.unwrap_or_default();
     let revision = revision
         .map(|r| format!(", revision {r}"))
         .unwrap_or_default();
@@ -281,12 +344,13 @@ fn host() -> String {
 /// A progress bar on stderr, following the rows the store writes.
 struct Progress {
     done: Arc<AtomicBool>,
+    total: Arc<std::sync::atomic::AtomicU64>,
     ticker: std::thread::JoinHandle<()>,
 }
 
 impl Progress {
-    fn start(store: &Store, total: u64) -> Progress {
-        let bar = indicatif::ProgressBar::new(total);
+    fn start(store: &Store) -> Progress {
+        let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} applying [{bar:30}] {pos}/{len} rows ({elapsed})",
@@ -295,18 +359,21 @@ impl Progress {
             .progress_chars("=> "),
         );
         let done = Arc::new(AtomicBool::new(false));
+        let total = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let start = store.rows_written();
         let counters = store.counters();
         let ticker = {
-            let done = done.clone();
+            let (done, total) = (done.clone(), total.clone());
             std::thread::spawn(move || {
                 while !done.load(Ordering::Relaxed) {
+                    let length = total.load(Ordering::Relaxed);
+                    bar.set_length(length);
                     bar.set_position(
                         counters
                             .rows
                             .load(Ordering::Relaxed)
                             .saturating_sub(start)
-                            .min(total),
+                            .min(length),
                     );
                     bar.tick();
                     std::thread::sleep(Duration::from_millis(100));
@@ -314,7 +381,16 @@ impl Progress {
                 bar.finish_and_clear();
             })
         };
-        Progress { done, ticker }
+        Progress {
+            done,
+            total,
+            ticker,
+        }
+    }
+
+    /// How many rows the apply writes, once known.
+    fn set_total(&self, rows: u64) {
+        self.total.store(rows, Ordering::Relaxed);
     }
 
     fn finish(self) {

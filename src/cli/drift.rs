@@ -91,7 +91,9 @@ async fn drift(args: DriftArgs, output: &Output) -> Result<ExitStatus, Failure> 
             }
         }
     }
-    Ok(if report.has_drift() {
+    let drift = report.has_drift();
+    super::release_at_exit((desired, live, report));
+    Ok(if drift {
         ExitStatus::Changes
     } else {
         ExitStatus::Success

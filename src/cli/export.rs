@@ -233,14 +233,14 @@ async fn adopt(
         holder: format!("roster export --adopt (pid {})", std::process::id()),
     };
     store
-        .apply(&changes, &entry, &lock, |fresh| {
+        .apply(&lock, |fresh| {
             let changed: Vec<ObjectKey> = expected
                 .iter()
                 .filter(|(k, print)| live_fingerprint(fresh, k) != *print)
                 .map(|(k, _)| k.clone())
                 .collect();
             if changed.is_empty() {
-                Ok(())
+                Ok((changes, entry))
             } else {
                 Err(changed)
             }

@@ -46,36 +46,77 @@ pub fn run(args: GenerateArgs, output: &Output) -> ExitStatus {
 
 async fn generate(args: GenerateArgs, output: &Output) -> Result<ExitStatus, Failure> {
     let now = output::now().map_err(Failure::message)?;
-    let (directory, platform) = generate::directory(Shape { users: args.users, seed: args.seed });
+    let (directory, platform) = generate::directory(Shape {
+        users: args.users,
+        seed: args.seed,
+    });
     let write = |path: &std::path::Path, text: &str| {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Failure::message(format!("cannot create `{}`: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Failure::message(format!("cannot create `{}`: {e}", parent.display()))
+            })?;
         }
-        std::fs::write(path, text).map_err(|e| Failure::message(format!("cannot write `{}`: {e}", path.display())))
+        std::fs::write(path, text)
+            .map_err(|e| Failure::message(format!("cannot write `{}`: {e}", path.display())))
     };
     if let Some(dir) = &args.out {
         if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
-            return Err(Failure::message(format!("`{}` is not empty", dir.display())));
+            return Err(Failure::message(format!(
+                "`{}` is not empty",
+                dir.display()
+            )));
         }
         let files = export::files(&directory, Layout::PerUser);
         for file in &files {
             write(&dir.join(&file.path), &file.text)?;
         }
-        write(&dir.join(SCHEMA_FILE), &crate::model::schema::document_schema_text())?;
-        output.message(&format!("wrote {} users in {} files to `{}`\n", directory.users.len(), files.len(), dir.display()));
+        write(
+            &dir.join(SCHEMA_FILE),
+            &crate::model::schema::document_schema_text(),
+        )?;
+        output.message(&format!(
+            "wrote {} users in {} files to `{}`\n",
+            directory.users.len(),
+            files.len(),
+            dir.display()
+        ));
     }
     if let (Some(file), Some(count)) = (&args.onboarding, args.onboarding_users) {
         let users = generate::new_users(count, directory.users.len(), args.seed ^ 0x6f6e_626f);
-        let document = Document { version: FORMAT_VERSION, users: users.iter().map(export::spec::user_spec).collect(), ..Document::default() };
-        write(file, &format!("{}{}", export::schema_header(0), export::document_text(&document)))?;
-        output.message(&format!("wrote {count} new users to `{}`\n", file.display()));
+        let document = Document {
+            version: FORMAT_VERSION,
+            users: users.iter().map(export::spec::user_spec).collect(),
+            ..Document::default()
+        };
+        write(
+            file,
+            &format!(
+                "{}{}",
+                export::schema_header(0),
+                export::document_text(&document)
+            ),
+        )?;
+        output.message(&format!(
+            "wrote {count} new users to `{}`\n",
+            file.display()
+        ));
     }
     if let Some(url) = &args.database_url {
         let url = DatabaseUrl::parse(url).map_err(|e| Failure::message(e.to_string()))?;
         let store = super::open_store(&url).await?;
-        store.write(&generate::change_set(&directory, now)).await.map_err(|e| Failure::store(e, &url))?;
-        store.run_script(&generate::platform_sql(&platform)).await.map_err(|e| Failure::store(e, &url))?;
-        output.message(&format!("seeded {} with {} users as applied\n", store.location(), directory.users.len()));
+        store
+            .write(&generate::change_set(&directory, now))
+            .await
+            .map_err(|e| Failure::store(e, &url))?;
+        store
+            .run_script(&generate::platform_sql(&platform))
+            .await
+            .map_err(|e| Failure::store(e, &url))?;
+        output.message(&format!(
+            "seeded {} with {} users as applied\n",
+            store.location(),
+            directory.users.len()
+        ));
     }
     Ok(ExitStatus::Success)
 }

@@ -83,7 +83,10 @@ async fn plan(args: PlanArgs, output: &Output) -> Result<ExitStatus, Failure> {
     let store = super::open_store(&url).await?;
     drop(stage);
     let stage = crate::timing::Stage::start("store: load");
-    let live = store.load(false).await.map_err(|e| Failure::store(e, &url))?;
+    let live = store
+        .load(false)
+        .await
+        .map_err(|e| Failure::store(e, &url))?;
     drop(stage);
     let stage = crate::timing::Stage::start("plan");
     let plan = plan::plan(&config.desired, &live, now, args.guards.options());
@@ -119,7 +122,9 @@ async fn plan(args: PlanArgs, output: &Output) -> Result<ExitStatus, Failure> {
             path.display()
         ));
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() {
+    let changes = plan.has_changes();
+    super::release_at_exit((config, live, plan));
+    Ok(if args.detailed_exitcode && changes {
         ExitStatus::Changes
     } else {
         ExitStatus::Success

@@ -54,7 +54,9 @@ pub fn default_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(dir).join("roster"));
     }
-    std::env::var_os("HOME").filter(|d| !d.is_empty()).map(|home| PathBuf::from(home).join(".cache/roster"))
+    std::env::var_os("HOME")
+        .filter(|d| !d.is_empty())
+        .map(|home| PathBuf::from(home).join(".cache/roster"))
 }
 
 impl Cache {
@@ -73,7 +75,10 @@ impl Cache {
             .filter(|s| s.format == FORMAT && s.roster_version == BUILD)
             .map(|s| s.entries.into_iter().collect())
             .unwrap_or_default();
-        Cache { path: Some(path), entries }
+        Cache {
+            path: Some(path),
+            entries,
+        }
     }
 
     /// Whether a result for this content is cached.
@@ -111,8 +116,14 @@ impl Cache {
             roster_version: &'static str,
             entries: Vec<(ContentHash, &'a FileModel)>,
         }
-        let stored = Writing { format: FORMAT, roster_version: BUILD, entries };
-        let Ok(bytes) = postcard::to_stdvec(&stored) else { return };
+        let stored = Writing {
+            format: FORMAT,
+            roster_version: BUILD,
+            entries,
+        };
+        let Ok(bytes) = postcard::to_stdvec(&stored) else {
+            return;
+        };
         if let Some(dir) = path.parent()
             && std::fs::create_dir_all(dir).is_ok()
         {

@@ -128,7 +128,12 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
         return Err(error);
     }
     let mut config = ReadConfig::default();
-    for mut outcome in results.into_inner().expect("no worker panics").into_iter().flatten() {
+    for mut outcome in results
+        .into_inner()
+        .expect("no worker panics")
+        .into_iter()
+        .flatten()
+    {
         if outcome.cached {
             outcome.model = cache.take(&outcome.hash);
         }
@@ -138,7 +143,10 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
 }
 
 impl ReadConfig {
-    fn add(&mut self, outcome: FileOutcome) {
+    fn add(&mut self, mut outcome: FileOutcome) {
+        if outcome.diagnostics.is_empty() {
+            outcome.file.release();
+        }
         let id = self.sources.add(outcome.file);
         self.unreadable |= outcome.model.is_none();
         self.fresh += usize::from(!outcome.cached && outcome.diagnostics.is_empty());
@@ -149,7 +157,8 @@ impl ReadConfig {
             }
             self.files.push((id, model));
         }
-        self.diagnostics.extend(outcome.diagnostics.into_iter().map(|d| d.in_file(id)));
+        self.diagnostics
+            .extend(outcome.diagnostics.into_iter().map(|d| d.in_file(id)));
     }
 }
 
@@ -158,7 +167,10 @@ impl ReadConfig {
 pub fn read_texts(files: Vec<(String, String)>) -> ReadConfig {
     let mut config = ReadConfig::default();
     for (name, text) in files {
-        config.add(process(SourceFile::new(PathBuf::from(&name), name, text), &Cache::default()));
+        config.add(process(
+            SourceFile::new(PathBuf::from(&name), name, text),
+            &Cache::default(),
+        ));
     }
     config
 }
@@ -179,30 +191,58 @@ const PLACEHOLDER: FileId = FileId(usize::MAX);
 fn read_file(path: &Path, cache: &Cache) -> Result<FileOutcome, ConfigError> {
     let bytes = READING
         .time(|| std::fs::read(path))
-        .map_err(|source| ConfigError::Open { path: path.to_path_buf(), source })?;
+        .map_err(|source| ConfigError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let name = path.display().to_string();
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(_) => {
             let file = SourceFile::new(path.to_path_buf(), name, String::new());
-            let diagnostic = Diagnostic::error("roster::yaml::encoding", format!("`{}` is not UTF-8 text", file.name))
-                .with_help("save the file as UTF-8");
-            return Ok(FileOutcome { file, hash: [0; 32], model: None, cached: false, diagnostics: vec![diagnostic] });
+            let diagnostic = Diagnostic::error(
+                "roster::yaml::encoding",
+                format!("`{}` is not UTF-8 text", file.name),
+            )
+            .with_help("save the file as UTF-8");
+            return Ok(FileOutcome {
+                file,
+                hash: [0; 32],
+                model: None,
+                cached: false,
+                diagnostics: vec![diagnostic],
+            });
         }
     };
-    Ok(process(SourceFile::new(path.to_path_buf(), name, text), cache))
+    Ok(process(
+        SourceFile::new(path.to_path_buf(), name, text),
+        cache,
+    ))
 }
 
 /// The cached result of a file, or all of its per-file stages.
 fn process(file: SourceFile, cache: &Cache) -> FileOutcome {
-    let hash = cache::hash(&file.text);
+    let hash = cache::hash(file.text());
     if cache.contains(&hash) {
         // The model is taken from the cache once the workers are done.
-        return FileOutcome { file, hash, model: None, cached: true, diagnostics: Vec::new() };
+        return FileOutcome {
+            file,
+            hash,
+            model: None,
+            cached: true,
+            diagnostics: Vec::new(),
+        };
     }
     let (document, mut diagnostics) = check_text(PLACEHOLDER, &file);
-    let model = document.map(|d| NORMALISING.time(|| normalize::normalize_file(PLACEHOLDER, &d, &mut diagnostics)));
-    FileOutcome { file, hash, model, cached: false, diagnostics }
+    let model = document
+        .map(|d| NORMALISING.time(|| normalize::normalize_file(PLACEHOLDER, &d, &mut diagnostics)));
+    FileOutcome {
+        file,
+        hash,
+        model,
+        cached: false,
+        diagnostics,
+    }
 }
 
 static READING: crate::timing::Total = crate::timing::Total::new("read files");
@@ -221,7 +261,7 @@ pub fn report_timings() {
 /// Runs the YAML, version and schema stages on one file's text.
 pub fn check_text(id: FileId, file: &SourceFile) -> (Option<Document>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let parsed = match PARSING.time(|| yaml::parse(&file.text)) {
+    let parsed = match PARSING.time(|| yaml::parse(file.text())) {
         Ok(parsed) => parsed,
         Err(problem) => {
             diagnostics.push(yaml_diagnostic(id, problem));
@@ -239,7 +279,8 @@ pub fn check_text(id: FileId, file: &SourceFile) -> (Option<Document>, Vec<Diagn
         diagnostics.push(diagnostic);
         return (None, diagnostics);
     }
-    diagnostics.extend(CHECKING.time(|| schema_check::check(id, file, &parsed.value, &parsed.positions)));
+    diagnostics
+        .extend(CHECKING.time(|| schema_check::check(id, file, &parsed.value, &parsed.positions)));
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, diagnostics);
     }

@@ -19,7 +19,7 @@ pub fn resolve(diagnostics: &mut [Diagnostic], sources: &Sources) {
         }
         let document = parsed
             .entry(label.file)
-            .or_insert_with(|| yaml::parse(&sources.get(label.file).text).ok());
+            .or_insert_with(|| yaml::parse(sources.get(label.file).text()).ok());
         let span = match document {
             Some(doc) => locate(doc, &label.at),
             None => yaml::Span::default(),

@@ -64,19 +64,35 @@ pub fn load(path: &Path, now: DateTime<Utc>) -> Result<Validated, ConfigError> {
 
 /// Like [`load`], taking unchanged files from the cache in `cache_dir`
 /// and leaving this run's results there.
-pub fn load_cached(path: &Path, now: DateTime<Utc>, cache_dir: Option<&Path>) -> Result<Validated, ConfigError> {
-    let mut cache = cache_dir.map(|dir| cache::Cache::open(dir, path)).unwrap_or_default();
+pub fn load_cached(
+    path: &Path,
+    now: DateTime<Utc>,
+    cache_dir: Option<&Path>,
+) -> Result<Validated, ConfigError> {
+    let mut cache = cache_dir
+        .map(|dir| cache::Cache::open(dir, path))
+        .unwrap_or_default();
     let read = {
         let _stage = crate::timing::Stage::start("config: read and check files");
         documents::read(path, &mut cache)?
     };
     documents::report_timings();
     if std::env::var_os("ROSTER_TIMINGS").is_some_and(|v| v == "1") {
-        eprintln!("timing:   {} of {} files from the cache", read.cached, read.sources.len());
+        eprintln!(
+            "timing:   {} of {} files from the cache",
+            read.cached,
+            read.sources.len()
+        );
     }
     {
         let _stage = crate::timing::Stage::start("config: save the cache");
-        cache.save(read.clean.iter().map(|(i, hash)| (*hash, &read.files[*i].1)).collect(), read.fresh);
+        cache.save(
+            read.clean
+                .iter()
+                .map(|(i, hash)| (*hash, &read.files[*i].1))
+                .collect(),
+            read.fresh,
+        );
     }
     Ok(check(read, now))
 }

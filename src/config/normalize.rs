@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::{Deserialize, Serialize};
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
 
 use super::source::FileId;
 use super::suggest;
@@ -20,8 +20,8 @@ use crate::model::directory::{
     Retry, Role, User,
 };
 use crate::model::document::{
-    ContactMethodSpec, CoverSpec, Document, GroupSpec, MethodFields, OutOfOfficeSpec,
-    StatusSpec, UserSpec,
+    ContactMethodSpec, CoverSpec, Document, GroupSpec, MethodFields, OutOfOfficeSpec, StatusSpec,
+    UserSpec,
 };
 use crate::model::policy::Policy;
 use crate::model::timezone::{self, LocalInstant};
@@ -129,23 +129,36 @@ pub struct UserEntry {
 
 /// Normalises one document; findings that concern it alone go to
 /// `diagnostics`.
-pub fn normalize_file(file: FileId, document: &Document, diagnostics: &mut Vec<Diagnostic>) -> FileModel {
+pub fn normalize_file(
+    file: FileId,
+    document: &Document,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> FileModel {
     let mut model = FileModel {
-        account: document
-            .account
-            .as_ref()
-            .map(|a| (canonical::username(&a.owner), Policy::from_spec(a.policy.as_ref()))),
+        account: document.account.as_ref().map(|a| {
+            (
+                canonical::username(&a.owner),
+                Policy::from_spec(a.policy.as_ref()),
+            )
+        }),
         ..FileModel::default()
     };
     for (index, spec) in document.roles.iter().enumerate() {
         if vocab::is_builtin_role(&spec.name) {
             diagnostics.push(
-                Diagnostic::error("roster::role::builtin", format!("`{}` is a built-in role", spec.name))
-                    .at_value(file, format!("/roles/{index}/name"), "built-in roles cannot be declared")
-                    .with_help(format!(
-                        "built-in roles need no declaring: {}; give a custom role another name",
-                        vocab::BUILTIN_ROLES.join(", ")
-                    )),
+                Diagnostic::error(
+                    "roster::role::builtin",
+                    format!("`{}` is a built-in role", spec.name),
+                )
+                .at_value(
+                    file,
+                    format!("/roles/{index}/name"),
+                    "built-in roles cannot be declared",
+                )
+                .with_help(format!(
+                    "built-in roles need no declaring: {}; give a custom role another name",
+                    vocab::BUILTIN_ROLES.join(", ")
+                )),
             );
             continue;
         }
@@ -161,13 +174,20 @@ pub fn normalize_file(file: FileId, document: &Document, diagnostics: &mut Vec<D
         let entry = UserEntry {
             user,
             has_username: spec.username.is_some(),
-            previous: spec.previous_usernames.iter().map(|p| canonical::username(p)).collect(),
+            previous: spec
+                .previous_usernames
+                .iter()
+                .map(|p| canonical::username(p))
+                .collect(),
             oof_declared,
         };
         model.users.push((index, entry));
     }
     for (index, spec) in document.groups.iter().enumerate() {
-        model.groups.push((index, normalize_group(Item { file, index }, spec, diagnostics)));
+        model.groups.push((
+            index,
+            normalize_group(Item { file, index }, spec, diagnostics),
+        ));
     }
     model
 }
@@ -185,7 +205,11 @@ fn normalize_group(item: Item, spec: &GroupSpec, diagnostics: &mut Vec<Diagnosti
                     format!("`{username}` is listed twice in group `{}`", spec.name),
                 )
                 .at_value(item.file, format!("{base}/{i}/user"), "listed again here")
-                .at_value(item.file, format!("{base}/{first}/user"), "first listed here")
+                .at_value(
+                    item.file,
+                    format!("{base}/{first}/user"),
+                    "first listed here",
+                )
                 .with_help("list each member once, with all of their member roles"),
             );
             continue;
@@ -193,7 +217,11 @@ fn normalize_group(item: Item, spec: &GroupSpec, diagnostics: &mut Vec<Diagnosti
         member_at.insert(username.clone(), i);
         members.insert(username, member.roles.iter().copied().collect());
     }
-    Group { name: spec.name.clone(), description: spec.description.clone(), members }
+    Group {
+        name: spec.name.clone(),
+        description: spec.description.clone(),
+        members,
+    }
 }
 
 /// Merges normalised files, in the order given, reporting every name
@@ -229,10 +257,13 @@ impl Merge {
     fn account(&mut self, file: FileId, owner: String, policy: Policy) {
         if let Some(first) = self.out.provenance.account {
             self.out.diagnostics.push(
-                Diagnostic::error("roster::duplicate::account", "`account` is set in more than one document")
-                    .at_key(file, "/account", "set again here")
-                    .at_key(first, "/account", "first set here")
-                    .with_help("keep the account settings in one document"),
+                Diagnostic::error(
+                    "roster::duplicate::account",
+                    "`account` is set in more than one document",
+                )
+                .at_key(file, "/account", "set again here")
+                .at_key(first, "/account", "first set here")
+                .with_help("keep the account settings in one document"),
             );
             return;
         }
@@ -243,7 +274,9 @@ impl Merge {
 
     fn role(&mut self, item: Item, role: Role) {
         if let Some(first) = self.out.provenance.roles.get(&role.name) {
-            self.out.diagnostics.push(duplicate("role", &role.name, item, *first, "roles", "/name"));
+            self.out.diagnostics.push(duplicate(
+                "role", &role.name, item, *first, "roles", "/name",
+            ));
             return;
         }
         self.out.provenance.roles.insert(role.name.clone(), item);
@@ -253,22 +286,43 @@ impl Merge {
     fn user(&mut self, item: Item, entry: UserEntry) {
         let user = entry.user;
         let username = user.username.clone();
-        let username_field = if entry.has_username { "/username" } else { "/email" };
+        let username_field = if entry.has_username {
+            "/username"
+        } else {
+            "/email"
+        };
         if let Some(first) = self.out.provenance.users.get(&username) {
-            self.out.diagnostics.push(duplicate("username", &username, item, *first, "users", username_field));
+            self.out.diagnostics.push(duplicate(
+                "username",
+                &username,
+                item,
+                *first,
+                "users",
+                username_field,
+            ));
             return;
         }
         if let Some(first) = self.emails.get(&user.email) {
-            self.out.diagnostics.push(duplicate("email", &user.email, item, *first, "users", "/email"));
+            self.out.diagnostics.push(duplicate(
+                "email",
+                &user.email,
+                item,
+                *first,
+                "users",
+                "/email",
+            ));
             return;
         }
         for (i, old) in entry.previous.iter().enumerate() {
             let pointer = format!("/users/{}/previous_usernames/{i}", item.index);
             if *old == username {
                 self.out.diagnostics.push(
-                    Diagnostic::error("roster::rename::self", format!("`{old}` is this user's current username"))
-                        .at_value(item.file, pointer, "not a previous username")
-                        .with_help("list only former usernames in `previous_usernames`"),
+                    Diagnostic::error(
+                        "roster::rename::self",
+                        format!("`{old}` is this user's current username"),
+                    )
+                    .at_value(item.file, pointer, "not a previous username")
+                    .with_help("list only former usernames in `previous_usernames`"),
                 );
             } else if let Some((first, j)) = self.previous.get(old) {
                 self.out.diagnostics.push(
@@ -290,7 +344,10 @@ impl Merge {
             }
         }
         if let Some(declared) = entry.oof_declared {
-            self.out.provenance.oof_declared.insert(username.clone(), declared);
+            self.out
+                .provenance
+                .oof_declared
+                .insert(username.clone(), declared);
         }
         self.emails.insert(user.email.clone(), item);
         self.out.provenance.users.insert(username.clone(), item);
@@ -301,7 +358,14 @@ impl Merge {
         let folded = group.name.to_lowercase();
         if let Some(existing) = self.group_names.get(&folded) {
             let first = self.out.provenance.groups[existing];
-            self.out.diagnostics.push(duplicate("group", &group.name, item, first, "groups", "/name"));
+            self.out.diagnostics.push(duplicate(
+                "group",
+                &group.name,
+                item,
+                first,
+                "groups",
+                "/name",
+            ));
             return;
         }
         self.group_names.insert(folded, group.name.clone());

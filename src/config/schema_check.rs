@@ -366,7 +366,7 @@ impl Mapper<'_> {
         );
         let located = yaml::locate(self.value, self.positions, here);
         if located.coerced && expected.contains(&"a string") {
-            let written = &self.source.text[self.source.byte_range(located.value)];
+            let written = &self.source.text()[self.source.byte_range(located.value)];
             diagnostic.help = Some(format!(
                 "YAML reads unquoted `{written}` as {found}; quote it to keep it text: \"{written}\""
             ));

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::yaml::{Pos, Span};
 
@@ -12,43 +12,69 @@ use super::yaml::{Pos, Span};
 pub struct FileId(pub usize);
 
 /// One config file and its text.
+///
+/// A file without findings gives its text up once it has been read
+/// ([`SourceFile::release`]): a config of 100,000 files need not stay in
+/// memory for the few a later finding points at, which read it again.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path as found on disk.
     pub path: PathBuf,
     /// The path as shown to people: relative to where roster was asked to look.
     pub name: String,
-    /// The file's text, shared with rendered diagnostics.
-    pub text: Arc<str>,
-    line_starts: Vec<usize>,
+    text: OnceLock<Arc<str>>,
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     /// Wraps a file's text.
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         SourceFile {
             path,
             name,
-            text: text.into(),
-            line_starts,
+            text: OnceLock::from(Arc::from(text)),
+            line_starts: OnceLock::new(),
         }
+    }
+
+    /// The file's text, shared with rendered diagnostics; read again from
+    /// disk if it was released.
+    pub fn text(&self) -> &Arc<str> {
+        self.text.get_or_init(|| {
+            std::fs::read_to_string(&self.path)
+                .unwrap_or_default()
+                .into()
+        })
+    }
+
+    /// Gives up the text of a file read from disk.
+    pub fn release(&mut self) {
+        if self.path.is_file() {
+            self.text.take();
+            self.line_starts.take();
+        }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text().match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
     }
 
     /// The byte offset of a position, clamped to the text.
     pub fn offset(&self, pos: Pos) -> usize {
         let line = (pos.line.max(1) - 1) as usize;
-        let Some(&start) = self.line_starts.get(line) else {
-            return self.text.len();
+        let Some(&start) = self.line_starts().get(line) else {
+            return self.text().len();
         };
         let end = self
-            .line_starts
+            .line_starts()
             .get(line + 1)
             .copied()
-            .unwrap_or(self.text.len());
-        let line_text = &self.text[start..end];
+            .unwrap_or(self.text().len());
+        let line_text = &self.text()[start..end];
         let within = line_text
             .char_indices()
             .nth(pos.col as usize)
@@ -70,16 +96,21 @@ impl SourceFile {
             })
         };
         let end = end.max(start);
-        if start >= self.text.trim_end().len() && !self.text.trim_end().is_empty() {
+        if start >= self.text().trim_end().len() && !self.text().trim_end().is_empty() {
             // Past the last character (an error at the end of the file):
             // point at the last character written.
-            let last = self.text.trim_end();
+            let last = self.text().trim_end();
             let at = last.char_indices().next_back().map_or(0, |(i, _)| i);
             return at..last.len();
         }
         // A value that is empty in the text (an omitted value) still gets one character.
-        if end == start && start < self.text.len() {
-            start..start + self.text[start..].chars().next().map_or(0, char::len_utf8)
+        if end == start && start < self.text().len() {
+            start
+                ..start
+                    + self.text()[start..]
+                        .chars()
+                        .next()
+                        .map_or(0, char::len_utf8)
         } else {
             start..end
         }
@@ -122,7 +153,7 @@ impl Sources {
         for file in &self.files {
             hasher.update(file.name.as_bytes());
             hasher.update([0]);
-            hasher.update(file.text.as_bytes());
+            hasher.update(file.text().as_bytes());
             hasher.update([0]);
         }
         hasher

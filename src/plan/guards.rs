@@ -191,15 +191,20 @@ fn identity_guard(changes: &[Change], live: &LiveSnapshot) -> Vec<Refusal> {
             _ => None,
         })
         .collect();
+    let by_email: BTreeMap<&str, &User> = live
+        .directory
+        .users
+        .values()
+        .map(|u| (u.email.as_str(), u))
+        .collect();
     let mut refusals = Vec::new();
     for change in changes {
         let Some(Object::User(user)) = &change.after else {
             continue;
         };
         let live_name = change.renamed_from.as_deref().unwrap_or(&change.key.name);
-        let holder = live.directory.users.values().find(|other| {
+        let holder = by_email.get(user.email.as_str()).copied().filter(|other| {
             other.username != live_name
-                && other.email == user.email
                 && written
                     .get(other.username.as_str())
                     .is_none_or(|email| *email == user.email)

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Action, Change, Note, Object, Plan, diff};
 use crate::model::DesiredState;
-use crate::model::directory::{Cover, User};
-use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind};
+use crate::model::directory::{Cover, Group, Role, User};
+use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind, fingerprint};
 use crate::model::vocab::{PruneMode, UserStatus};
 
 pub(super) fn reconcile(
@@ -21,10 +21,12 @@ pub(super) fn reconcile(
     plan: &mut Plan,
 ) {
     let mut deletes = Vec::new();
-    roles(desired, live, plan, &mut deletes);
-    users(desired, live, now, plan, &mut deletes);
-    groups(desired, live, plan, &mut deletes);
-    account(desired, live, plan);
+    let mut unchanged = Vec::new();
+    roles(desired, live, plan, &mut deletes, &mut unchanged);
+    users(desired, live, now, plan, &mut deletes, &mut unchanged);
+    groups(desired, live, plan, &mut deletes, &mut unchanged);
+    account(desired, live, plan, &mut unchanged);
+    plan.adopt = adoptions(live, unchanged);
     // Groups go first (members and covers point at users), roles last
     // (grants point at them).
     deletes.sort_by_key(|c: &Change| {
@@ -45,17 +47,58 @@ fn prunes(live: &LiveSnapshot, key: &ObjectKey, mode: PruneMode) -> bool {
     mode == PruneMode::Authoritative || live.managed.contains(key)
 }
 
-/// Records a declared object that needs no change but whose last-applied
-/// form is missing or outdated.
-fn adopt(live: &LiveSnapshot, key: ObjectKey, object: Object, plan: &mut Plan) {
-    let recorded = live
-        .managed
-        .objects
-        .get(&key)
-        .map(|r| r.fingerprint.as_str());
-    if recorded != Some(object.fingerprint().as_str()) {
-        plan.adopt.push((key, object));
+/// A declared object that needs no change: as it is live.
+#[derive(Clone, Copy)]
+enum Unchanged<'a> {
+    Account(&'a Option<String>),
+    Role(&'a Role),
+    User(&'a User),
+    Group(&'a Group),
+}
+
+impl Unchanged<'_> {
+    fn fingerprint(self) -> String {
+        match self {
+            Unchanged::Account(owner) => fingerprint(owner),
+            Unchanged::Role(role) => fingerprint(role),
+            Unchanged::User(user) => fingerprint(user),
+            Unchanged::Group(group) => fingerprint(group),
+        }
     }
+
+    fn object(self) -> Object {
+        match self {
+            Unchanged::Account(owner) => Object::Account {
+                owner: owner.clone(),
+            },
+            Unchanged::Role(role) => Object::Role(role.clone()),
+            Unchanged::User(user) => Object::User(Box::new(user.clone())),
+            Unchanged::Group(group) => Object::Group(group.clone()),
+        }
+    }
+}
+
+/// The unchanged objects whose last-applied form is missing or outdated,
+/// for an apply to record. Fingerprinting every object of a large
+/// directory is the planner's heaviest work, so it is spread over the cores.
+fn adoptions(
+    live: &LiveSnapshot,
+    unchanged: Vec<(ObjectKey, Unchanged<'_>)>,
+) -> Vec<(ObjectKey, Object)> {
+    let outdated = crate::parallel::map(&unchanged, |(key, object)| {
+        let recorded = live
+            .managed
+            .objects
+            .get(key)
+            .map(|r| r.fingerprint.as_str());
+        recorded != Some(object.fingerprint().as_str())
+    });
+    unchanged
+        .into_iter()
+        .zip(outdated)
+        .filter(|(_, outdated)| *outdated)
+        .map(|((key, object), _)| (key, object.object()))
+        .collect()
 }
 
 fn deletion(key: ObjectKey) -> Change {
@@ -68,7 +111,13 @@ fn deletion(key: ObjectKey) -> Change {
     }
 }
 
-fn roles(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes: &mut Vec<Change>) {
+fn roles<'a>(
+    desired: &DesiredState,
+    live: &'a LiveSnapshot,
+    plan: &mut Plan,
+    deletes: &mut Vec<Change>,
+    unchanged: &mut Vec<(ObjectKey, Unchanged<'a>)>,
+) {
     for (name, role) in &desired.directory.roles {
         let key = ObjectKey::new(ObjectKind::Role, name);
         match live.directory.roles.get(name) {
@@ -86,7 +135,7 @@ fn roles(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes: 
                 fields: diff::role(Some(current), role),
                 after: Some(Object::Role(role.clone())),
             }),
-            Some(_) => adopt(live, key, Object::Role(role.clone()), plan),
+            Some(current) => unchanged.push((key, Unchanged::Role(current))),
         }
     }
     for name in live
@@ -159,12 +208,13 @@ pub(crate) fn as_updated(
     (user, pending)
 }
 
-fn users(
+fn users<'a>(
     desired: &DesiredState,
-    live: &LiveSnapshot,
+    live: &'a LiveSnapshot,
     now: DateTime<Utc>,
     plan: &mut Plan,
     deletes: &mut Vec<Change>,
+    unchanged: &mut Vec<(ObjectKey, Unchanged<'a>)>,
 ) {
     let live_users = &live.directory.users;
     // A rename applies when the old name is live and the new one is not.
@@ -197,6 +247,12 @@ fn users(
             continue;
         };
         matched.insert(live_name);
+        // The common case of a large directory: nothing to adjust, nothing
+        // to change, so no copy of the user either.
+        if live_name == name && applied_renames.is_empty() && user == current {
+            unchanged.push((key, Unchanged::User(current)));
+            continue;
+        }
         let (written, pending) = as_updated(user, current, now, &applied_renames);
         if pending {
             plan.pending.push(Note {
@@ -210,7 +266,7 @@ fn users(
         } else if written != *current {
             Action::Update
         } else {
-            adopt(live, key, Object::User(Box::new(written)), plan);
+            unchanged.push((key, Unchanged::User(current)));
             continue;
         };
         let written = if action == Action::Replace && written.status == UserStatus::Active {
@@ -240,7 +296,13 @@ fn users(
     }
 }
 
-fn groups(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes: &mut Vec<Change>) {
+fn groups<'a>(
+    desired: &DesiredState,
+    live: &'a LiveSnapshot,
+    plan: &mut Plan,
+    deletes: &mut Vec<Change>,
+    unchanged: &mut Vec<(ObjectKey, Unchanged<'a>)>,
+) {
     for (name, group) in &desired.directory.groups {
         let key = ObjectKey::new(ObjectKind::Group, name);
         match live.directory.groups.get(name) {
@@ -258,7 +320,7 @@ fn groups(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes:
                 fields: diff::group(Some(current), group),
                 after: Some(Object::Group(group.clone())),
             }),
-            Some(_) => adopt(live, key, Object::Group(group.clone()), plan),
+            Some(current) => unchanged.push((key, Unchanged::Group(current))),
         }
     }
     for name in live
@@ -276,16 +338,21 @@ fn groups(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan, deletes:
     }
 }
 
-fn account(desired: &DesiredState, live: &LiveSnapshot, plan: &mut Plan) {
+fn account<'a>(
+    desired: &DesiredState,
+    live: &'a LiveSnapshot,
+    plan: &mut Plan,
+    unchanged: &mut Vec<(ObjectKey, Unchanged<'a>)>,
+) {
     let key = ObjectKey::new(ObjectKind::Account, ACCOUNT);
     let (current, wanted) = (&live.directory.owner, &desired.directory.owner);
+    if current == wanted {
+        unchanged.push((key, Unchanged::Account(current)));
+        return;
+    }
     let object = Object::Account {
         owner: wanted.clone(),
     };
-    if current == wanted {
-        adopt(live, key, object, plan);
-        return;
-    }
     let fields = vec![super::FieldChange {
         path: "owner".into(),
         old: current.as_ref().map(|o| serde_json::json!(o)),

@@ -80,7 +80,7 @@ impl Report {
                     code: diagnostic.code,
                     severity: miette::Severity::Advice,
                     help: None,
-                    source: Some(NamedSource::new(&file.name, file.text.clone())),
+                    source: Some(NamedSource::new(&file.name, file.text().clone())),
                     labels: vec![span],
                     related: Vec::new(),
                 });
@@ -93,7 +93,7 @@ impl Report {
             help: diagnostic.help.clone(),
             source: primary_file.map(|id| {
                 let file = sources.get(id);
-                NamedSource::new(&file.name, file.text.clone())
+                NamedSource::new(&file.name, file.text().clone())
             }),
             labels,
             related,

@@ -259,7 +259,9 @@ engine!(
     |ms: u64, _holder: &str| (vec![format!("PRAGMA busy_timeout = {ms}")], Vec::new()),
     // SQLITE_BUSY, and its extended codes.
     |code: &str| code.parse::<i32>().is_ok_and(|c| c & 0xff == 5),
-    |columns: String, from: &str| format!("SELECT json_group_array(json_array({columns})) FROM {from}")
+    |columns: String, from: &str| format!(
+        "SELECT json_group_array(json_array({columns})) FROM {from}"
+    )
 );
 engine!(
     Postgres,

@@ -6,29 +6,32 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer};
 
-use super::engine::{Conn, Engine};
 use super::StoreError;
+use super::engine::{Conn, Engine};
 use crate::model::canonical;
 use crate::model::directory::{
-    ActiveHours, ContactMethod, Cover, Group, MethodKey, OofWindow, Preferences, ProfileStep, Reminders, Retry,
-    Role, User,
+    ActiveHours, ContactMethod, Cover, Group, MethodKey, OofWindow, Preferences, ProfileStep,
+    Reminders, Retry, Role, User,
 };
 use crate::model::live::{
-    ApiToken, Invitation, LiveSnapshot, ManagedRecord, ObjectKey, ObjectKind, PushMethod, Shift, Verification,
-    VerificationState,
+    ApiToken, Invitation, LiveSnapshot, ManagedRecord, ObjectKey, ObjectKind, PushMethod, Shift,
+    Verification, VerificationState,
 };
 use crate::model::timezone;
 use crate::model::vocab::{
-    Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, Theme, UserStatus, UserType, Variant,
-    Weekday,
+    Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, Theme,
+    UserStatus, UserType, Variant, Weekday,
 };
 
 /// A value the database holds that roster cannot read.
 fn corrupt(message: String) -> StoreError {
-    StoreError::Query { doing: "loading the live directory", source: sqlx::Error::Decode(message.into()) }
+    StoreError::Query {
+        doing: "loading the live directory",
+        source: sqlx::Error::Decode(message.into()),
+    }
 }
 
 /// Reads a vocabulary value, or says which value is wrong.
@@ -66,7 +69,11 @@ impl<'de> Deserialize<'de> for Stamp {
         if let Ok(t) = DateTime::parse_from_rfc3339(&text) {
             return Ok(Stamp(t.with_timezone(&Utc)));
         }
-        for format in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
+        for format in [
+            "%Y-%m-%d %H:%M:%S%.f%:z",
+            "%Y-%m-%d %H:%M:%S%.f%#z",
+            "%Y-%m-%dT%H:%M:%S%.f%#z",
+        ] {
             if let Ok(t) = DateTime::parse_from_str(&text, format) {
                 return Ok(Stamp(t.with_timezone(&Utc)));
             }
@@ -77,13 +84,20 @@ impl<'de> Deserialize<'de> for Stamp {
     }
 }
 
-/// Every row of `SELECT columns FROM from`, deserialized as tuples.
-async fn table<DB: Engine, T: DeserializeOwned>(
+/// A table being parsed on a blocking thread while the next is queried.
+struct Parsing<T> {
+    from: &'static str,
+    task: tokio::task::JoinHandle<Result<Vec<T>, String>>,
+}
+
+/// Queries `SELECT columns FROM from` as one JSON document and starts
+/// parsing it on a blocking thread, so the database can answer the next
+/// query meanwhile.
+async fn start<DB: Engine, T: DeserializeOwned + Send + 'static>(
     conn: &mut Conn<'_, DB>,
     columns: &[&str],
-    from: &str,
-) -> Result<Vec<T>, StoreError> {
-    let started = std::time::Instant::now();
+    from: &'static str,
+) -> Result<Parsing<T>, StoreError> {
     let mut text = String::new();
     conn.each_row(DB::json_rows(columns, from), Vec::new(), |row| {
         text = DB::text(row, 0)?;
@@ -91,12 +105,29 @@ async fn table<DB: Engine, T: DeserializeOwned>(
     })
     .await
     .map_err(StoreError::query("loading the live directory"))?;
-    let queried = started.elapsed();
-    let rows = serde_json::from_str(&text).map_err(|e| corrupt(format!("{from}: {e}")));
-    if std::env::var_os("ROSTER_TIMINGS").is_some() {
-        eprintln!("TABLE {from}: query {:?} parse {:?} ({} bytes)", queried, started.elapsed() - queried, text.len());
+    let task =
+        tokio::task::spawn_blocking(move || serde_json::from_str(&text).map_err(|e| e.to_string()));
+    Ok(Parsing { from, task })
+}
+
+impl<T> Parsing<T> {
+    /// The parsed rows.
+    async fn rows(self) -> Result<Vec<T>, StoreError> {
+        match self.task.await {
+            Ok(Ok(rows)) => Ok(rows),
+            Ok(Err(error)) => Err(corrupt(format!("{}: {error}", self.from))),
+            Err(error) => Err(corrupt(format!("{}: {error}", self.from))),
+        }
     }
-    rows
+}
+
+/// Every row of `SELECT columns FROM from`, deserialized as tuples.
+async fn table<DB: Engine, T: DeserializeOwned + Send + 'static>(
+    conn: &mut Conn<'_, DB>,
+    columns: &[&str],
+    from: &'static str,
+) -> Result<Vec<T>, StoreError> {
+    start(conn, columns, from).await?.rows().await
 }
 
 /// A `users` row, column by column.
@@ -123,6 +154,13 @@ struct UserRow(
     Option<Stamp>,
 );
 
+/// A `notification_steps` row: user, priority, position, channel, label,
+/// variant, wait and repeat.
+type StepRow = (i64, String, i64, String, String, String, i64, i64);
+
+/// An `oof_windows` row: user, start, end, all-groups cover and note.
+type WindowRow = (i64, Stamp, Stamp, Option<i64>, Option<String>);
+
 /// A `contact_methods` row, column by column.
 #[derive(Deserialize)]
 struct MethodRow(
@@ -141,8 +179,67 @@ struct MethodRow(
     Flag,
 );
 
-pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> Result<LiveSnapshot, StoreError> {
+const USER_COLUMNS: &[&str] = &[
+    "id",
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "user_type",
+    "status",
+    "time_zone",
+    "locale",
+    "language",
+    "external_id",
+    "protected",
+    "home_page",
+    "theme",
+    "digest",
+    "remind_email",
+    "remind_push",
+    "remind_lead_minutes",
+    "last_login_at",
+];
+
+const METHOD_COLUMNS: &[&str] = &[
+    "user_id",
+    "position",
+    "channel",
+    "label",
+    "variant",
+    "value",
+    "wait_minutes",
+    "retry_count",
+    "retry_interval_minutes",
+    "active_days",
+    "active_from",
+    "active_to",
+    "enabled",
+];
+
+pub(super) async fn load<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    bodies: bool,
+) -> Result<LiveSnapshot, StoreError> {
     let mut snapshot = LiveSnapshot::default();
+    // The large tables are queried first and parsed in the background while
+    // the rest is read.
+    let users_rows: Parsing<UserRow> = start(conn, USER_COLUMNS, "users").await?;
+    let method_rows: Parsing<MethodRow> = start(conn, METHOD_COLUMNS, "contact_methods").await?;
+    let member_rows: Parsing<(i64, i64, Flag, Flag, Flag)> = start(
+        conn,
+        &[
+            "group_id",
+            "user_id",
+            "is_primary",
+            "is_secondary",
+            "is_manager",
+        ],
+        "group_members",
+    )
+    .await?;
+    let grant_rows: Parsing<(i64, i64)> =
+        start(conn, &["user_id", "role_id"], "user_roles").await?;
 
     // Roles: custom ones become directory roles; built-ins are names only.
     let roles: Vec<(i64, String, Option<String>, Flag)> =
@@ -151,11 +248,19 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
     let mut custom: BTreeMap<String, Role> = BTreeMap::new();
     for (id, name, description, builtin) in roles {
         if !builtin.0 {
-            custom.insert(name.clone(), Role { name: name.clone(), description, permissions: BTreeSet::new() });
+            custom.insert(
+                name.clone(),
+                Role {
+                    name: name.clone(),
+                    description,
+                    permissions: BTreeSet::new(),
+                },
+            );
         }
         role_names.insert(id, name);
     }
-    let grants: Vec<(i64, String)> = table(conn, &["role_id", "permission"], "role_permissions").await?;
+    let grants: Vec<(i64, String)> =
+        table(conn, &["role_id", "permission"], "role_permissions").await?;
     for (role, permission) in grants {
         let permission = parse(&permission, "permission", Permission::parse)?;
         if let Some(role) = role_names.get(&role).and_then(|name| custom.get_mut(name)) {
@@ -164,43 +269,33 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
     }
 
     // Users.
-    let rows: Vec<UserRow> = table(
-        conn,
-        &[
-            "id",
-            "username",
-            "email",
-            "first_name",
-            "last_name",
-            "user_type",
-            "status",
-            "time_zone",
-            "locale",
-            "language",
-            "external_id",
-            "protected",
-            "home_page",
-            "theme",
-            "digest",
-            "remind_email",
-            "remind_push",
-            "remind_lead_minutes",
-            "last_login_at",
-        ],
-        "users",
-    )
-    .await?;
+    let rows = users_rows.rows().await?;
     let mut users: HashMap<i64, User> = HashMap::with_capacity(rows.len());
     let mut names: HashMap<i64, String> = HashMap::with_capacity(rows.len());
     let mut zones: HashMap<String, String> = HashMap::new();
     for row in rows {
-        let (id, username, email, first_name, last_name, user_type, status, zone, locale, language, external_id) =
-            (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10);
+        let (
+            id,
+            username,
+            email,
+            first_name,
+            last_name,
+            user_type,
+            status,
+            zone,
+            locale,
+            language,
+            external_id,
+        ) = (
+            row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10,
+        );
         let username = canonical::username(&username);
         let time_zone = zone.map(|z| {
             zones
                 .entry(z)
-                .or_insert_with_key(|z| timezone::canonical(z).map_or_else(|| z.clone(), |tz| tz.name().to_string()))
+                .or_insert_with_key(|z| {
+                    timezone::canonical(z).map_or_else(|| z.clone(), |tz| tz.name().to_string())
+                })
                 .clone()
         });
         let user = User {
@@ -238,33 +333,48 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
         names.insert(id, username);
         users.insert(id, user);
     }
-    let name_of = |id: i64| names.get(&id).cloned().ok_or_else(|| corrupt(format!("user id {id} does not exist")));
+    let name_of = |id: i64| {
+        names
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| corrupt(format!("user id {id} does not exist")))
+    };
 
-    let grants: Vec<(i64, i64)> = table(conn, &["user_id", "role_id"], "user_roles").await?;
-    for (user, role) in grants {
+    for (user, role) in grant_rows.rows().await? {
         if let (Some(user), Some(role)) = (users.get_mut(&user), role_names.get(&role)) {
             user.roles.insert(role.clone());
         }
     }
 
     // Groups and members.
-    let rows: Vec<(i64, String, Option<String>)> = table(conn, &["id", "name", "description"], "groups").await?;
+    let rows: Vec<(i64, String, Option<String>)> =
+        table(conn, &["id", "name", "description"], "groups").await?;
     let mut groups: HashMap<i64, Group> = HashMap::with_capacity(rows.len());
     for (id, name, description) in rows {
-        groups.insert(id, Group { name, description, members: BTreeMap::new() });
+        groups.insert(
+            id,
+            Group {
+                name,
+                description,
+                members: BTreeMap::new(),
+            },
+        );
     }
-    let group_names: HashMap<i64, String> = groups.iter().map(|(id, g)| (*id, g.name.clone())).collect();
-    let group_of =
-        |id: i64| group_names.get(&id).cloned().ok_or_else(|| corrupt(format!("group id {id} does not exist")));
-    let members: Vec<(i64, i64, Flag, Flag, Flag)> = table(
-        conn,
-        &["group_id", "user_id", "is_primary", "is_secondary", "is_manager"],
-        "group_members",
-    )
-    .await?;
-    for (group, user, primary, secondary, manager) in members {
+    let group_names: HashMap<i64, String> =
+        groups.iter().map(|(id, g)| (*id, g.name.clone())).collect();
+    let group_of = |id: i64| {
+        group_names
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| corrupt(format!("group id {id} does not exist")))
+    };
+    for (group, user, primary, secondary, manager) in member_rows.rows().await? {
         let mut roles = BTreeSet::new();
-        for (on, role) in [(primary, MemberRole::Primary), (secondary, MemberRole::Secondary), (manager, MemberRole::Manager)] {
+        for (on, role) in [
+            (primary, MemberRole::Primary),
+            (secondary, MemberRole::Secondary),
+            (manager, MemberRole::Manager),
+        ] {
             if on.0 {
                 roles.insert(role);
             }
@@ -275,14 +385,16 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
         }
     }
 
-    let reminders: Vec<(i64, i64)> = table(conn, &["user_id", "group_id"], "user_reminder_groups").await?;
+    let reminders: Vec<(i64, i64)> =
+        table(conn, &["user_id", "group_id"], "user_reminder_groups").await?;
     for (user, group) in reminders {
         let group = group_of(group)?;
         if let Some(user) = users.get_mut(&user) {
             user.reminders.groups.insert(group);
         }
     }
-    let mutes: Vec<(i64, String)> = table(conn, &["user_id", "integration"], "user_muted_integrations").await?;
+    let mutes: Vec<(i64, String)> =
+        table(conn, &["user_id", "integration"], "user_muted_integrations").await?;
     for (user, integration) in mutes {
         if let Some(user) = users.get_mut(&user) {
             user.muted_integrations.insert(integration);
@@ -290,26 +402,7 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
     }
 
     // Contact methods, in notification order.
-    let mut methods: Vec<MethodRow> = table(
-        conn,
-        &[
-            "user_id",
-            "position",
-            "channel",
-            "label",
-            "variant",
-            "value",
-            "wait_minutes",
-            "retry_count",
-            "retry_interval_minutes",
-            "active_days",
-            "active_from",
-            "active_to",
-            "enabled",
-        ],
-        "contact_methods",
-    )
-    .await?;
+    let mut methods = method_rows.rows().await?;
     methods.sort_unstable_by_key(|m| (m.0, m.1));
     for row in methods {
         let channel = parse(&row.2, "channel", Channel::parse)?;
@@ -319,7 +412,10 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
             _ => row.5,
         };
         let retry = match (row.7, row.8) {
-            (Some(count), Some(interval)) => Some(Retry { count: to_u32(count)?, interval_minutes: to_u32(interval)? }),
+            (Some(count), Some(interval)) => Some(Retry {
+                count: to_u32(count)?,
+                interval_minutes: to_u32(interval)?,
+            }),
             _ => None,
         };
         let active_hours = match (row.9, row.10, row.11) {
@@ -350,16 +446,26 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
     }
 
     // Notification profiles, then their steps in order.
-    let profiles: Vec<(i64, String)> = table(conn, &["user_id", "priority"], "notification_profiles").await?;
+    let profiles: Vec<(i64, String)> =
+        table(conn, &["user_id", "priority"], "notification_profiles").await?;
     for (user, priority) in profiles {
         let priority = parse(&priority, "priority", Priority::parse)?;
         if let Some(user) = users.get_mut(&user) {
             user.notification_profiles.insert(priority, Vec::new());
         }
     }
-    let mut steps: Vec<(i64, String, i64, String, String, String, i64, i64)> = table(
+    let mut steps: Vec<StepRow> = table(
         conn,
-        &["user_id", "priority", "position", "channel", "label", "variant", "wait_minutes", "repeat_count"],
+        &[
+            "user_id",
+            "priority",
+            "position",
+            "channel",
+            "label",
+            "variant",
+            "wait_minutes",
+            "repeat_count",
+        ],
         "notification_steps",
     )
     .await?;
@@ -376,26 +482,49 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
             repeat: to_u32(repeat)?,
         };
         if let Some(user) = users.get_mut(&user) {
-            user.notification_profiles.entry(priority).or_default().push(step);
+            user.notification_profiles
+                .entry(priority)
+                .or_default()
+                .push(step);
         }
     }
 
     // Out-of-office windows and their per-group covers.
-    let rows: Vec<(i64, Stamp, Stamp, Option<i64>, Option<String>)> =
-        table(conn, &["user_id", "starts_at", "ends_at", "cover_user_id", "note"], "oof_windows").await?;
+    let rows: Vec<WindowRow> = table(
+        conn,
+        &["user_id", "starts_at", "ends_at", "cover_user_id", "note"],
+        "oof_windows",
+    )
+    .await?;
     let mut windows: BTreeMap<(i64, DateTime<Utc>), OofWindow> = BTreeMap::new();
     for (user, from, until, cover, note) in rows {
         let cover = match cover {
             Some(id) => Cover::AllGroups(name_of(id)?),
             None => Cover::PerGroup(BTreeMap::new()),
         };
-        windows.insert((user, from.0), OofWindow { from: from.0, until: until.0, cover, note });
+        windows.insert(
+            (user, from.0),
+            OofWindow {
+                from: from.0,
+                until: until.0,
+                cover,
+                note,
+            },
+        );
     }
-    let covers: Vec<(i64, Stamp, i64, i64)> =
-        table(conn, &["user_id", "starts_at", "group_id", "cover_user_id"], "oof_group_covers").await?;
+    let covers: Vec<(i64, Stamp, i64, i64)> = table(
+        conn,
+        &["user_id", "starts_at", "group_id", "cover_user_id"],
+        "oof_group_covers",
+    )
+    .await?;
     for (user, from, group, cover) in covers {
         let (group, cover) = (group_of(group)?, name_of(cover)?);
-        if let Some(OofWindow { cover: Cover::PerGroup(map), .. }) = windows.get_mut(&(user, from.0)) {
+        if let Some(OofWindow {
+            cover: Cover::PerGroup(map),
+            ..
+        }) = windows.get_mut(&(user, from.0))
+        {
             map.insert(group, cover);
         }
     }
@@ -405,20 +534,41 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
         }
     }
 
-    let account: Vec<(Option<i64>,)> = table(conn, &["owner_user_id"], "account WHERE id = 1").await?;
-    let owner = account.into_iter().next().and_then(|(o,)| o).map(&name_of).transpose()?;
+    let account: Vec<(Option<i64>,)> =
+        table(conn, &["owner_user_id"], "account WHERE id = 1").await?;
+    let owner = account
+        .into_iter()
+        .next()
+        .and_then(|(o,)| o)
+        .map(&name_of)
+        .transpose()?;
 
     // Platform-owned state.
     let platform = &mut snapshot.platform;
-    let mut devices: Vec<(i64, i64, String, Stamp)> =
-        table(conn, &["id", "user_id", "device", "registered_at"], "push_methods").await?;
+    let mut devices: Vec<(i64, i64, String, Stamp)> = table(
+        conn,
+        &["id", "user_id", "device", "registered_at"],
+        "push_methods",
+    )
+    .await?;
     devices.sort_unstable_by_key(|d| d.0);
     for (_, user, device, registered_at) in devices {
-        let method = PushMethod { device, registered_at: registered_at.0 };
-        platform.push_methods.entry(name_of(user)?).or_default().push(method);
+        let method = PushMethod {
+            device,
+            registered_at: registered_at.0,
+        };
+        platform
+            .push_methods
+            .entry(name_of(user)?)
+            .or_default()
+            .push(method);
     }
-    let checks: Vec<(i64, String, String, String, Stamp)> =
-        table(conn, &["user_id", "channel", "value", "state", "checked_at"], "contact_verifications").await?;
+    let checks: Vec<(i64, String, String, String, Stamp)> = table(
+        conn,
+        &["user_id", "channel", "value", "state", "checked_at"],
+        "contact_verifications",
+    )
+    .await?;
     for (user, channel, value, state, checked_at) in checks {
         let channel = parse(&channel, "channel", Channel::parse)?;
         let value = match channel {
@@ -430,42 +580,86 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
             state: parse(&state, "verification state", VerificationState::parse)?,
             checked_at: checked_at.0,
         };
-        platform.verifications.insert((name_of(user)?, channel, value), verification);
+        platform
+            .verifications
+            .insert((name_of(user)?, channel, value), verification);
     }
-    let invitations: Vec<(i64, Stamp, Stamp, Option<Stamp>)> =
-        table(conn, &["user_id", "sent_at", "expires_at", "accepted_at"], "invitations").await?;
+    let invitations: Vec<(i64, Stamp, Stamp, Option<Stamp>)> = table(
+        conn,
+        &["user_id", "sent_at", "expires_at", "accepted_at"],
+        "invitations",
+    )
+    .await?;
     for (user, sent_at, expires_at, accepted_at) in invitations {
-        let invitation = Invitation { sent_at: sent_at.0, expires_at: expires_at.0, accepted_at: accepted_at.map(|a| a.0) };
+        let invitation = Invitation {
+            sent_at: sent_at.0,
+            expires_at: expires_at.0,
+            accepted_at: accepted_at.map(|a| a.0),
+        };
         platform.invitations.insert(name_of(user)?, invitation);
     }
     let mut tokens: Vec<(i64, i64, String, Stamp)> =
         table(conn, &["id", "user_id", "name", "created_at"], "api_tokens").await?;
     tokens.sort_unstable_by_key(|t| t.0);
     for (_, user, name, created_at) in tokens {
-        platform.api_tokens.entry(name_of(user)?).or_default().push(ApiToken { name, created_at: created_at.0 });
+        platform
+            .api_tokens
+            .entry(name_of(user)?)
+            .or_default()
+            .push(ApiToken {
+                name,
+                created_at: created_at.0,
+            });
     }
-    let integrations: Vec<(String, String)> = table(conn, &["name", "kind"], "integrations").await?;
+    let integrations: Vec<(String, String)> =
+        table(conn, &["name", "kind"], "integrations").await?;
     platform.integrations = integrations.into_iter().collect();
-    let shifts: Vec<(i64, i64, Stamp, Stamp)> =
-        table(conn, &["group_id", "user_id", "starts_at", "ends_at"], "oncall_shifts").await?;
+    let shifts: Vec<(i64, i64, Stamp, Stamp)> = table(
+        conn,
+        &["group_id", "user_id", "starts_at", "ends_at"],
+        "oncall_shifts",
+    )
+    .await?;
     for (group, user, starts_at, ends_at) in shifts {
-        platform.shifts.push(Shift { starts_at: starts_at.0, ends_at: ends_at.0, group: group_of(group)?, user: name_of(user)? });
+        platform.shifts.push(Shift {
+            starts_at: starts_at.0,
+            ends_at: ends_at.0,
+            group: group_of(group)?,
+            user: name_of(user)?,
+        });
     }
     platform.shifts.sort();
 
     // Roster's bookkeeping.
     if bodies {
-        let records: Vec<(String, String, String, String)> =
-            table(conn, &["kind", "name", "fingerprint", "body"], "roster_managed").await?;
+        let records: Vec<(String, String, String, String)> = table(
+            conn,
+            &["kind", "name", "fingerprint", "body"],
+            "roster_managed",
+        )
+        .await?;
         for (kind, name, fingerprint, body) in records {
             let key = ObjectKey::new(parse(&kind, "managed kind", ObjectKind::parse)?, name);
-            snapshot.managed.objects.insert(key, ManagedRecord { fingerprint, body: Some(body) });
+            snapshot.managed.objects.insert(
+                key,
+                ManagedRecord {
+                    fingerprint,
+                    body: Some(body),
+                },
+            );
         }
     } else {
-        let records: Vec<(String, String, String)> = table(conn, &["kind", "name", "fingerprint"], "roster_managed").await?;
+        let records: Vec<(String, String, String)> =
+            table(conn, &["kind", "name", "fingerprint"], "roster_managed").await?;
         for (kind, name, fingerprint) in records {
             let key = ObjectKey::new(parse(&kind, "managed kind", ObjectKind::parse)?, name);
-            snapshot.managed.objects.insert(key, ManagedRecord { fingerprint, body: None });
+            snapshot.managed.objects.insert(
+                key,
+                ManagedRecord {
+                    fingerprint,
+                    body: None,
+                },
+            );
         }
     }
 
@@ -484,7 +678,11 @@ pub(super) async fn load<DB: Engine>(conn: &mut Conn<'_, DB>, bodies: bool) -> R
 }
 
 fn variant(text: &str) -> Result<Option<Variant>, StoreError> {
-    if text.is_empty() { Ok(None) } else { parse(text, "variant", Variant::parse).map(Some) }
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        parse(text, "variant", Variant::parse).map(Some)
+    }
 }
 
 fn to_u32(n: i64) -> Result<u32, StoreError> {

@@ -18,6 +18,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures_util::future::Either;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Connection, Pool, Postgres, Sqlite};
@@ -116,6 +117,9 @@ impl std::fmt::Debug for Store {
 /// How long a statement waits for a lock held by another writer.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long opening a PostgreSQL database may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl Store {
     /// Opens the database, creating a SQLite file on first use. Does not
     /// migrate; see [`Store::open_ready`].
@@ -148,17 +152,27 @@ impl Store {
                 let options = PgConnectOptions::from_str(url.expose())
                     .map_err(connect)?
                     .application_name("roster");
-                // One direct connection first: a pool retries until its
-                // timeout and then reports only that it timed out, while this
-                // says why (refused, unknown host, authentication).
-                let probe = sqlx::PgConnection::connect_with(&options)
-                    .await
-                    .map_err(connect)?;
-                probe.close().await.map_err(connect)?;
+                // A pool retries until its timeout and then says only that it
+                // timed out; a direct attempt made alongside says at once why
+                // a database cannot be reached (refused, unknown host,
+                // authentication) and costs no time when it can.
                 let pool = PgPoolOptions::new()
                     .max_connections(2)
-                    .acquire_timeout(BUSY_TIMEOUT)
-                    .connect_lazy_with(options);
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .connect_with(options.clone());
+                let probe = sqlx::PgConnection::connect_with(&options);
+                let pool = match futures_util::future::select(Box::pin(probe), Box::pin(pool)).await
+                {
+                    Either::Left((Err(reason), _)) => return Err(connect(reason)),
+                    Either::Left((Ok(probe), pool)) => {
+                        let _ = probe.close().await;
+                        pool.await.map_err(connect)?
+                    }
+                    Either::Right((Ok(pool), _)) => pool,
+                    Either::Right((Err(error), probe)) => {
+                        return Err(connect(probe.await.err().unwrap_or(error)));
+                    }
+                };
                 Pools::Postgres(pool)
             }
         };
@@ -228,24 +242,18 @@ impl Store {
         with_pool!(self, pool => write_with(pool, &self.counters, changes).await)
     }
 
-    /// Applies a change set as one transaction under roster's write lock:
-    /// waits at most `lock.timeout` for the lock, re-reads the live
-    /// snapshot and lets `verify` refuse it (a stale plan, a new guard),
-    /// writes, records `entry` in the history, and commits. Returns the
-    /// history entry's id.
-    pub async fn apply<E, F>(
-        &self,
-        changes: &ChangeSet,
-        entry: &HistoryEntry,
-        lock: &LockOptions,
-        verify: F,
-    ) -> Result<i64, ApplyFailure<E>>
+    /// Applies changes as one transaction under roster's write lock: waits
+    /// at most `lock.timeout` for the lock, reads the live snapshot and hands
+    /// it to `decide`, which returns what to write and record — or refuses
+    /// (a stale plan, a guard) — then writes, records the history entry and
+    /// commits. Returns the history entry's id.
+    pub async fn apply<E, F>(&self, lock: &LockOptions, decide: F) -> Result<i64, ApplyFailure<E>>
     where
-        F: FnOnce(&LiveSnapshot) -> Result<(), E> + Send,
+        F: FnOnce(&LiveSnapshot) -> Result<(ChangeSet, HistoryEntry), E> + Send,
         E: Send,
     {
         let note = (self.engine() == EngineKind::Sqlite).then(|| self.lock_note_path());
-        with_pool!(self, pool => apply_with(pool, &self.counters, changes, entry, lock, note.as_deref(), verify).await)
+        with_pool!(self, pool => apply_with(pool, &self.counters, lock, note.as_deref(), decide).await)
     }
 
     /// The apply history, oldest first.
@@ -330,14 +338,12 @@ impl Drop for LockNote {
 async fn apply_with<DB: Engine, E, F>(
     pool: &Pool<DB>,
     counter: &Counters,
-    changes: &ChangeSet,
-    entry: &HistoryEntry,
     lock: &LockOptions,
     note: Option<&std::path::Path>,
-    verify: F,
+    decide: F,
 ) -> Result<i64, ApplyFailure<E>>
 where
-    F: FnOnce(&LiveSnapshot) -> Result<(), E> + Send,
+    F: FnOnce(&LiveSnapshot) -> Result<(ChangeSet, HistoryEntry), E> + Send,
 {
     let failed = |doing| move |e: sqlx::Error| StoreError::Query { doing, source: e };
     let timeout_ms = u64::try_from(lock.timeout.as_millis()).unwrap_or(u64::MAX);
@@ -378,9 +384,17 @@ where
         }
     }
     let _note = note.map(|path| LockNote::write(path, &lock.holder));
+    let stage = crate::timing::Stage::start("apply: load");
     let snapshot = load::load(&mut conn, false).await?;
-    verify(&snapshot).map_err(ApplyFailure::Verify)?;
-    write::write(&mut conn, changes).await?;
+    drop(stage);
+    let stage = crate::timing::Stage::start("apply: decide");
+    let (changes, entry) = decide(&snapshot).map_err(ApplyFailure::Verify)?;
+    drop(stage);
+    drop(snapshot);
+    let stage = crate::timing::Stage::start("apply: write");
+    write::write(&mut conn, &changes).await?;
+    drop(stage);
+    let _stage = crate::timing::Stage::start("apply: record and commit");
     let entry = HistoryEntry {
         finished_at: Utc::now().max(entry.started_at),
         ..entry.clone()

@@ -14,6 +14,7 @@ use crate::diagnostic::{At, Diagnostic};
 use crate::model::Directory;
 
 /// What the rules look at.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// The merged directory, out-of-office windows in declared order.
     pub directory: &'a Directory,
@@ -66,10 +67,19 @@ impl Context<'_> {
 
 /// Runs every rule.
 pub fn check(context: &Context<'_>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    owner::check(context, &mut out);
-    references::check(context, &mut out);
-    coverage::check(context, &mut out);
-    advice::check(context, &mut out);
+    // The rules only read, so half of them run on another core.
+    let (mut out, more) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            let mut out = Vec::new();
+            coverage::check(context, &mut out);
+            advice::check(context, &mut out);
+            out
+        });
+        let mut out = Vec::new();
+        owner::check(context, &mut out);
+        references::check(context, &mut out);
+        (out, other.join().expect("rules do not panic"))
+    });
+    out.extend(more);
     out
 }

@@ -21,8 +21,15 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         let _ = writeln!(head, "> [!CAUTION]\n> **This plan cannot be applied.**\n>");
         for refusal in &plan.refusals {
             let _ = writeln!(head, "> - **{}**", escape(&refusal.message));
-            for reason in &refusal.reasons {
+            for reason in refusal.reasons.iter().take(super::SHOWN_REASONS) {
                 let _ = writeln!(head, ">   - {}", escape(reason));
+            }
+            if refusal.reasons.len() > super::SHOWN_REASONS {
+                let _ = writeln!(
+                    head,
+                    ">   - …and {} more",
+                    refusal.reasons.len() - super::SHOWN_REASONS
+                );
             }
             let _ = writeln!(head, ">   - _hint:_ {}", escape(&refusal.hint));
         }

@@ -11,6 +11,10 @@ use super::redact::Redactor;
 use crate::model::live::ObjectKind;
 use crate::plan::{Action, Change, FieldChange, Plan};
 
+/// How many reasons of one refusal text and Markdown show (a mass delete
+/// can have thousands); JSON has them all.
+pub const SHOWN_REASONS: usize = 20;
+
 /// What every renderer needs besides the plan.
 #[derive(Debug, Clone)]
 pub struct RenderOptions {

@@ -123,8 +123,15 @@ pub fn refusals(plan: &Plan) -> String {
     );
     for refusal in &plan.refusals {
         let _ = writeln!(out, "\n  × {}", refusal.message);
-        for reason in &refusal.reasons {
+        for reason in refusal.reasons.iter().take(super::SHOWN_REASONS) {
             let _ = writeln!(out, "      - {reason}");
+        }
+        if refusal.reasons.len() > super::SHOWN_REASONS {
+            let _ = writeln!(
+                out,
+                "      - …and {} more (`--format json` lists them all)",
+                refusal.reasons.len() - super::SHOWN_REASONS
+            );
         }
         let _ = writeln!(out, "    hint: {}", refusal.hint);
     }
