@@ -43,16 +43,22 @@ pub fn run(args: DriftArgs, output: &Output) -> ExitStatus {
 
 async fn drift(args: DriftArgs, output: &Output) -> Result<ExitStatus, Failure> {
     let now = output::now().map_err(Failure::message)?;
-    let desired = match &args.path {
-        Some(path) => Some(super::load_config(path, now, output)?.desired),
-        None => None,
-    };
     let url = args.database.url()?;
-    let store = super::open_store(&url).await?;
-    let live = store
-        .load(true)
-        .await
-        .map_err(|e| Failure::store(e, &url))?;
+    let (desired, store, live) = match &args.path {
+        Some(path) => {
+            let (config, store, live) =
+                super::config_and_live(path, now, output, &url, true).await?;
+            (Some(config.desired), store, live)
+        }
+        None => {
+            let store = super::open_store(&url).await?;
+            let live = store
+                .load(true)
+                .await
+                .map_err(|e| Failure::store(e, &url))?;
+            (None, store, live)
+        }
+    };
     let report = drift::drift(&live, desired.as_ref(), now);
     let options = RenderOptions {
         location: store.location().to_string(),

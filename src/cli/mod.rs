@@ -170,12 +170,28 @@ fn load_config(
     now: chrono::DateTime<chrono::Utc>,
     output: &Output,
 ) -> Result<LoadedConfig, Failure> {
+    checked_config(read_config(path, now), path, output)
+}
+
+/// Reads and checks the config at `path`, with the cache, printing nothing.
+fn read_config(
+    path: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::config::Validated, crate::config::ConfigError> {
     let cache = crate::config::cache::default_dir();
-    let validated =
-        crate::config::load_cached(path, now, cache.as_deref()).map_err(|e| Failure {
-            message: output::error_chain(&e),
-            hint: Some("pass a roster YAML file or a directory of them".into()),
-        })?;
+    crate::config::load_cached(path, now, cache.as_deref())
+}
+
+/// Prints what checking the config found; any error stops the command.
+fn checked_config(
+    validated: Result<crate::config::Validated, crate::config::ConfigError>,
+    path: &std::path::Path,
+    output: &Output,
+) -> Result<LoadedConfig, Failure> {
+    let validated = validated.map_err(|e| Failure {
+        message: output::error_chain(&e),
+        hint: Some("pass a roster YAML file or a directory of them".into()),
+    })?;
     if !validated.diagnostics.is_empty() {
         output.message(&crate::report::diagnostics::human(
             &validated.diagnostics,
@@ -203,6 +219,79 @@ fn load_config(
             })
         }
     }
+}
+
+/// What reading the database found while the config was being read.
+enum Early {
+    /// Not tried: the SQLite file does not exist yet.
+    NotTried,
+    /// Opened; the snapshot when the schema was current (else it is
+    /// migrated once the config is known to be good).
+    Opened(
+        Store,
+        Option<Result<crate::model::live::LiveSnapshot, StoreError>>,
+    ),
+    /// The database could not be opened.
+    Failed(StoreError),
+}
+
+/// The config at `path` and the live snapshot, read at the same time (the
+/// config on its own threads, the database meanwhile). The config is
+/// judged first, so a bad config fails the same way whatever the database
+/// does; and until it is judged good the database is only read: a database
+/// that needs migrating or does not exist yet waits for it.
+async fn config_and_live(
+    path: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+    output: &Output,
+    url: &DatabaseUrl,
+    bodies: bool,
+) -> Result<(LoadedConfig, Store, crate::model::live::LiveSnapshot), Failure> {
+    let _stage = crate::timing::Stage::start("config and store: load");
+    let reading = tokio::task::spawn_blocking({
+        let path = path.to_path_buf();
+        move || read_config(&path, now)
+    });
+    let early = async {
+        if url.engine() == crate::store::EngineKind::Sqlite
+            && !std::path::Path::new(url.sqlite_path()).exists()
+        {
+            return Early::NotTried;
+        }
+        match Store::open(url).await {
+            Ok(store) => {
+                let live = match store.is_current().await {
+                    true => Some(store.load(bodies).await),
+                    false => None,
+                };
+                Early::Opened(store, live)
+            }
+            Err(error) => Early::Failed(error),
+        }
+    };
+    let (validated, early) = futures_util::future::join(reading, early).await;
+    let validated =
+        validated.map_err(|e| Failure::message(format!("reading the config failed: {e}")))?;
+    let config = checked_config(validated, path, output)?;
+    let (store, live) = match early {
+        Early::Failed(error) => return Err(Failure::store(error, url)),
+        Early::Opened(store, Some(live)) => (store, live),
+        Early::Opened(store, None) => {
+            store
+                .migrate(now)
+                .await
+                .map_err(|e| Failure::store(e, url))?;
+            let live = store.load(bodies).await;
+            (store, live)
+        }
+        Early::NotTried => {
+            let store = open_store(url).await?;
+            let live = store.load(bodies).await;
+            (store, live)
+        }
+    };
+    let live = live.map_err(|e| Failure::store(e, url))?;
+    Ok((config, store, live))
 }
 
 /// Leaves large values for the process's exit to reclaim: freeing a

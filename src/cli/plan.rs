@@ -77,17 +77,9 @@ pub fn run(args: PlanArgs, output: &Output) -> ExitStatus {
 
 async fn plan(args: PlanArgs, output: &Output) -> Result<ExitStatus, Failure> {
     let now = output::now().map_err(Failure::message)?;
-    let config = super::load_config(&args.path, now, output)?;
     let url = args.database.url()?;
-    let stage = crate::timing::Stage::start("store: open");
-    let store = super::open_store(&url).await?;
-    drop(stage);
-    let stage = crate::timing::Stage::start("store: load");
-    let live = store
-        .load(false)
-        .await
-        .map_err(|e| Failure::store(e, &url))?;
-    drop(stage);
+    let (config, store, live) =
+        super::config_and_live(&args.path, now, output, &url, false).await?;
     let stage = crate::timing::Stage::start("plan");
     let plan = plan::plan(&config.desired, &live, now, args.guards.options());
     drop(stage);

@@ -24,11 +24,6 @@ const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("ROSTER_BUILD_I
 /// A file's content hash.
 pub type ContentHash = [u8; 32];
 
-/// The content hash of a file's text.
-pub fn hash(text: &str) -> ContentHash {
-    Sha256::digest(text.as_bytes()).into()
-}
-
 #[derive(Serialize, Deserialize)]
 struct Stored {
     format: u32,

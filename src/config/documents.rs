@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 
 use super::ConfigError;
-use super::cache::{self, Cache, ContentHash};
+use super::cache::{Cache, ContentHash};
 use super::normalize::{self, FileModel};
 use super::schema_check;
 use super::source::{FileId, SourceFile, Sources};
@@ -143,10 +143,7 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
 }
 
 impl ReadConfig {
-    fn add(&mut self, mut outcome: FileOutcome) {
-        if outcome.diagnostics.is_empty() {
-            outcome.file.release();
-        }
+    fn add(&mut self, outcome: FileOutcome) {
         let id = self.sources.add(outcome.file);
         self.unreadable |= outcome.model.is_none();
         self.fresh += usize::from(!outcome.cached && outcome.diagnostics.is_empty());
@@ -168,7 +165,7 @@ pub fn read_texts(files: Vec<(String, String)>) -> ReadConfig {
     let mut config = ReadConfig::default();
     for (name, text) in files {
         config.add(process(
-            SourceFile::new(PathBuf::from(&name), name, text),
+            SourceFile::in_memory(name, text),
             &Cache::default(),
         ));
     }
@@ -221,9 +218,10 @@ fn read_file(path: &Path, cache: &Cache) -> Result<FileOutcome, ConfigError> {
 }
 
 /// The cached result of a file, or all of its per-file stages.
-fn process(file: SourceFile, cache: &Cache) -> FileOutcome {
-    let hash = cache::hash(file.text());
+fn process(mut file: SourceFile, cache: &Cache) -> FileOutcome {
+    let hash = file.hash();
     if cache.contains(&hash) {
+        file.release();
         // The model is taken from the cache once the workers are done.
         return FileOutcome {
             file,
@@ -236,6 +234,10 @@ fn process(file: SourceFile, cache: &Cache) -> FileOutcome {
     let (document, mut diagnostics) = check_text(PLACEHOLDER, &file);
     let model = document
         .map(|d| NORMALISING.time(|| normalize::normalize_file(PLACEHOLDER, &d, &mut diagnostics)));
+    if diagnostics.is_empty() {
+        // Read again from disk in the rare case something points here later.
+        file.release();
+    }
     FileOutcome {
         file,
         hash,

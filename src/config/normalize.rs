@@ -141,7 +141,9 @@ pub fn normalize_file(
                 Policy::from_spec(a.policy.as_ref()),
             )
         }),
-        ..FileModel::default()
+        roles: Vec::with_capacity(document.roles.len()),
+        users: Vec::with_capacity(document.users.len()),
+        groups: Vec::with_capacity(document.groups.len()),
     };
     for (index, spec) in document.roles.iter().enumerate() {
         if vocab::is_builtin_role(&spec.name) {

@@ -24,17 +24,37 @@ pub struct SourceFile {
     pub name: String,
     text: OnceLock<Arc<str>>,
     line_starts: OnceLock<Vec<usize>>,
+    /// Whether the text can be read again from `path`.
+    on_disk: bool,
+    /// SHA-256 of the text.
+    hash: [u8; 32],
 }
 
 impl SourceFile {
-    /// Wraps a file's text.
+    /// Wraps the text of a file read from `path`.
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
+        use sha2::{Digest, Sha256};
         SourceFile {
             path,
             name,
+            hash: Sha256::digest(text.as_bytes()).into(),
             text: OnceLock::from(Arc::from(text)),
             line_starts: OnceLock::new(),
+            on_disk: true,
         }
+    }
+
+    /// Wraps a text that exists only in memory, under `name`.
+    pub fn in_memory(name: String, text: String) -> SourceFile {
+        SourceFile {
+            on_disk: false,
+            ..SourceFile::new(PathBuf::from(&name), name, text)
+        }
+    }
+
+    /// The SHA-256 of the text.
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
     }
 
     /// The file's text, shared with rendered diagnostics; read again from
@@ -49,7 +69,7 @@ impl SourceFile {
 
     /// Gives up the text of a file read from disk.
     pub fn release(&mut self) {
-        if self.path.is_file() {
+        if self.on_disk {
             self.text.take();
             self.line_starts.take();
         }
@@ -145,16 +165,15 @@ impl Sources {
         self.files.is_empty()
     }
 
-    /// SHA-256 over every file's name and text, in order: what a saved plan
-    /// records of the config it came from.
+    /// SHA-256 over every file's name and the SHA-256 of its text, in
+    /// order: what a saved plan records of the config it came from.
     pub fn digest(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut hasher = Sha256::new();
         for file in &self.files {
             hasher.update(file.name.as_bytes());
             hasher.update([0]);
-            hasher.update(file.text().as_bytes());
-            hasher.update([0]);
+            hasher.update(file.hash());
         }
         hasher
             .finalize()

@@ -47,6 +47,15 @@ pub fn stored_phone(text: &str) -> String {
 /// A phone number in E.164 form (`+4915123456789`).
 pub fn phone(text: &str) -> Result<String, PhoneProblem> {
     let text = text.trim();
+    if super::e164::is_valid_canonical(text) {
+        return Ok(text.to_string());
+    }
+    phone_by_parsing(text)
+}
+
+/// [`phone`] the long way: `phonenumber` parses and validates `text`.
+pub(crate) fn phone_by_parsing(text: &str) -> Result<String, PhoneProblem> {
+    let text = text.trim();
     if !text.starts_with('+') {
         return Err(PhoneProblem::NoCountryCode);
     }

@@ -5,6 +5,7 @@
 pub mod canonical;
 pub mod directory;
 pub mod document;
+mod e164;
 pub mod live;
 pub mod policy;
 pub mod schema;

@@ -96,6 +96,25 @@ pub(crate) async fn status<DB: Engine>(
     conn.run(BOOKKEEPING, Vec::new())
         .await
         .map_err(StoreError::query("preparing migrations"))?;
+    let applied = applied(conn)
+        .await
+        .map_err(StoreError::query("reading migrations"))?;
+    compare::<DB>(applied, location)
+}
+
+/// Whether the database has every shipped migration and nothing else,
+/// found without writing anything (no bookkeeping table is created).
+pub(crate) async fn is_current<DB: Engine>(conn: &mut Conn<'_, DB>) -> bool {
+    match applied(conn).await {
+        Ok(applied) => compare::<DB>(applied, "").is_ok_and(|s| s.pending.is_empty()),
+        Err(_) => false,
+    }
+}
+
+/// The migrations recorded as applied.
+async fn applied<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+) -> Result<Vec<AppliedMigration>, sqlx::Error> {
     let mut applied = Vec::new();
     conn.each_row(
         "SELECT version, description, checksum, applied_at FROM roster_migrations ORDER BY version",
@@ -113,8 +132,15 @@ pub(crate) async fn status<DB: Engine>(
             Ok(())
         },
     )
-    .await
-    .map_err(StoreError::query("reading migrations"))?;
+    .await?;
+    Ok(applied)
+}
+
+/// The applied migrations against the shipped ones.
+fn compare<DB: Engine>(
+    applied: Vec<AppliedMigration>,
+    location: &str,
+) -> Result<MigrationStatus, StoreError> {
     let shipped = migrations(DB::KIND);
     for record in &applied {
         match shipped.iter().find(|m| m.version == record.version) {

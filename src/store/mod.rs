@@ -226,6 +226,11 @@ impl Store {
         with_pool!(self, pool => status_with(pool, &self.counters, self.location()).await)
     }
 
+    /// Whether the schema is exactly the shipped one, found without writing.
+    pub async fn is_current(&self) -> bool {
+        with_pool!(self, pool => is_current_with(pool, &self.counters).await)
+    }
+
     /// Applies pending migrations, each in its own transaction; returns those applied.
     pub async fn migrate(&self, now: DateTime<Utc>) -> Result<Vec<Migration>, StoreError> {
         with_pool!(self, pool => migrate_with(pool, &self.counters, self.location(), now).await)
@@ -460,6 +465,17 @@ async fn status_with<DB: Engine>(
         counter,
     };
     migrate::status(&mut conn, location).await
+}
+
+async fn is_current_with<DB: Engine>(pool: &Pool<DB>, counter: &Counters) -> bool {
+    let Ok(mut connection) = pool.acquire().await else {
+        return false;
+    };
+    migrate::is_current(&mut Conn::<DB> {
+        conn: &mut connection,
+        counter,
+    })
+    .await
 }
 
 async fn migrate_with<DB: Engine>(

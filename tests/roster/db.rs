@@ -90,6 +90,42 @@ impl TestDb {
         roster::store::DatabaseUrl::parse(self.url()).unwrap()
     }
 
+    /// The names of the tables in the database; none when a SQLite file
+    /// does not exist (looking does not create it).
+    pub fn tables(&self) -> Vec<String> {
+        use sqlx::Row;
+        match self {
+            TestDb::Sqlite { url, .. } => {
+                if !std::path::Path::new(url).exists() {
+                    return Vec::new();
+                }
+                block_on(async {
+                    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{url}"))
+                        .await
+                        .unwrap();
+                    let rows = sqlx::query(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+                    )
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+                    rows.iter().map(|r| r.get::<String, _>(0)).collect()
+                })
+            }
+            TestDb::Postgres { url, .. } => block_on(async {
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                let rows = sqlx::query(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = 'public' ORDER BY table_name",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+                rows.iter().map(|r| r.get::<String, _>(0)).collect()
+            }),
+        }
+    }
+
     /// Which engine.
     pub fn engine(&self) -> &'static str {
         match self {

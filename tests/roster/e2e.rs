@@ -64,6 +64,30 @@ pub fn big_config(dir: &std::path::Path, users: usize) {
 }
 
 on_both_engines! {
+    fn a_bad_config_fails_before_the_database_is_touched(db) {
+        // The config and the database are read at the same time; a bad
+        // config must still fail as itself and leave a database that was
+        // never set up exactly as it was.
+        for command in ["plan", "drift"] {
+            let run = roster(&db, &[command, "examples/invalid/typos.yaml"]);
+            assert_eq!(run.code, 1, "{}", run.stderr);
+            assert!(
+                run.stderr.contains("has 4 errors and cannot be planned"),
+                "{}",
+                run.stderr
+            );
+            assert_eq!(db.tables(), Vec::<String>::new(), "{command}");
+        }
+        // Once set up, the database is read while the config is checked;
+        // the failure is the config's all the same.
+        apply_acme(&db);
+        let tables = db.tables();
+        let run = roster(&db, &["plan", "examples/invalid/typos.yaml"]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        insta::assert_snapshot!("plan_bad_config", transcript(&db, &run));
+        assert_eq!(db.tables(), tables);
+    }
+
     fn an_empty_directory_plans_creates_with_exit_code_2(db) {
         let run = roster(&db, &["plan", "examples/acme", "--detailed-exitcode"]);
         assert_eq!(run.code, 2, "{}", run.stderr);
