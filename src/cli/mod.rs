@@ -221,18 +221,13 @@ fn checked_config(
     }
 }
 
-/// What reading the database found while the config was being read.
-enum Early {
-    /// Not tried: the SQLite file does not exist yet.
-    NotTried,
-    /// Opened; the snapshot when the schema was current (else it is
-    /// migrated once the config is known to be good).
-    Opened(
-        Store,
-        Option<Result<crate::model::live::LiveSnapshot, StoreError>>,
-    ),
-    /// The database could not be opened.
-    Failed(StoreError),
+/// What reading the database found while the config was being read: the
+/// store once opened (none when the SQLite file does not exist yet), and
+/// the snapshot when the schema was current (else the database is
+/// migrated once the config is known to be good).
+struct Early {
+    store: Result<Option<Store>, StoreError>,
+    live: Option<Result<crate::model::live::LiveSnapshot, StoreError>>,
 }
 
 /// The config at `path` and the live snapshot, read at the same time (the
@@ -256,35 +251,42 @@ async fn config_and_live(
         if url.engine() == crate::store::EngineKind::Sqlite
             && !std::path::Path::new(url.sqlite_path()).exists()
         {
-            return Early::NotTried;
+            return Early {
+                store: Ok(None),
+                live: None,
+            };
         }
         match Store::open(url).await {
-            Ok(store) => {
-                let live = match store.is_current().await {
+            Ok(store) => Early {
+                live: match store.is_current().await {
                     true => Some(store.load(bodies).await),
                     false => None,
-                };
-                Early::Opened(store, live)
-            }
-            Err(error) => Early::Failed(error),
+                },
+                store: Ok(Some(store)),
+            },
+            Err(error) => Early {
+                store: Err(error),
+                live: None,
+            },
         }
     };
     let (validated, early) = futures_util::future::join(reading, early).await;
     let validated =
         validated.map_err(|e| Failure::message(format!("reading the config failed: {e}")))?;
     let config = checked_config(validated, path, output)?;
-    let (store, live) = match early {
-        Early::Failed(error) => return Err(Failure::store(error, url)),
-        Early::Opened(store, Some(live)) => (store, live),
-        Early::Opened(store, None) => {
-            store
-                .migrate(now)
-                .await
-                .map_err(|e| Failure::store(e, url))?;
-            let live = store.load(bodies).await;
-            (store, live)
-        }
-        Early::NotTried => {
+    let (store, live) = match early.store.map_err(|e| Failure::store(e, url))? {
+        Some(store) => match early.live {
+            Some(live) => (store, live),
+            None => {
+                store
+                    .migrate(now)
+                    .await
+                    .map_err(|e| Failure::store(e, url))?;
+                let live = store.load(bodies).await;
+                (store, live)
+            }
+        },
+        None => {
             let store = open_store(url).await?;
             let live = store.load(bodies).await;
             (store, live)
