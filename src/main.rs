@@ -3,6 +3,7 @@ use std::process::ExitCode;
 /// Loading a directory allocates and frees millions of small values, many
 /// across threads (SQLite's worker hands rows over); mimalloc does that
 /// without the lock contention of the system allocator.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

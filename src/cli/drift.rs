@@ -44,21 +44,27 @@ pub fn run(args: DriftArgs, output: &Output) -> ExitStatus {
 async fn drift(args: DriftArgs, output: &Output) -> Result<ExitStatus, Failure> {
     let now = output::now().map_err(Failure::message)?;
     let url = args.database.url()?;
-    let (desired, store, live) = match &args.path {
+    let (desired, store, mut live) = match &args.path {
         Some(path) => {
             let (config, store, live) =
-                super::config_and_live(path, now, output, &url, true).await?;
+                super::config_and_live(path, now, output, &url, false).await?;
             (Some(config.desired), store, live)
         }
         None => {
             let store = super::open_store(&url).await?;
             let live = store
-                .load(true)
+                .load(false)
                 .await
                 .map_err(|e| Failure::store(e, &url))?;
             (None, store, live)
         }
     };
+    // Only objects that no longer look as applied need their bodies.
+    let suspects = drift::suspects(&live);
+    store
+        .load_bodies(&mut live, &suspects)
+        .await
+        .map_err(|e| Failure::store(e, &url))?;
     let report = drift::drift(&live, desired.as_ref(), now);
     let options = RenderOptions {
         location: store.location().to_string(),

@@ -5,9 +5,18 @@
 //! run. The cache is one file per config under the user's cache folder
 //! (`ROSTER_CACHE_DIR`, else `$XDG_CACHE_HOME/roster`, else
 //! `~/.cache/roster`); `ROSTER_CACHE=off` turns it off.
+//!
+//! Like git's index, the cache also records each file's stamp (size,
+//! modification and change times, inode): a file whose stamp is unchanged
+//! is not even read, its content hash is taken from the cache. A stamp
+//! taken within two seconds of the cache being written is not trusted (the
+//! file may have changed again within the clock's resolution), and the
+//! change time, which no tool can set back, catches a content swapped in
+//! with an old modification time.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -15,7 +24,7 @@ use sha2::{Digest, Sha256};
 use super::normalize::FileModel;
 
 /// The version of the cache's own format.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The roster that wrote a cache: its version and the identity of its
 /// sources, so results computed by other code are never used.
@@ -24,11 +33,51 @@ const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("ROSTER_BUILD_I
 /// A file's content hash.
 pub type ContentHash = [u8; 32];
 
+/// What the file system says of a file, enough to tell it was not touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    len: u64,
+    modified_ns: i128,
+    changed_ns: i128,
+    inode: u64,
+    device: u64,
+}
+
+impl Stamp {
+    /// The stamp of a file's metadata; none where the platform lacks one.
+    pub fn of(metadata: &std::fs::Metadata) -> Option<Stamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+            Some(Stamp {
+                len: metadata.len(),
+                modified_ns: ns(metadata.mtime(), metadata.mtime_nsec()),
+                changed_ns: ns(metadata.ctime(), metadata.ctime_nsec()),
+                inode: metadata.ino(),
+                device: metadata.dev(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = metadata;
+            None
+        }
+    }
+}
+
+/// How close to the cache's writing a stamp may be and still be trusted.
+const RACY_NS: i128 = 2_000_000_000;
+
 #[derive(Serialize, Deserialize)]
 struct Stored {
     format: u32,
     roster_version: String,
+    /// When the cache was written, in nanoseconds since 1970.
+    written_ns: i128,
     entries: Vec<(ContentHash, FileModel)>,
+    /// Each file's path below the config, stamp and content hash.
+    files: Vec<(String, Stamp, ContentHash)>,
 }
 
 /// Cached per-file results of one config.
@@ -36,6 +85,27 @@ struct Stored {
 pub struct Cache {
     path: Option<PathBuf>,
     entries: HashMap<ContentHash, FileModel>,
+    /// Trusted stamps: path below the config → stamp and content hash.
+    stamps: HashMap<String, (Stamp, ContentHash)>,
+}
+
+/// A file as the cache will remember it.
+#[derive(Debug, Clone)]
+pub struct Remembered<'a> {
+    /// The path below the config.
+    pub path: String,
+    /// The stamp taken before the file was read.
+    pub stamp: Option<Stamp>,
+    /// The content hash.
+    pub hash: ContentHash,
+    /// The file's results.
+    pub model: &'a FileModel,
+}
+
+fn now_ns() -> i128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
 }
 
 /// The folder caches live in, unless caching is off.
@@ -64,16 +134,35 @@ impl Cache {
             .map(|b| format!("{b:02x}"))
             .collect();
         let path = dir.join(format!("{key}.bin"));
-        let entries = std::fs::read(&path)
+        let Some(stored) = std::fs::read(&path)
             .ok()
             .and_then(|bytes| postcard::from_bytes::<Stored>(&bytes).ok())
             .filter(|s| s.format == FORMAT && s.roster_version == BUILD)
-            .map(|s| s.entries.into_iter().collect())
-            .unwrap_or_default();
+        else {
+            return Cache {
+                path: Some(path),
+                ..Cache::default()
+            };
+        };
+        let trusted = stored.written_ns - RACY_NS;
         Cache {
             path: Some(path),
-            entries,
+            stamps: stored
+                .files
+                .into_iter()
+                .filter(|(_, stamp, _)| stamp.changed_ns.max(stamp.modified_ns) < trusted)
+                .map(|(path, stamp, hash)| (path, (stamp, hash)))
+                .collect(),
+            entries: stored.entries.into_iter().collect(),
         }
+    }
+
+    /// The content hash of the file at `path` (below the config), when its
+    /// stamp is the one recorded and its results are cached: the file need
+    /// not be read.
+    pub fn unchanged(&self, path: &str, stamp: &Stamp) -> Option<ContentHash> {
+        let (recorded, hash) = self.stamps.get(path)?;
+        (recorded == stamp && self.entries.contains_key(hash)).then_some(*hash)
     }
 
     /// Whether a result for this content is cached.
@@ -96,25 +185,41 @@ impl Cache {
         self.entries.is_empty()
     }
 
-    /// Replaces the cache with `entries` (the files of this run) when some
-    /// were not cached (`fresh`) or some cached ones are gone (`stale`). A
-    /// cache that cannot be written is skipped: it only saves time.
-    pub fn save(&self, entries: Vec<(ContentHash, &FileModel)>, fresh: usize) {
+    /// Replaces the cache with `files` (the clean files of this run) when
+    /// something changed: some were not cached (`fresh`), some cached ones
+    /// are gone (left in the cache after this run took its own), or some
+    /// stamp is new. A cache that cannot be written is skipped: it only
+    /// saves time.
+    pub fn save(&self, files: Vec<Remembered<'_>>, fresh: usize) {
         let Some(path) = &self.path else { return };
-        // What is left in the map after taking this run's files is stale.
-        if fresh == 0 && self.entries.is_empty() {
+        let restamped = files.iter().any(|f| {
+            f.stamp
+                .is_some_and(|stamp| self.stamps.get(&f.path) != Some(&(stamp, f.hash)))
+        });
+        if fresh == 0 && self.entries.is_empty() && !restamped {
             return;
         }
         #[derive(Serialize)]
         struct Writing<'a> {
             format: u32,
             roster_version: &'static str,
+            written_ns: i128,
             entries: Vec<(ContentHash, &'a FileModel)>,
+            files: Vec<(String, Stamp, ContentHash)>,
         }
+        let mut entries: Vec<(ContentHash, &FileModel)> =
+            files.iter().map(|f| (f.hash, f.model)).collect();
+        entries.sort_unstable_by_key(|(hash, _)| *hash);
+        entries.dedup_by_key(|(hash, _)| *hash);
         let stored = Writing {
             format: FORMAT,
             roster_version: BUILD,
+            written_ns: now_ns(),
             entries,
+            files: files
+                .into_iter()
+                .filter_map(|f| Some((f.path, f.stamp?, f.hash)))
+                .collect(),
         };
         let Ok(bytes) = postcard::to_stdvec(&stored) else {
             return;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 
 use super::ConfigError;
-use super::cache::{Cache, ContentHash};
+use super::cache::{Cache, ContentHash, Stamp};
 use super::normalize::{self, FileModel};
 use super::schema_check;
 use super::source::{FileId, SourceFile, Sources};
@@ -24,9 +24,8 @@ pub struct ReadConfig {
     pub sources: Sources,
     /// What each file that passed the YAML and schema stages declares.
     pub files: Vec<(FileId, FileModel)>,
-    /// The content hash of each file of `files` that had no findings (what
-    /// may be cached), by position in `files`.
-    pub clean: Vec<(usize, ContentHash)>,
+    /// Each file of `files` that had no findings (what may be cached).
+    pub clean: Vec<CleanFile>,
     /// What reading found.
     pub diagnostics: Vec<Diagnostic>,
     /// Whether some file failed the YAML or schema stage (the rules across
@@ -34,8 +33,23 @@ pub struct ReadConfig {
     pub unreadable: bool,
     /// How many files came from the cache.
     pub cached: usize,
+    /// How many of those were not even read (their stamps were unchanged).
+    pub unread: usize,
     /// How many files without findings did not.
     pub fresh: usize,
+}
+
+/// A file without findings, as the cache remembers it.
+#[derive(Debug)]
+pub struct CleanFile {
+    /// Its position in [`ReadConfig::files`].
+    pub index: usize,
+    /// Its path below the config.
+    pub path: String,
+    /// Its stamp, taken before it was read.
+    pub stamp: Option<Stamp>,
+    /// Its content hash.
+    pub hash: ContentHash,
 }
 
 /// Finds the roster documents at `path`: the file itself, or every
@@ -108,7 +122,7 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(index) else { break };
-                    match read_file(file, shared) {
+                    match read_file(path, file, shared) {
                         Ok(outcome) => {
                             results.lock().expect("no worker panics")[index] = Some(outcome)
                         }
@@ -128,6 +142,9 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
         return Err(error);
     }
     let mut config = ReadConfig::default();
+    // Files of the same content share one cache entry: the first takes it,
+    // the others copy it.
+    let mut taken: std::collections::HashMap<ContentHash, usize> = Default::default();
     for mut outcome in results
         .into_inner()
         .expect("no worker panics")
@@ -135,7 +152,13 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
         .flatten()
     {
         if outcome.cached {
-            outcome.model = cache.take(&outcome.hash);
+            outcome.model = match cache.take(&outcome.hash) {
+                Some(model) => {
+                    taken.insert(outcome.hash, config.files.len());
+                    Some(model)
+                }
+                None => taken.get(&outcome.hash).map(|&i| config.files[i].1.clone()),
+            };
         }
         config.add(outcome);
     }
@@ -148,9 +171,15 @@ impl ReadConfig {
         self.unreadable |= outcome.model.is_none();
         self.fresh += usize::from(!outcome.cached && outcome.diagnostics.is_empty());
         self.cached += usize::from(outcome.cached);
+        self.unread += usize::from(outcome.unread);
         if let Some(model) = outcome.model {
             if outcome.diagnostics.is_empty() {
-                self.clean.push((self.files.len(), outcome.hash));
+                self.clean.push(CleanFile {
+                    index: self.files.len(),
+                    path: outcome.relative,
+                    stamp: outcome.stamp,
+                    hash: outcome.hash,
+                });
             }
             self.files.push((id, model));
         }
@@ -165,7 +194,9 @@ pub fn read_texts(files: Vec<(String, String)>) -> ReadConfig {
     let mut config = ReadConfig::default();
     for (name, text) in files {
         config.add(process(
-            SourceFile::in_memory(name, text),
+            SourceFile::in_memory(name.clone(), text),
+            name,
+            None,
             &Cache::default(),
         ));
     }
@@ -177,22 +208,46 @@ pub fn read_texts(files: Vec<(String, String)>) -> ReadConfig {
 /// one afterwards.
 struct FileOutcome {
     file: SourceFile,
+    /// The path below the config.
+    relative: String,
+    stamp: Option<Stamp>,
     hash: ContentHash,
     model: Option<FileModel>,
     cached: bool,
+    /// Cached by its stamp, without reading it.
+    unread: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
 const PLACEHOLDER: FileId = FileId(usize::MAX);
 
-fn read_file(path: &Path, cache: &Cache) -> Result<FileOutcome, ConfigError> {
-    let bytes = READING
-        .time(|| std::fs::read(path))
-        .map_err(|source| ConfigError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
+fn read_file(root: &Path, path: &Path, cache: &Cache) -> Result<FileOutcome, ConfigError> {
+    let open = |source| ConfigError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let relative = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string();
     let name = path.display().to_string();
+    // The stamp is taken before the text is read: a change made meanwhile
+    // gives the file a newer stamp than the one recorded with this text.
+    let stamp = Stamp::of(&std::fs::metadata(path).map_err(open)?);
+    if let Some(hash) = stamp.and_then(|s| cache.unchanged(&relative, &s)) {
+        return Ok(FileOutcome {
+            file: SourceFile::unread(path.to_path_buf(), name, hash),
+            relative,
+            stamp,
+            hash,
+            model: None,
+            cached: true,
+            unread: true,
+            diagnostics: Vec::new(),
+        });
+    }
+    let bytes = READING.time(|| std::fs::read(path)).map_err(open)?;
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(_) => {
@@ -204,30 +259,43 @@ fn read_file(path: &Path, cache: &Cache) -> Result<FileOutcome, ConfigError> {
             .with_help("save the file as UTF-8");
             return Ok(FileOutcome {
                 file,
+                relative,
+                stamp,
                 hash: [0; 32],
                 model: None,
                 cached: false,
+                unread: false,
                 diagnostics: vec![diagnostic],
             });
         }
     };
     Ok(process(
         SourceFile::new(path.to_path_buf(), name, text),
+        relative,
+        stamp,
         cache,
     ))
 }
 
 /// The cached result of a file, or all of its per-file stages.
-fn process(mut file: SourceFile, cache: &Cache) -> FileOutcome {
+fn process(
+    mut file: SourceFile,
+    relative: String,
+    stamp: Option<Stamp>,
+    cache: &Cache,
+) -> FileOutcome {
     let hash = file.hash();
     if cache.contains(&hash) {
         file.release();
         // The model is taken from the cache once the workers are done.
         return FileOutcome {
             file,
+            relative,
+            stamp,
             hash,
             model: None,
             cached: true,
+            unread: false,
             diagnostics: Vec::new(),
         };
     }
@@ -240,9 +308,12 @@ fn process(mut file: SourceFile, cache: &Cache) -> FileOutcome {
     }
     FileOutcome {
         file,
+        relative,
+        stamp,
         hash,
         model,
         cached: false,
+        unread: false,
         diagnostics,
     }
 }

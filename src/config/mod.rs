@@ -79,9 +79,10 @@ pub fn load_cached(
     documents::report_timings();
     if std::env::var_os("ROSTER_TIMINGS").is_some_and(|v| v == "1") {
         eprintln!(
-            "timing:   {} of {} files from the cache",
+            "timing:   {} of {} files from the cache, {} of them not read (stamp unchanged)",
             read.cached,
-            read.sources.len()
+            read.sources.len(),
+            read.unread
         );
     }
     {
@@ -89,7 +90,12 @@ pub fn load_cached(
         cache.save(
             read.clean
                 .iter()
-                .map(|(i, hash)| (*hash, &read.files[*i].1))
+                .map(|f| cache::Remembered {
+                    path: f.path.clone(),
+                    stamp: f.stamp,
+                    hash: f.hash,
+                    model: &read.files[f.index].1,
+                })
                 .collect(),
             read.fresh,
         );

@@ -44,6 +44,19 @@ impl SourceFile {
         }
     }
 
+    /// A file read earlier whose text is not needed now (its results come
+    /// from the cache); it is read if something asks for it.
+    pub fn unread(path: PathBuf, name: String, hash: [u8; 32]) -> SourceFile {
+        SourceFile {
+            path,
+            name,
+            hash,
+            text: OnceLock::new(),
+            line_starts: OnceLock::new(),
+            on_disk: true,
+        }
+    }
+
     /// Wraps a text that exists only in memory, under `name`.
     pub fn in_memory(name: String, text: String) -> SourceFile {
         SourceFile {

@@ -3,14 +3,16 @@
 //! nobody manages are listed; and, separately, what the config changes but
 //! nobody has applied yet — pending, not drift.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::model::DesiredState;
-use crate::model::directory::{Group, Role, User};
-use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind};
+use crate::model::live::{ACCOUNT, LiveSnapshot, ManagedRecord, ObjectKey, ObjectKind};
 use crate::model::vocab::UserStatus;
-use crate::plan::{FieldChange, diff};
+use crate::plan::{FieldChange, diff, live_fingerprint};
 
 /// One object that differs, field by field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,13 +67,39 @@ impl DriftReport {
     }
 }
 
-/// Reads a recorded body; one roster cannot read back compares as absent.
-fn parse<T: serde::de::DeserializeOwned>(body: Option<&str>) -> Option<T> {
-    body.and_then(|b| serde_json::from_str(b).ok())
+/// The managed objects whose recorded bodies drift must read: those whose
+/// live form is gone or no longer has the recorded fingerprint. Every other
+/// managed object is live exactly as roster applied it, so its live form
+/// stands for its body (and 100,000 bodies need not be loaded and parsed).
+pub fn suspects(live: &LiveSnapshot) -> Vec<ObjectKey> {
+    let records: Vec<(&ObjectKey, &ManagedRecord)> = live.managed.objects.iter().collect();
+    let changed = crate::parallel::map(&records, |(key, record)| {
+        live_fingerprint(live, key).as_deref() != Some(record.fingerprint.as_str())
+    });
+    records
+        .into_iter()
+        .zip(changed)
+        .filter(|(_, changed)| *changed)
+        .map(|((key, _), _)| key.clone())
+        .collect()
 }
 
-/// Compares live with last-applied (the snapshot must carry the bodies)
-/// and, given the config, the config with last-applied.
+/// What roster applied last: the recorded body, or — when its body was not
+/// loaded because the live object still has the recorded fingerprint — the
+/// live object. A body roster cannot read back compares as absent.
+fn applied<'a, T: DeserializeOwned + Clone>(
+    record: &ManagedRecord,
+    live: Option<&'a T>,
+) -> Option<Cow<'a, T>> {
+    match &record.body {
+        Some(body) => serde_json::from_str(body).ok().map(Cow::Owned),
+        None => live.map(Cow::Borrowed),
+    }
+}
+
+/// Compares live with last-applied (the snapshot carries the bodies of
+/// [`suspects`], or all of them) and, given the config, the config with
+/// last-applied.
 pub fn drift(
     live: &LiveSnapshot,
     desired: Option<&DesiredState>,
@@ -80,13 +108,11 @@ pub fn drift(
     let mut report = DriftReport::default();
     let dir = &live.directory;
     for (key, record) in &live.managed.objects {
-        let body = record.body.as_deref();
         let fields = match key.kind {
-            ObjectKind::User => dir
-                .users
-                .get(&key.name)
-                .map(|current| match parse::<User>(body) {
-                    Some(mut applied) => {
+            ObjectKind::User => dir.users.get(&key.name).map(|current| {
+                match applied(record, Some(current)) {
+                    Some(Cow::Borrowed(_)) => Vec::new(),
+                    Some(Cow::Owned(mut applied)) => {
                         // Accepting an invitation is the platform's to do.
                         if applied.status == UserStatus::Invited
                             && current.status == UserStatus::Active
@@ -96,18 +122,22 @@ pub fn drift(
                         diff::user(Some(&applied), current)
                     }
                     None => diff::user(None, current),
-                }),
+                }
+            }),
             ObjectKind::Group => dir
                 .groups
                 .get(&key.name)
-                .map(|current| diff::group(parse::<Group>(body).as_ref(), current)),
+                .map(|current| diff::group(applied(record, Some(current)).as_deref(), current)),
             ObjectKind::Role => dir
                 .roles
                 .get(&key.name)
-                .map(|current| diff::role(parse::<Role>(body).as_ref(), current)),
+                .map(|current| diff::role(applied(record, Some(current)).as_deref(), current)),
             ObjectKind::Account => {
-                let applied: Option<Option<String>> = parse(body);
-                Some(owner_fields(applied.flatten().as_ref(), dir.owner.as_ref()))
+                let applied: Option<Cow<Option<String>>> = applied(record, Some(&dir.owner));
+                Some(owner_fields(
+                    applied.as_deref().and_then(Option::as_ref),
+                    dir.owner.as_ref(),
+                ))
             }
         };
         match fields {
@@ -167,7 +197,7 @@ fn owner_fields(old: Option<&String>, new: Option<&String>) -> Vec<FieldChange> 
 /// Differences between the config and what roster applied last.
 fn pending(live: &LiveSnapshot, desired: &DesiredState, now: DateTime<Utc>) -> Vec<Pending> {
     let managed = &live.managed.objects;
-    let body = |key: &ObjectKey| managed.get(key).and_then(|r| r.body.as_deref());
+    let current = &live.directory;
     let mut out = Vec::new();
     let mut push = |object: ObjectKey, fields: Option<Vec<FieldChange>>| match fields {
         None => out.push(Pending {
@@ -186,8 +216,8 @@ fn pending(live: &LiveSnapshot, desired: &DesiredState, now: DateTime<Utc>) -> V
     for (name, role) in &dir.roles {
         let key = ObjectKey::new(ObjectKind::Role, name);
         let fields = managed
-            .contains_key(&key)
-            .then(|| diff::role(parse::<Role>(body(&key)).as_ref(), role));
+            .get(&key)
+            .map(|record| diff::role(applied(record, current.roles.get(name)).as_deref(), role));
         push(key, fields);
     }
     // A rename is pending under the new name, compared with the old one.
@@ -207,26 +237,34 @@ fn pending(live: &LiveSnapshot, desired: &DesiredState, now: DateTime<Utc>) -> V
         } else {
             renamed_from(name)
         };
-        let fields = applied_key.map(|applied_key| match parse::<User>(body(&applied_key)) {
-            Some(applied) => diff::user(
-                Some(&applied),
-                &crate::plan::written_form(user, &applied, now),
-            ),
-            None => diff::user(None, user),
+        let fields = applied_key.map(|applied_key| {
+            let record = &managed[&applied_key];
+            match applied(record, current.users.get(&applied_key.name)) {
+                // Declared as applied: nothing pending.
+                Some(applied) if *applied == *user => Vec::new(),
+                Some(applied) => diff::user(
+                    Some(&applied),
+                    &crate::plan::written_form(user, &applied, now),
+                ),
+                None => diff::user(None, user),
+            }
         });
         push(key, fields);
     }
     for (name, group) in &dir.groups {
         let key = ObjectKey::new(ObjectKind::Group, name);
         let fields = managed
-            .contains_key(&key)
-            .then(|| diff::group(parse::<Group>(body(&key)).as_ref(), group));
+            .get(&key)
+            .map(|record| diff::group(applied(record, current.groups.get(name)).as_deref(), group));
         push(key, fields);
     }
     let key = ObjectKey::new(ObjectKind::Account, ACCOUNT);
-    let fields = managed.contains_key(&key).then(|| {
-        let applied: Option<Option<String>> = parse(body(&key));
-        owner_fields(applied.flatten().as_ref(), dir.owner.as_ref())
+    let fields = managed.get(&key).map(|record| {
+        let applied: Option<Cow<Option<String>>> = applied(record, Some(&current.owner));
+        owner_fields(
+            applied.as_deref().and_then(Option::as_ref),
+            dir.owner.as_ref(),
+        )
     });
     push(key, fields);
     for key in managed.keys() {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 
 use super::StoreError;
-use super::engine::{Conn, Engine};
+use super::engine::{Bind, Conn, Engine};
 use crate::model::canonical;
 use crate::model::directory::{
     ActiveHours, ContactMethod, Cover, Group, MethodKey, OofWindow, Preferences, ProfileStep,
@@ -687,4 +687,46 @@ fn variant(text: &str) -> Result<Option<Variant>, StoreError> {
 
 fn to_u32(n: i64) -> Result<u32, StoreError> {
     u32::try_from(n).map_err(|_| corrupt(format!("number {n} out of range")))
+}
+
+/// How many names one query of [`bodies`] asks for.
+const BODIES_PER_QUERY: usize = 500;
+
+/// The recorded bodies of `keys` (what drift compares with), a few hundred
+/// per query.
+pub(super) async fn bodies<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    keys: &[ObjectKey],
+) -> Result<Vec<(ObjectKey, String)>, StoreError> {
+    let mut out = Vec::with_capacity(keys.len());
+    for kind in [
+        ObjectKind::Account,
+        ObjectKind::Role,
+        ObjectKind::User,
+        ObjectKind::Group,
+    ] {
+        let names: Vec<&str> = keys
+            .iter()
+            .filter(|k| k.kind == kind)
+            .map(|k| k.name.as_str())
+            .collect();
+        for chunk in names.chunks(BODIES_PER_QUERY) {
+            let list: Vec<String> = (2..chunk.len() + 2).map(DB::placeholder).collect();
+            let sql = format!(
+                "SELECT name, body FROM roster_managed WHERE kind = {} AND name IN ({})",
+                DB::placeholder(1),
+                list.join(", ")
+            );
+            let binds = std::iter::once(Bind::Text(kind.as_str().to_string()))
+                .chain(chunk.iter().map(|n| Bind::Text((*n).to_string())))
+                .collect();
+            conn.each_row(sql, binds, |row| {
+                out.push((ObjectKey::new(kind, DB::text(row, 0)?), DB::text(row, 1)?));
+                Ok(())
+            })
+            .await
+            .map_err(StoreError::query("loading recorded bodies"))?;
+        }
+    }
+    Ok(out)
 }

@@ -242,6 +242,25 @@ impl Store {
         with_pool!(self, pool => load_with(pool, &self.counters, bodies).await)
     }
 
+    /// Loads the recorded bodies of `keys` into `snapshot` (loaded without
+    /// bodies): drift reads the bodies of the objects it suspects only.
+    pub async fn load_bodies(
+        &self,
+        snapshot: &mut LiveSnapshot,
+        keys: &[crate::model::live::ObjectKey],
+    ) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let bodies = with_pool!(self, pool => bodies_with(pool, &self.counters, keys).await)?;
+        for (key, body) in bodies {
+            if let Some(record) = snapshot.managed.objects.get_mut(&key) {
+                record.body = Some(body);
+            }
+        }
+        Ok(())
+    }
+
     /// Writes a change set in one transaction.
     pub async fn write(&self, changes: &ChangeSet) -> Result<(), StoreError> {
         with_pool!(self, pool => write_with(pool, &self.counters, changes).await)
@@ -557,6 +576,25 @@ async fn load_with<DB: Engine>(
         .await
         .map_err(StoreError::query("finishing the read"))?;
     Ok(snapshot)
+}
+
+async fn bodies_with<DB: Engine>(
+    pool: &Pool<DB>,
+    counter: &Counters,
+    keys: &[crate::model::live::ObjectKey],
+) -> Result<Vec<(crate::model::live::ObjectKey, String)>, StoreError> {
+    let mut connection = pool
+        .acquire()
+        .await
+        .map_err(StoreError::query("connecting"))?;
+    load::bodies(
+        &mut Conn::<DB> {
+            conn: &mut connection,
+            counter,
+        },
+        keys,
+    )
+    .await
 }
 
 async fn write_with<DB: Engine>(

@@ -358,6 +358,50 @@ on_both_engines! {
         }
     }
 
+    fn drift_reads_only_the_bodies_it_suspects_and_finds_the_same(db) {
+        apply_acme(&db);
+        exec(&db, "tests/fixtures/platform/accepted.sql");
+        sql(&db, "UPDATE users SET time_zone = 'Europe/Paris' WHERE username = 'bob'");
+        sql(&db, "DELETE FROM group_members WHERE user_id = (SELECT id FROM users WHERE username = 'olivia')");
+        sql(&db, "DELETE FROM user_roles WHERE user_id = (SELECT id FROM users WHERE username = 'mallory')");
+        let now: chrono::DateTime<chrono::Utc> = NOW.parse().unwrap();
+        let desired = roster::config::load(&root().join("tests/fixtures/plan/edited"), now)
+            .unwrap()
+            .desired
+            .expect("the edited fixture is valid");
+        block_on(async {
+            let store = Store::open(&db.database_url()).await.unwrap();
+            let full = store.load(true).await.unwrap();
+            let mut partial = store.load(false).await.unwrap();
+            let suspects = roster::drift::suspects(&partial);
+            let managed = partial.managed.objects.len();
+            // Edited out of band (or invitations accepted) are suspects;
+            // Grace, untouched, is not.
+            use roster::model::live::{ObjectKey, ObjectKind};
+            for (kind, name, suspect) in [
+                (ObjectKind::User, "bob", true),
+                (ObjectKind::User, "mallory", true),
+                (ObjectKind::Group, "web-oncall", true),
+                (ObjectKind::User, "grace", false),
+                (ObjectKind::Group, "db-oncall", false),
+            ] {
+                assert_eq!(suspects.contains(&ObjectKey::new(kind, name)), suspect, "{name}: {suspects:?}");
+            }
+            assert!(suspects.len() < managed, "{} suspects of {managed}", suspects.len());
+            store.load_bodies(&mut partial, &suspects).await.unwrap();
+            let loaded = partial.managed.objects.values().filter(|r| r.body.is_some()).count();
+            assert_eq!(loaded, suspects.len());
+            let expected = roster::drift::drift(&full, Some(&desired), now);
+            assert!(expected.has_drift() && !expected.pending.is_empty());
+            assert_eq!(roster::drift::drift(&partial, Some(&desired), now), expected);
+            assert_eq!(
+                roster::drift::drift(&partial, None, now),
+                roster::drift::drift(&full, None, now)
+            );
+            store.close().await;
+        });
+    }
+
     fn drift_separates_pending_config_changes(db) {
         apply_acme(&db);
         exec(&db, "tests/fixtures/platform/accepted.sql");
@@ -493,7 +537,7 @@ fn a_killed_apply_leaves_the_directory_before_or_after_never_between() {
     }
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());

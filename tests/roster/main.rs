@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cache;
 mod db;
 mod e2e;
 mod examples;

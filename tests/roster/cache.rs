@@ -1,0 +1,134 @@
+//! The per-file cache: unchanged files are not parsed again, and files
+//! whose stamps are unchanged are not even read; any edit is seen, however
+//! it is made.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::e2e::copy_dir;
+use crate::support::Roster;
+
+/// `roster validate` with its own cache folder and stage timings on;
+/// returns the run and the `(cached, unread)` counts it reports.
+fn validate(config: &Path, cache: &Path) -> (crate::support::Run, usize, usize) {
+    let run = Roster::new(["validate".as_ref(), config.as_os_str()])
+        .env("ROSTER_CACHE_DIR", cache)
+        .env("ROSTER_TIMINGS", "1")
+        .run();
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("files from the cache"))
+        .unwrap_or_else(|| panic!("no cache line in:\n{}", run.stderr));
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    (run, numbers[0], numbers[2])
+}
+
+/// The acme example in a temporary folder, its files' stamps old enough
+/// to be trusted once cached.
+fn acme() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("examples/acme"), dir.path());
+    // A stamp is trusted only when taken two seconds before the cache was
+    // written; these files' change times must be older than that.
+    std::thread::sleep(Duration::from_millis(2100));
+    dir
+}
+
+fn files(dir: &Path) -> usize {
+    walk(dir).len()
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn unchanged_files_are_neither_parsed_nor_read_again_and_every_edit_is_seen() {
+    let config = acme();
+    let cache = tempfile::tempdir().unwrap();
+    let total = files(config.path());
+
+    let (first, cached, unread) = validate(config.path(), cache.path());
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!((cached, unread), (0, 0));
+
+    // Nothing changed: every file from the cache, none read.
+    let (second, cached, unread) = validate(config.path(), cache.path());
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(second.stdout, first.stdout);
+    assert_eq!((cached, unread), (total, total));
+
+    // An edit that keeps the size and puts the modification time back:
+    // the change time still gives it away, and the edit is checked.
+    let users = config.path().join("users/platform.yaml");
+    let text = std::fs::read_to_string(&users).unwrap();
+    let modified = std::fs::metadata(&users).unwrap().modified().unwrap();
+    let edited = text.replacen("time_zone: Europe/Berlin", "time_zone: Europe/Berlim", 1);
+    assert_ne!(edited, text, "the fixture has a Berlin time zone to break");
+    assert_eq!(edited.len(), text.len());
+    std::fs::write(&users, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&users)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let (third, cached, unread) = validate(config.path(), cache.path());
+    assert_eq!(third.code, 1, "{}", third.stderr);
+    assert!(third.stderr.contains("Europe/Berlim"), "{}", third.stderr);
+    assert_eq!(cached, total - 1);
+    assert_eq!(unread, total - 1);
+
+    // Put back: checked again (the cache keeps the files of the last run
+    // only, and the broken file was not cached), then cached again.
+    std::fs::write(&users, &text).unwrap();
+    let (fourth, cached, _) = validate(config.path(), cache.path());
+    assert_eq!(fourth.code, 0, "{}", fourth.stderr);
+    assert_eq!(fourth.stdout, first.stdout);
+    assert_eq!(cached, total - 1);
+    let (fifth, cached, _) = validate(config.path(), cache.path());
+    assert_eq!(fifth.stdout, first.stdout);
+    assert_eq!(cached, total);
+}
+
+#[test]
+fn files_of_the_same_content_are_each_taken_from_the_cache() {
+    let config = acme();
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        config.path().join("users/platform.yaml"),
+        config.path().join("users/platform-copy.yaml"),
+    )
+    .unwrap();
+    let (first, _, _) = validate(config.path(), cache.path());
+    assert_eq!(first.code, 1);
+    assert!(first.stderr.contains("declared twice"), "{}", first.stderr);
+    let (second, cached, _) = validate(config.path(), cache.path());
+    assert_eq!(
+        without_timings(&second.stderr),
+        without_timings(&first.stderr)
+    );
+    assert_eq!(cached, files(config.path()));
+}
+
+/// A run's stderr without its timing lines.
+fn without_timings(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| !l.starts_with("timing:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
