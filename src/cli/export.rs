@@ -1,6 +1,7 @@
 //! `roster export`: the live directory as roster YAML — to adopt a
 //! directory made by hand, with a round-trip guarantee.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -8,6 +9,7 @@ use clap::{Args, ValueEnum};
 use super::output::{self, Output};
 use super::{DatabaseArgs, ExitStatus, Failure};
 use crate::apply;
+use crate::config::source::SourceFile;
 use crate::export::{self, Layout, SCHEMA_FILE};
 use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind};
 use crate::plan::{Object, live_fingerprint};
@@ -57,10 +59,13 @@ async fn export(args: ExportArgs, output: &Output) -> Result<ExitStatus, Failure
     let now = output::now().map_err(Failure::message)?;
     let url = args.database.url()?;
     let store = super::open_store(&url).await?;
+    let stage = crate::timing::Stage::start("store: load");
     let live = store
         .load(false)
         .await
         .map_err(|e| Failure::store(e, &url))?;
+    drop(stage);
+    let stage = crate::timing::Stage::start("export: YAML");
     let directory = export::declarable(&live.directory, now);
     let layout = match args.layout {
         LayoutArg::Single => Layout::Single,
@@ -68,14 +73,23 @@ async fn export(args: ExportArgs, output: &Output) -> Result<ExitStatus, Failure
         LayoutArg::PerUser => Layout::PerUser,
     };
     let files = export::files(&directory, layout);
+    let counts = (
+        directory.users.len(),
+        directory.groups.len(),
+        directory.roles.len(),
+    );
+    drop(directory);
+    drop(stage);
 
     // The export checks itself: what the live directory holds that a
     // config may not say is better known now than at the first plan.
     let texts = files
-        .iter()
-        .map(|f| (f.path.display().to_string(), f.text.clone()))
+        .into_iter()
+        .map(|f| (f.path.display().to_string(), f.text))
         .collect();
+    let stage = crate::timing::Stage::start("export: check");
     let checked = crate::config::load_texts(texts, now);
+    drop(stage);
     if !checked.diagnostics.is_empty() {
         output.message(&crate::report::diagnostics::human(
             &checked.diagnostics,
@@ -84,17 +98,26 @@ async fn export(args: ExportArgs, output: &Output) -> Result<ExitStatus, Failure
         ));
         output.message("note: the findings above are in the live directory as exported; fix them in the config\n");
     }
+    let written: Vec<&SourceFile> = checked.sources.iter().map(|(_, f)| f).collect();
 
     match &args.out {
-        None => output.data(&files[0].text),
+        None => output.data(written.first().map_or("", |f| f.text())),
         Some(dir) => {
+            let _stage = crate::timing::Stage::start("export: write files");
             prepare(dir, args.force)?;
-            for file in &files {
-                let path = dir.join(&file.path);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| write_failure(parent, e))?;
-                }
-                std::fs::write(&path, &file.text).map_err(|e| write_failure(&path, e))?;
+            let parents: BTreeSet<PathBuf> = written
+                .iter()
+                .filter_map(|f| dir.join(&f.name).parent().map(Path::to_path_buf))
+                .collect();
+            for parent in &parents {
+                std::fs::create_dir_all(parent).map_err(|e| write_failure(parent, e))?;
+            }
+            // One file after the other: creating files in one folder from
+            // several threads only makes them wait on the folder's lock.
+            for file in &written {
+                let path = dir.join(&file.name);
+                std::fs::write(&path, file.text().as_bytes())
+                    .map_err(|e| write_failure(&path, e))?;
             }
             let schema = dir.join(SCHEMA_FILE);
             std::fs::write(&schema, crate::model::schema::document_schema_text())
@@ -102,14 +125,15 @@ async fn export(args: ExportArgs, output: &Output) -> Result<ExitStatus, Failure
             let plural = super::validate::plural;
             output.message(&format!(
                 "exported {}, {} and {} into {} under `{}`\n",
-                plural(directory.users.len(), "user"),
-                plural(directory.groups.len(), "group"),
-                plural(directory.roles.len(), "custom role"),
-                plural(files.len() + 1, "file"),
+                plural(counts.0, "user"),
+                plural(counts.1, "group"),
+                plural(counts.2, "custom role"),
+                plural(written.len() + 1, "file"),
                 dir.display()
             ));
         }
     }
+    super::release_at_exit(checked);
 
     if args.adopt {
         let adopted = adopt(&store, &live, now).await.map_err(|e| match e {

@@ -191,14 +191,18 @@ impl ReadConfig {
 /// Checks config files given as `(name, text)`, as if read from disk:
 /// for configs that exist only in memory (an export checking itself).
 pub fn read_texts(files: Vec<(String, String)>) -> ReadConfig {
-    let mut config = ReadConfig::default();
-    for (name, text) in files {
-        config.add(process(
+    let cache = Cache::default();
+    let outcomes = crate::parallel::map_owned(files, |(name, text)| {
+        process(
             SourceFile::in_memory(name.clone(), text),
             name,
             None,
-            &Cache::default(),
-        ));
+            &cache,
+        )
+    });
+    let mut config = ReadConfig::default();
+    for outcome in outcomes {
+        config.add(outcome);
     }
     config
 }
