@@ -204,7 +204,9 @@ pub fn directory(shape: Shape) -> (Directory, PlatformSeed) {
             (Channel::Slack, Label::Official, None),
             (Channel::Whatsapp, Label::Personal, None),
         ];
-        for (channel, label, variant) in candidates.iter().take(extra) {
+        let first_extra = rng.below(candidates.len());
+        let chosen = (0..extra).map(|k| &candidates[(first_extra + k) % candidates.len()]);
+        for (channel, label, variant) in chosen {
             let value = match channel {
                 Channel::Slack => format!("U{:08X}", i),
                 _ => mobile.clone(),

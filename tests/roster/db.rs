@@ -126,6 +126,34 @@ impl TestDb {
         }
     }
 
+    /// The single integer a query returns.
+    pub fn count(&self, query: &'static str) -> i64 {
+        use sqlx::Row;
+        block_on(async {
+            let row = match self {
+                TestDb::Sqlite { url, .. } => {
+                    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{url}"))
+                        .await
+                        .unwrap();
+                    sqlx::query(query)
+                        .fetch_one(&mut conn)
+                        .await
+                        .unwrap()
+                        .get::<i64, _>(0)
+                }
+                TestDb::Postgres { url, .. } => {
+                    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                    sqlx::query(query)
+                        .fetch_one(&mut conn)
+                        .await
+                        .unwrap()
+                        .get::<i64, _>(0)
+                }
+            };
+            row
+        })
+    }
+
     /// Which engine.
     pub fn engine(&self) -> &'static str {
         match self {

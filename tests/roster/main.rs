@@ -9,6 +9,7 @@ mod examples;
 mod export;
 mod planner;
 mod properties;
+mod scale;
 mod schema;
 mod store;
 mod validate;
