@@ -130,7 +130,7 @@ impl TestDb {
     pub fn count(&self, query: &'static str) -> i64 {
         use sqlx::Row;
         block_on(async {
-            let row = match self {
+            match self {
                 TestDb::Sqlite { url, .. } => {
                     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{url}"))
                         .await
@@ -149,8 +149,7 @@ impl TestDb {
                         .unwrap()
                         .get::<i64, _>(0)
                 }
-            };
-            row
+            }
         })
     }
 
