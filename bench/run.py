@@ -69,6 +69,9 @@ def generate(size):
         onboard = base / "onboard"
         subprocess.run(["cp", "-al", str(config), str(onboard)], check=True)
         shutil.copy(base / "onboarding.yaml", onboard / "onboarding.yaml")
+        # roster's cache trusts a file's stamp only once the file is older
+        # than the racy window (2 s), as git's index does.
+        time.sleep(2.5)
     return base
 
 
