@@ -67,6 +67,48 @@ enum Stop {
     Refused,
     /// There was nothing to do.
     Nothing,
+    /// The config, read while the lock was taken, has errors.
+    Config(Failure),
+}
+
+/// The config being read on its own thread while the database is opened,
+/// locked and read: the two take about as long at scale.
+struct Reading {
+    path: PathBuf,
+    thread: Option<std::thread::JoinHandle<ReadResult>>,
+    checked: Option<crate::model::DesiredState>,
+}
+
+type ReadResult = Result<crate::config::Validated, crate::config::ConfigError>;
+
+impl Reading {
+    fn start(path: PathBuf, now: chrono::DateTime<chrono::Utc>) -> Reading {
+        let thread = std::thread::spawn({
+            let path = path.clone();
+            move || super::read_config(&path, now)
+        });
+        Reading {
+            path,
+            thread: Some(thread),
+            checked: None,
+        }
+    }
+
+    /// The config once read; its findings are printed the first time.
+    fn finish(&mut self, output: &Output) -> Result<&crate::model::DesiredState, Failure> {
+        if let Some(thread) = self.thread.take() {
+            let validated = thread
+                .join()
+                .map_err(|_| Failure::message("reading the config failed"))?;
+            let config = super::checked_config(validated, &self.path, output)?;
+            super::release_at_exit(config.sources);
+            self.checked = Some(config.desired);
+        }
+        Ok(self
+            .checked
+            .as_ref()
+            .expect("a config once the reading thread has finished"))
+    }
 }
 
 async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> {
@@ -119,11 +161,11 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
         }
         (None, path) => {
             let path = path.clone().unwrap_or_else(|| PathBuf::from("."));
-            let config = super::load_config(&path, now, output)?;
             let dir = config_dir(&path);
             if args.yes {
-                (None, Some(config.desired), dir)
+                (None, Some(Reading::start(path, now)), dir)
             } else {
+                let config = super::load_config(&path, now, output)?;
                 let store = super::open_store(&url).await?;
                 let live = store
                     .load(false)
@@ -153,7 +195,18 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
         }
     }
 
-    let store = super::open_store(&url).await?;
+    // The config is read while the database is locked and read, when the
+    // database is ready; a database to create or migrate waits for a good
+    // config, so that a bad one changes nothing.
+    let mut desired = desired;
+    let store = match (&mut desired, ready_store(&url).await) {
+        (_, Some(store)) => store,
+        (Some(reading), None) => {
+            reading.finish(output)?;
+            super::open_store(&url).await?
+        }
+        (None, None) => super::open_store(&url).await?,
+    };
     let revision = args
         .revision
         .clone()
@@ -171,36 +224,54 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
     let mut summary = None;
     let result = store
         .apply(&lock, |live| {
-            let planned;
-            let plan = match &reviewed {
+            let planned = match &reviewed {
                 Some(plan) => {
                     apply::verify(plan, live, now).map_err(Stop::Stale)?;
-                    plan
+                    None
                 }
                 None => {
                     let desired = desired
-                        .as_ref()
-                        .expect("a config when no plan was reviewed");
-                    planned = plan::plan(desired, live, now, args.guards.options());
-                    show(&planned).map_err(|status| {
+                        .as_mut()
+                        .expect("a config when no plan was reviewed")
+                        .finish(output)
+                        .map_err(Stop::Config)?;
+                    let _stage = crate::timing::Stage::start("apply: plan");
+                    Some(plan::plan(desired, live, now, args.guards.options()))
+                }
+            };
+            let plan = planned
+                .as_ref()
+                .or(reviewed.as_ref())
+                .expect("a plan, reviewed or made here");
+            // The record of the apply is made on the other core while the
+            // plan is shown and turned into rows.
+            let decided = std::thread::scope(|scope| {
+                let entry = scope
+                    .spawn(|| apply::history_entry(plan, revision.clone(), actor.clone(), now));
+                if planned.is_some() {
+                    let _stage = crate::timing::Stage::start("apply: show the plan");
+                    show(plan).map_err(|status| {
                         if status == ExitStatus::Success {
                             Stop::Nothing
                         } else {
                             Stop::Refused
                         }
                     })?;
-                    &planned
                 }
-            };
-            let changes = apply::change_set(plan);
-            if let Some(progress) = &progress {
-                progress.set_total(changes.rows());
-            }
-            summary = Some(plan.summary);
-            Ok((
-                changes,
-                apply::history_entry(plan, revision.clone(), actor.clone(), now),
-            ))
+                let stage = crate::timing::Stage::start("apply: change set");
+                let changes = apply::change_set(plan);
+                drop(stage);
+                if let Some(progress) = &progress {
+                    progress.set_total(changes.rows());
+                }
+                summary = Some(plan.summary);
+                let entry = entry
+                    .join()
+                    .expect("making the history entry does not panic");
+                Ok((changes, entry))
+            });
+            super::release_at_exit(planned);
+            decided
         })
         .await;
     if let Some(progress) = progress {
@@ -224,6 +295,7 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
         Err(ApplyFailure::Verify(Stop::Stale(mismatch))) => return Err(stale(&mismatch)),
         Err(ApplyFailure::Verify(Stop::Refused)) => return Ok(ExitStatus::Failure),
         Err(ApplyFailure::Verify(Stop::Nothing)) => return Ok(ExitStatus::Success),
+        Err(ApplyFailure::Verify(Stop::Config(failure))) => return Err(failure),
         Err(ApplyFailure::Store(error)) => {
             let mut failure = Failure::store(error, &url);
             failure
@@ -245,6 +317,21 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
         s.delete
     ));
     Ok(ExitStatus::Success)
+}
+
+/// The store when the database exists and its schema is current, so that
+/// it can be locked and read while the config is still being read.
+async fn ready_store(url: &crate::store::DatabaseUrl) -> Option<Store> {
+    if url.engine() == crate::store::EngineKind::Sqlite && !Path::new(url.sqlite_path()).exists() {
+        return None;
+    }
+    let store = Store::open(url).await.ok()?;
+    if store.is_current().await {
+        Some(store)
+    } else {
+        store.close().await;
+        None
+    }
 }
 
 /// Asks at a terminal; refuses elsewhere.

@@ -68,8 +68,8 @@ on_both_engines! {
         // The config and the database are read at the same time; a bad
         // config must still fail as itself and leave a database that was
         // never set up exactly as it was.
-        for command in ["plan", "drift"] {
-            let run = roster(&db, &[command, "examples/invalid/typos.yaml"]);
+        for command in ["plan", "drift", "apply"] {
+            let run = roster(&db, &[command, "examples/invalid/typos.yaml", "--yes"][..if command == "apply" { 3 } else { 2 }]);
             assert_eq!(run.code, 1, "{}", run.stderr);
             assert!(
                 run.stderr.contains("has 4 errors and cannot be planned"),
@@ -86,6 +86,15 @@ on_both_engines! {
         assert_eq!(run.code, 1, "{}", run.stderr);
         insta::assert_snapshot!("plan_bad_config", transcript(&db, &run));
         assert_eq!(db.tables(), tables);
+        // An apply reads the config while it locks and reads the database;
+        // a bad config rolls it back with the same report.
+        let before = roster(&db, &["export"]).stdout;
+        let run = roster(&db, &["apply", "examples/invalid/typos.yaml", "--yes"]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        insta::assert_snapshot!("apply_bad_config", transcript(&db, &run));
+        assert_eq!(roster(&db, &["export"]).stdout, before);
+        assert_eq!(db.count("SELECT COUNT(*) FROM roster_applies"), 1);
+        assert!(!std::path::Path::new(&format!("{}.apply-lock", db.url())).exists());
     }
 
     fn an_empty_directory_plans_creates_with_exit_code_2(db) {
