@@ -50,6 +50,15 @@ pub enum Bind {
     OptTime(Option<DateTime<Utc>>),
 }
 
+/// A whole table as one text.
+#[derive(Debug)]
+pub enum TableText {
+    /// A JSON array of arrays (SQLite's `json_group_array`).
+    Json(String),
+    /// PostgreSQL's `COPY … TO STDOUT` text format (see [`super::copy_text`]).
+    Copy(String),
+}
+
 /// An engine: SQLite or PostgreSQL.
 pub trait Engine: Database {
     /// Which one.
@@ -73,10 +82,17 @@ pub trait Engine: Database {
     /// the transaction begins (`before`) and inside it (`inside`).
     fn lock_statements(timeout_ms: u64, holder: &str) -> (Vec<String>, Vec<String>);
 
-    /// A query returning, in one row and one text column, every row of
-    /// `SELECT columns FROM from` as a JSON array of arrays: the database
-    /// builds it, so reading a table costs one value instead of one per cell.
-    fn json_rows(columns: &[&str], from: &str) -> String;
+    /// A statement run before a load, in its transaction, so that values
+    /// come in the form [`Engine::table_text`] reads.
+    const LOAD_SETTINGS: Option<&'static str>;
+
+    /// Every row of `SELECT columns FROM from` as one text the database
+    /// builds, so reading a table costs one value instead of one per cell.
+    fn table_text<'c>(
+        conn: &'c mut Self::Connection,
+        columns: &[&str],
+        from: &str,
+    ) -> impl Future<Output = Result<TableText, sqlx::Error>> + Send + 'c;
 
     /// Whether an error means the write lock was not obtained in time.
     fn is_lock_timeout(error: &sqlx::Error) -> bool;
@@ -142,7 +158,7 @@ macro_rules! bind_all {
 }
 
 macro_rules! engine {
-    ($db:ty, $kind:expr, $max:expr, $read:expr, $write:expr, $lock:expr, $holder:expr, $placeholder:expr, $lock_statements:expr, $lock_code:expr, $json_rows:expr) => {
+    ($db:ty, $kind:expr, $max:expr, $read:expr, $write:expr, $lock:expr, $holder:expr, $placeholder:expr, $lock_statements:expr, $lock_code:expr, $settings:expr, $table_text:path) => {
         impl Engine for $db {
             const KIND: EngineKind = $kind;
             const MAX_PARAMS: usize = $max;
@@ -159,8 +175,14 @@ macro_rules! engine {
                 $lock_statements(timeout_ms, holder)
             }
 
-            fn json_rows(columns: &[&str], from: &str) -> String {
-                $json_rows(columns.join(", "), from)
+            const LOAD_SETTINGS: Option<&'static str> = $settings;
+
+            fn table_text<'c>(
+                conn: &'c mut Self::Connection,
+                columns: &[&str],
+                from: &str,
+            ) -> impl Future<Output = Result<TableText, sqlx::Error>> + Send + 'c {
+                $table_text(conn, columns.join(", "), from.to_string())
             }
 
             fn is_lock_timeout(error: &sqlx::Error) -> bool {
@@ -259,9 +281,8 @@ engine!(
     |ms: u64, _holder: &str| (vec![format!("PRAGMA busy_timeout = {ms}")], Vec::new()),
     // SQLITE_BUSY, and its extended codes.
     |code: &str| code.parse::<i32>().is_ok_and(|c| c & 0xff == 5),
-    |columns: String, from: &str| format!(
-        "SELECT json_group_array(json_array({columns})) FROM {from}"
-    )
+    None,
+    sqlite_table_text
 );
 engine!(
     Postgres,
@@ -286,10 +307,41 @@ engine!(
     },
     // lock_not_available
     |code: &str| code == "55P03",
-    |columns: String, from: &str| format!(
-        "SELECT coalesce(json_agg(json_build_array({columns})), '[]'::json)::text FROM {from}"
-    )
+    // Instants as `2026-11-22 10:00:00+00`, whatever the server's defaults.
+    Some("SELECT set_config('datestyle', 'ISO', true), set_config('timezone', 'UTC', true)"),
+    postgres_table_text
 );
+
+/// A table as a JSON document SQLite builds.
+async fn sqlite_table_text(
+    conn: &mut sqlx::SqliteConnection,
+    columns: String,
+    from: String,
+) -> Result<TableText, sqlx::Error> {
+    let sql = format!("SELECT json_group_array(json_array({columns})) FROM {from}");
+    let text: String = sqlx::query_scalar(AssertSqlSafe(sql))
+        .fetch_one(conn)
+        .await?;
+    Ok(TableText::Json(text))
+}
+
+/// A table in PostgreSQL's COPY text format.
+async fn postgres_table_text(
+    conn: &mut sqlx::PgConnection,
+    columns: String,
+    from: String,
+) -> Result<TableText, sqlx::Error> {
+    let mut stream = conn
+        .copy_out_raw(&format!("COPY (SELECT {columns} FROM {from}) TO STDOUT"))
+        .await?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.try_next().await? {
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes)
+        .map(TableText::Copy)
+        .map_err(|e| sqlx::Error::Decode(e.into()))
+}
 
 /// What a store has done so far: for tests (queries per load) and for
 /// progress bars (rows written).
@@ -318,6 +370,16 @@ impl<DB: Engine> Conn<'_, DB> {
     ) -> Result<u64, sqlx::Error> {
         self.counter.statements.fetch_add(1, Ordering::Relaxed);
         DB::run(self.conn, sql.into(), binds).await
+    }
+
+    /// Reads a whole table as one text.
+    pub async fn table_text(
+        &mut self,
+        columns: &[&str],
+        from: &str,
+    ) -> Result<TableText, sqlx::Error> {
+        self.counter.statements.fetch_add(1, Ordering::Relaxed);
+        DB::table_text(self.conn, columns, from).await
     }
 
     /// Runs one query, row by row.

@@ -1,6 +1,6 @@
 //! Reads the whole live snapshot: one query per table, whatever the size
 //! of the directory. Each query has the database build the table as one
-//! JSON document (see [`Engine::json_rows`]), which roster reads in one go:
+//! text (see [`Engine::table_text`]), which roster reads in one go:
 //! per-row driver overhead would otherwise dominate a 100,000-user load.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 
 use super::StoreError;
-use super::engine::{Bind, Conn, Engine};
+use super::engine::{Bind, Conn, Engine, TableText};
 use crate::model::canonical;
 use crate::model::directory::{
     ActiveHours, ContactMethod, Cover, Group, MethodKey, OofWindow, Preferences, ProfileStep,
@@ -39,22 +39,36 @@ fn parse<T>(value: &str, what: &str, parser: fn(&str) -> Option<T>) -> Result<T,
     parser(value).ok_or_else(|| corrupt(format!("{what} `{value}`")))
 }
 
-/// A boolean column: SQLite's JSON has 0 and 1, PostgreSQL's true and false.
+/// A boolean column: SQLite's JSON has 0 and 1, PostgreSQL's COPY `t` and `f`.
 #[derive(Debug, Clone, Copy)]
 struct Flag(bool);
 
 impl<'de> Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Either {
-            Bool(bool),
-            Int(i64),
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Flag;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a boolean, 0 or 1")
+            }
+            fn visit_bool<E>(self, value: bool) -> Result<Flag, E> {
+                Ok(Flag(value))
+            }
+            fn visit_i64<E>(self, value: i64) -> Result<Flag, E> {
+                Ok(Flag(value != 0))
+            }
+            fn visit_u64<E>(self, value: u64) -> Result<Flag, E> {
+                Ok(Flag(value != 0))
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Flag, E> {
+                match value {
+                    "t" => Ok(Flag(true)),
+                    "f" => Ok(Flag(false)),
+                    other => Err(E::custom(format!("`{other}` is not a boolean"))),
+                }
+            }
         }
-        Ok(Flag(match Either::deserialize(deserializer)? {
-            Either::Bool(b) => b,
-            Either::Int(i) => i != 0,
-        }))
+        deserializer.deserialize_any(Visit)
     }
 }
 
@@ -90,23 +104,21 @@ struct Parsing<T> {
     task: tokio::task::JoinHandle<Result<Vec<T>, String>>,
 }
 
-/// Queries `SELECT columns FROM from` as one JSON document and starts
-/// parsing it on a blocking thread, so the database can answer the next
-/// query meanwhile.
+/// Reads `SELECT columns FROM from` as one text and starts parsing it on
+/// a blocking thread, so the database can answer the next query meanwhile.
 async fn start<DB: Engine, T: DeserializeOwned + Send + 'static>(
     conn: &mut Conn<'_, DB>,
     columns: &[&str],
     from: &'static str,
 ) -> Result<Parsing<T>, StoreError> {
-    let mut text = String::new();
-    conn.each_row(DB::json_rows(columns, from), Vec::new(), |row| {
-        text = DB::text(row, 0)?;
-        Ok(())
-    })
-    .await
-    .map_err(StoreError::query("loading the live directory"))?;
-    let task =
-        tokio::task::spawn_blocking(move || serde_json::from_str(&text).map_err(|e| e.to_string()));
+    let text = conn
+        .table_text(columns, from)
+        .await
+        .map_err(StoreError::query("loading the live directory"))?;
+    let task = tokio::task::spawn_blocking(move || match text {
+        TableText::Json(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
+        TableText::Copy(text) => super::copy_text::rows(&text).map_err(|e| e.to_string()),
+    });
     Ok(Parsing { from, task })
 }
 
@@ -221,6 +233,11 @@ pub(super) async fn load<DB: Engine>(
     conn: &mut Conn<'_, DB>,
     bodies: bool,
 ) -> Result<LiveSnapshot, StoreError> {
+    if let Some(settings) = DB::LOAD_SETTINGS {
+        conn.run(settings, Vec::new())
+            .await
+            .map_err(StoreError::query("loading the live directory"))?;
+    }
     let mut snapshot = LiveSnapshot::default();
     // The large tables are queried first and parsed in the background while
     // the rest is read.

@@ -4,6 +4,7 @@
 //!
 //! Everything engine-specific sits in [`engine`]; the rest is written once.
 
+mod copy_text;
 pub mod engine;
 pub mod history;
 mod load;

@@ -82,6 +82,29 @@ on_both_engines! {
         });
     }
 
+    fn text_with_tabs_newlines_and_backslashes_round_trips(db) {
+        // PostgreSQL's tables are read in COPY's text format, which escapes
+        // exactly these; SQLite's as JSON, which escapes others.
+        let mut directory = acme().directory;
+        let awkward = ["tab\there", "two\nlines\r\n", "back\\slash \\N", "\\N", "quote \"'\" ü 🙂", ""];
+        let user = directory.users.get_mut("alice").unwrap();
+        user.first_name = awkward[0].into();
+        user.last_name = awkward[1].into();
+        user.external_id = Some(awkward[2].into());
+        let group = directory.groups.values_mut().next().unwrap();
+        group.description = Some(awkward[3].into());
+        let window = directory.users.values_mut().find_map(|u| u.out_of_office.first_mut()).unwrap();
+        window.note = Some(awkward[4].into());
+        directory.users.get_mut("bob").unwrap().last_name = awkward[5].into();
+        block_on(async {
+            let store = open(&db).await;
+            store.write(&create_all(&directory)).await.unwrap();
+            let live = store.load(false).await.unwrap();
+            assert_eq!(live.directory, directory);
+            assert_eq!(live.directory.users["alice"].first_name, "tab\there");
+        });
+    }
+
     fn loading_takes_the_same_number_of_queries_at_any_size(db) {
         let large_db = if db.engine() == "sqlite" { TestDb::sqlite() } else { TestDb::postgres() };
         block_on(async {
