@@ -370,6 +370,9 @@ async fn apply_with<DB: Engine, E, F>(
 where
     F: FnOnce(&LiveSnapshot) -> Result<(ChangeSet, HistoryEntry), E> + Send,
 {
+    // The finish is the start plus the time the apply took, on the same
+    // clock as the start (which `ROSTER_NOW` may fix).
+    let began = std::time::Instant::now();
     let failed = |doing| move |e: sqlx::Error| StoreError::Query { doing, source: e };
     let timeout_ms = u64::try_from(lock.timeout.as_millis()).unwrap_or(u64::MAX);
     let (before, inside) = DB::lock_statements(timeout_ms, &lock.holder);
@@ -421,7 +424,8 @@ where
     drop(stage);
     let _stage = crate::timing::Stage::start("apply: record and commit");
     let entry = HistoryEntry {
-        finished_at: Utc::now().max(entry.started_at),
+        finished_at: entry.started_at
+            + chrono::TimeDelta::from_std(began.elapsed()).unwrap_or(chrono::TimeDelta::zero()),
         ..entry.clone()
     };
     let id = history::insert(&mut conn, &entry)
