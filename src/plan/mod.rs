@@ -220,10 +220,17 @@ pub fn plan(
         now,
         ..Plan::default()
     };
+    let stage = crate::timing::Stage::start("plan: reconcile");
     reconcile::reconcile(desired, live, now, &mut plan);
     plan.summary = summarize(&plan.changes);
+    drop(stage);
+    let stage = crate::timing::Stage::start("plan: guards");
     guards::check(desired, live, now, options, &mut plan);
+    drop(stage);
+    let stage = crate::timing::Stage::start("plan: notes");
     notes::annotate(desired, live, now, &mut plan);
+    drop(stage);
+    let _stage = crate::timing::Stage::start("plan: fingerprints");
     let mut fingerprints: Vec<LiveFingerprint> = plan
         .changes
         .iter()

@@ -4,7 +4,7 @@
 //! the owner, then deletions (groups, users, roles) once nothing points at
 //! what goes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -226,48 +226,55 @@ fn users<'a>(
         .collect();
     let applied_renames: BTreeMap<&str, &str> =
         renamed.iter().map(|(new, old)| (*old, *new)).collect();
-    let mut matched: BTreeSet<&str> = BTreeSet::new();
-    for (name, user) in &desired.directory.users {
+    // Each declared user is compared with its live self on every core;
+    // the outcomes are then gathered in the config's order.
+    let declared: Vec<(&String, &User)> = desired.directory.users.iter().collect();
+    let outcomes = crate::parallel::map(&declared, |&(name, user)| {
         let key = ObjectKey::new(ObjectKind::User, name);
-        let current = match live_users.get(name) {
-            Some(current) => Some((name.as_str(), current)),
-            None => renamed
+        let current = live_users.get_key_value(name).or_else(|| {
+            renamed
                 .get(name.as_str())
-                .map(|old| (*old, &live_users[*old])),
-        };
-        let Some((live_name, current)) = current else {
+                .and_then(|old| live_users.get_key_value(*old))
+        });
+        let Some((live_name, current)) = current.map(|(n, u)| (n.as_str(), u)) else {
             let written = as_created(user, now);
-            plan.changes.push(Change {
-                key,
-                action: Action::Create,
-                renamed_from: None,
-                fields: diff::user(None, &written),
-                after: Some(Object::User(Box::new(written))),
-            });
-            continue;
+            return UserOutcome {
+                live_name: None,
+                pending: None,
+                result: Ok(Change {
+                    key,
+                    action: Action::Create,
+                    renamed_from: None,
+                    fields: diff::user(None, &written),
+                    after: Some(Object::User(Box::new(written))),
+                }),
+            };
         };
-        matched.insert(live_name);
         // The common case of a large directory: nothing to adjust, nothing
         // to change, so no copy of the user either.
         if live_name == name && applied_renames.is_empty() && user == current {
-            unchanged.push((key, Unchanged::User(current)));
-            continue;
+            return UserOutcome {
+                live_name: Some(live_name),
+                pending: None,
+                result: Err((key, current)),
+            };
         }
         let (written, pending) = as_updated(user, current, now, &applied_renames);
-        if pending {
-            plan.pending.push(Note {
-                object: key.clone(),
-                message: format!("`{name}` has not accepted the invitation yet; the platform makes the user active when they do"),
-            });
-        }
+        let pending = pending.then(|| Note {
+            object: key.clone(),
+            message: format!("`{name}` has not accepted the invitation yet; the platform makes the user active when they do"),
+        });
         let renamed_from = (live_name != name).then(|| live_name.to_string());
         let action = if written.user_type != current.user_type {
             Action::Replace
         } else if written != *current {
             Action::Update
         } else {
-            unchanged.push((key, Unchanged::User(current)));
-            continue;
+            return UserOutcome {
+                live_name: Some(live_name),
+                pending,
+                result: Err((key, current)),
+            };
         };
         let written = if action == Action::Replace && written.status == UserStatus::Active {
             // A replaced user is a new account on the platform: invited again.
@@ -278,13 +285,26 @@ fn users<'a>(
         } else {
             written
         };
-        plan.changes.push(Change {
-            key,
-            action,
-            renamed_from,
-            fields: diff::user(Some(current), &written),
-            after: Some(Object::User(Box::new(written))),
-        });
+        UserOutcome {
+            live_name: Some(live_name),
+            pending,
+            result: Ok(Change {
+                key,
+                action,
+                renamed_from,
+                fields: diff::user(Some(current), &written),
+                after: Some(Object::User(Box::new(written))),
+            }),
+        }
+    });
+    let mut matched: HashSet<&str> = HashSet::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        matched.extend(outcome.live_name);
+        plan.pending.extend(outcome.pending);
+        match outcome.result {
+            Ok(change) => plan.changes.push(change),
+            Err((key, current)) => unchanged.push((key, Unchanged::User(current))),
+        }
     }
     for name in live_users.keys().filter(|n| !matched.contains(n.as_str())) {
         let key = ObjectKey::new(ObjectKind::User, name);
@@ -294,6 +314,16 @@ fn users<'a>(
             plan.unmanaged.push(key);
         }
     }
+}
+
+/// What comparing one declared user with the live directory found.
+struct UserOutcome<'a> {
+    /// The live user it corresponds to, if any (under its old name when renamed).
+    live_name: Option<&'a str>,
+    /// A note that the user is still invited.
+    pending: Option<Note>,
+    /// The change, or the live user it leaves unchanged.
+    result: Result<Change, (ObjectKey, &'a User)>,
 }
 
 fn groups<'a>(
