@@ -73,17 +73,29 @@ pub fn now() -> Result<DateTime<Utc>, String> {
     }
 }
 
+/// One error's own text. A database server's error is given as its
+/// message alone: PostgreSQL's adds the line of the server's C source that
+/// raised it, which means nothing to a user.
+/// Returns the text and whether the error's own causes add nothing to it.
+fn describe(error: &(dyn std::error::Error + 'static)) -> (String, bool) {
+    match error.downcast_ref::<sqlx::Error>() {
+        Some(sqlx::Error::Database(db)) => (db.message().to_string(), true),
+        Some(sqlx::Error::Configuration(reason)) => (reason.to_string(), true),
+        _ => (error.to_string(), false),
+    }
+}
+
 /// Renders an error and its chain of causes on one line each.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let (mut text, whole) = describe(error);
+    let mut source = if whole { None } else { error.source() };
     while let Some(cause) = source {
         // Drivers often repeat their cause in their own message.
-        let cause_text = cause.to_string();
+        let (cause_text, whole) = describe(cause);
         if !text.contains(&cause_text) {
             text.push_str(&format!(": {cause_text}"));
         }
-        source = cause.source();
+        source = if whole { None } else { cause.source() };
     }
     text
 }

@@ -132,6 +132,17 @@ impl Store {
         };
         let pools = match url.engine() {
             EngineKind::Sqlite => {
+                // SQLite creates the file but not its folder, and then says
+                // only that it is "unable to open database file".
+                let path = std::path::Path::new(url.sqlite_path());
+                if let Some(folder) = path.parent()
+                    && !folder.as_os_str().is_empty()
+                    && !folder.is_dir()
+                {
+                    return Err(connect(sqlx::Error::Configuration(
+                        format!("the folder `{}` does not exist", folder.display()).into(),
+                    )));
+                }
                 let options = SqliteConnectOptions::new()
                     .filename(url.sqlite_path())
                     .create_if_missing(true)

@@ -49,11 +49,7 @@ impl DatabaseUrl {
                 });
             }
         };
-        let secrets = secrets_of(text);
-        let mut masked = text.to_string();
-        for secret in &secrets {
-            masked = masked.replace(secret.as_str(), "••••");
-        }
+        let (masked, secrets) = mask(text);
         Ok(DatabaseUrl {
             engine,
             raw: text.to_string(),
@@ -90,34 +86,45 @@ impl DatabaseUrl {
     /// Removes the URL's secrets from any text (error messages from drivers).
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.replace(&self.raw, &self.masked);
-        for secret in &self.secrets {
+        // A password of one to three characters would garble every word it
+        // occurs in; the URL holding it is masked above all the same.
+        for secret in self.secrets.iter().filter(|s| s.chars().count() > 3) {
             out = out.replace(secret.as_str(), "••••");
         }
         out
     }
 }
 
-/// The password in `user:password@` and in a `password=` query parameter,
-/// as written and percent-decoded.
-fn secrets_of(url: &str) -> Vec<String> {
+/// The URL with its password masked, and the passwords it holds (as
+/// written and percent-decoded, longest first): the one in
+/// `user:password@` and any `password=` query parameter.
+///
+/// The user information ends at the last `@`, so a password written with
+/// an unencoded `/`, `?` or `@` is still masked whole; when in doubt this
+/// masks too much rather than too little.
+fn mask(url: &str) -> (String, Vec<String>) {
     let mut secrets = Vec::new();
-    if let Some((_, rest)) = url.split_once("://") {
-        let authority = rest.split(['/', '?']).next().unwrap_or(rest);
-        if let Some((userinfo, _)) = authority.rsplit_once('@')
-            && let Some((_, password)) = userinfo.split_once(':')
-            && !password.is_empty()
-        {
-            secrets.push(password.to_string());
-        }
+    let mut masked = url.to_string();
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((userinfo, after)) = rest.rsplit_once('@')
+        && let Some((user, password)) = userinfo.split_once(':')
+        && !password.is_empty()
+    {
+        secrets.push(password.to_string());
+        masked = format!("{scheme}://{user}:••••@{after}");
     }
-    if let Some((_, query)) = url.split_once('?') {
-        for pair in query.split('&') {
-            if let Some(("password", value)) = pair.split_once('=')
-                && !value.is_empty()
-            {
-                secrets.push(value.to_string());
-            }
-        }
+    if let Some((base, query)) = masked.clone().split_once('?') {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some(("password", value)) if !value.is_empty() => {
+                    secrets.push(value.to_string());
+                    "password=••••".to_string()
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        masked = format!("{base}?{}", pairs.join("&"));
     }
     let decoded: Vec<String> = secrets
         .iter()
@@ -127,7 +134,7 @@ fn secrets_of(url: &str) -> Vec<String> {
     secrets.extend(decoded);
     // Longest first, so a secret containing another is masked whole.
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    secrets
+    (masked, secrets)
 }
 
 fn percent_decode(text: &str) -> String {
@@ -204,6 +211,43 @@ mod tests {
                 .unwrap()
                 .masked(),
             "postgres://app@db/roster"
+        );
+    }
+
+    #[test]
+    fn passwords_with_url_delimiters_are_masked_whole() {
+        for (text, masked) in [
+            (
+                "postgres://app:pa/ss@db/roster",
+                "postgres://app:••••@db/roster",
+            ),
+            (
+                "postgres://app:pa?ss@db/roster",
+                "postgres://app:••••@db/roster",
+            ),
+            (
+                "postgres://app:p@ss@db/roster",
+                "postgres://app:••••@db/roster",
+            ),
+        ] {
+            let url = DatabaseUrl::parse(text).unwrap();
+            assert_eq!(url.masked(), masked, "{text}");
+            let error = format!("cannot connect to {text}: invalid port number");
+            assert!(
+                !url.redact(&error).contains("ss@"),
+                "{}",
+                url.redact(&error)
+            );
+        }
+    }
+
+    #[test]
+    fn a_short_password_masks_the_url_not_every_letter() {
+        let url = DatabaseUrl::parse("postgres://app:a@db/roster").unwrap();
+        assert_eq!(url.masked(), "postgres://app:••••@db/roster");
+        assert_eq!(
+            url.redact("cannot connect to postgres://app:a@db/roster"),
+            "cannot connect to postgres://app:••••@db/roster"
         );
     }
 }

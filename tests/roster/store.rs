@@ -430,3 +430,75 @@ fn a_password_never_appears_in_errors() {
     assert_eq!(run.code, 1);
     assert!(!run.stderr.contains("Hunter2Secret"), "{}", run.stderr);
 }
+
+#[test]
+fn a_password_appears_in_no_command_output_nor_plan_file() {
+    let db = TestDb::postgres();
+    let url = db.url().replacen(
+        "postgres://postgres@",
+        "postgres://postgres:Hunter2Secret@",
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let plan_file = dir.path().join("plan.json").display().to_string();
+    let export_dir = dir.path().join("export").display().to_string();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["db", "migrate"],
+        vec!["plan", "examples/acme", "--out", &plan_file],
+        vec!["plan", "examples/acme", "--format", "json"],
+        vec!["plan", "examples/acme", "--format", "markdown"],
+        vec!["apply", "--plan", &plan_file, "--yes"],
+        vec!["apply", "examples/acme", "--yes"],
+        vec!["drift", "examples/acme", "--format", "markdown"],
+        vec!["history", "--format", "json"],
+        vec!["export", "--out", &export_dir],
+        vec!["db", "exec", "tests/fixtures/platform/acme.sql"],
+        vec!["db", "status"],
+    ];
+    for args in runs {
+        let label = args.join(" ");
+        let mut args = args;
+        args.extend(["--database-url", &url]);
+        let run = Roster::new(args).run();
+        assert_eq!(run.code, 0, "{label}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains("Hunter2Secret") && !run.stderr.contains("Hunter2Secret"),
+            "{label} shows the password:\n{}",
+            run.transcript()
+        );
+    }
+    let saved = std::fs::read_to_string(&plan_file).unwrap();
+    assert!(!saved.contains("Hunter2Secret"), "{saved}");
+    // A password with characters that end a URL's parts when unencoded.
+    for secret in ["Hunter2/Secret", "Hunter2?Secret", "Hunter2@Secret"] {
+        let url = format!("postgres://postgres:{secret}@127.0.0.1:1/roster");
+        let run = Roster::new(["db", "status", "--database-url", &url]).run();
+        assert_eq!(run.code, 1);
+        assert!(
+            run.stderr
+                .contains("postgres://postgres:••••@127.0.0.1:1/roster"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("Secret"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn connection_errors_say_what_is_wrong() {
+    let admin = crate::db::postgres_admin_url();
+    let server = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    let mut transcript = String::new();
+    for url in [
+        "no/such/folder/roster.db".to_string(),
+        format!("{server}/roster_no_such_database"),
+        "postgres://roster_no_such_role@127.0.0.1:5432/postgres".to_string(),
+    ] {
+        let run = Roster::new(["db", "status", "--database-url", &url]).run();
+        transcript.push_str(&run.transcript().replace(server, "[server]"));
+    }
+    assert!(!std::path::Path::new("no").exists());
+    insta::assert_snapshot!(transcript);
+}
