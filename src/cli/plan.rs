@@ -61,7 +61,7 @@ impl GuardArgs {
 pub enum PlanFormat {
     /// A diff for terminals and CI logs.
     Text,
-    /// A versioned JSON document (`docs/plan-format.md`).
+    /// A versioned JSON document (`docs/formats.md`).
     Json,
     /// A pull-request comment.
     Markdown,

@@ -443,6 +443,55 @@ on_both_engines! {
 }
 
 #[test]
+fn a_bulk_onboarding_comment_fits_and_shows_the_change() {
+    // After onboarding 1,500 people, every one of them is pending until they
+    // accept; the pull-request comment must still fit and show what changed.
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    big_config(dir.path(), 1_500);
+    let config = dir.path().display().to_string();
+    let created = roster(&db, &["plan", &config, "--format", "markdown"]);
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    assert!(
+        created.stdout.chars().count() <= 65_000,
+        "{}",
+        created.stdout.len()
+    );
+    assert!(
+        created
+            .stdout
+            .contains("more changes not shown: a comment is limited to 65000 characters")
+    );
+    let run = roster(&db, &["apply", &config, "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let path = dir.path().join("roster.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("last_name: Number 7\n", "last_name: Seven\n"),
+    )
+    .unwrap();
+    let plan = roster(&db, &["plan", &config, "--format", "markdown"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout.chars().count() <= 65_000,
+        "{}",
+        plan.stdout.len()
+    );
+    assert!(
+        plan.stdout.contains("<code>~ user user7</code>"),
+        "{}",
+        &plan.stdout[..2_000]
+    );
+    assert!(
+        plan.stdout.contains("- …and 1450 more\n"),
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stdout.contains("not shown"), "{}", plan.stdout);
+}
+
+#[test]
 fn a_webhook_that_keeps_failing_is_a_clear_error() {
     let db = TestDb::sqlite();
     apply_acme(&db);

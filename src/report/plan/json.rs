@@ -1,5 +1,5 @@
 //! The plan as JSON for CI tools. The structure is versioned by
-//! `format_version` and documented in `docs/plan-format.md`; values are
+//! `format_version` and documented in `docs/formats.md`; values are
 //! masked like the text output.
 
 use serde::Serialize;

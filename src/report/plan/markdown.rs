@@ -12,6 +12,11 @@ use crate::plan::{Action, Plan};
 /// GitHub refuses comments longer than 65,536 characters; stay below.
 pub const LIMIT: usize = 65_000;
 
+/// At most this many notes of one kind (sensitive changes, warnings,
+/// pending invitations, unmanaged objects) are listed; a bulk onboarding
+/// has thousands, and they must leave room for the changes themselves.
+const SHOWN_NOTES: usize = 50;
+
 /// Renders a plan as Markdown, never longer than [`LIMIT`] characters.
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     let mut head = String::new();
@@ -21,25 +26,16 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         let _ = writeln!(head, "> [!CAUTION]\n> **This plan cannot be applied.**\n>");
         for refusal in &plan.refusals {
             let _ = writeln!(head, "> - **{}**", escape(&refusal.message));
-            for reason in refusal.reasons.iter().take(super::SHOWN_REASONS) {
-                let _ = writeln!(head, ">   - {}", escape(reason));
-            }
-            if refusal.reasons.len() > super::SHOWN_REASONS {
-                let _ = writeln!(
-                    head,
-                    ">   - …and {} more",
-                    refusal.reasons.len() - super::SHOWN_REASONS
-                );
-            }
+            let reasons = refusal.reasons.iter().map(|r| escape(r));
+            list(&mut head, ">   - ", reasons, super::SHOWN_REASONS);
             let _ = writeln!(head, ">   - _hint:_ {}", escape(&refusal.hint));
         }
         head.push('\n');
     }
     if !plan.sensitive.is_empty() {
         let _ = writeln!(head, "> [!WARNING]\n> **Sensitive changes**\n>");
-        for note in &plan.sensitive {
-            let _ = writeln!(head, "> - {}", escape(&note.message));
-        }
+        let notes = plan.sensitive.iter().map(|n| escape(&n.message));
+        list(&mut head, "> - ", notes, SHOWN_NOTES);
         head.push('\n');
     }
     if !plan.has_changes() {
@@ -55,25 +51,41 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     ] {
         if !notes.is_empty() {
             let _ = writeln!(tail, "**{title}**\n");
-            for note in notes.iter() {
-                let _ = writeln!(tail, "- {}", escape(&note.message));
-            }
+            list(
+                &mut tail,
+                "- ",
+                notes.iter().map(|n| escape(&n.message)),
+                SHOWN_NOTES,
+            );
             tail.push('\n');
         }
     }
     if !plan.unmanaged.is_empty() {
-        let names: Vec<String> = plan
+        let mut names: Vec<String> = plan
             .unmanaged
             .iter()
+            .take(SHOWN_NOTES)
             .map(|k| format!("{} `{}`", k.kind, k.name))
             .collect();
+        if plan.unmanaged.len() > SHOWN_NOTES {
+            names.push(format!("…and {} more", plan.unmanaged.len() - SHOWN_NOTES));
+        }
         let _ = writeln!(
             tail,
             "Not managed by roster, left as they are: {}\n",
             names.join(", ")
         );
     }
+    if let Some(line) = super::adopt_line(plan) {
+        let _ = writeln!(tail, "{line}\n");
+    }
 
+    // What stops the plan and what is sensitive come first and are never
+    // dropped; if even they do not fit, the comment is cut at a line.
+    let note_room = 300;
+    if head.len() + tail.len() + note_room > LIMIT {
+        return cut(format!("{head}{tail}"));
+    }
     let mut body = String::new();
     let mut shown = 0;
     for change in &plan.changes {
@@ -95,7 +107,6 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
             section.push_str("```\n");
         }
         section.push_str("</details>\n");
-        let note_room = 200;
         if head.len() + body.len() + section.len() + tail.len() + note_room > LIMIT {
             break;
         }
@@ -106,14 +117,49 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     if hidden > 0 {
         let _ = writeln!(
             body,
-            "\n_…and {hidden} more change{} not shown: a comment is limited to {LIMIT} characters. Run `roster plan` for the whole plan._",
-            if hidden == 1 { "" } else { "s" }
+            "\n_…and {hidden} more change{} not shown: {}_",
+            if hidden == 1 { "" } else { "s" },
+            truncated()
         );
     }
     if !body.is_empty() {
         body.push('\n');
     }
     format!("{head}{body}{tail}")
+}
+
+/// Why part of the plan is missing from the comment.
+fn truncated() -> String {
+    format!("a comment is limited to {LIMIT} characters. Run `roster plan` for the whole plan.")
+}
+
+/// Writes up to `max` items, one per line after `prefix`, then how many
+/// more there are.
+fn list(out: &mut String, prefix: &str, items: impl ExactSizeIterator<Item = String>, max: usize) {
+    let total = items.len();
+    for item in items.take(max) {
+        let _ = writeln!(out, "{prefix}{item}");
+    }
+    if total > max {
+        let _ = writeln!(out, "{prefix}…and {} more", total - max);
+    }
+}
+
+/// Cuts a comment that is too long at the last whole line that fits, and
+/// says so.
+fn cut(mut text: String) -> String {
+    let note = format!("\n_…cut here: {}_\n", truncated());
+    let room = LIMIT - note.len();
+    if text.len() > room {
+        let mut end = room;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let end = text[..end].rfind('\n').map_or(end, |i| i + 1);
+        text.truncate(end);
+        text.push_str(&note);
+    }
+    text
 }
 
 fn table(plan: &Plan) -> String {
@@ -151,4 +197,60 @@ fn html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Note, Refusal};
+    use crate::report::redact::Redactor;
+
+    fn options() -> RenderOptions {
+        RenderOptions {
+            location: "roster.db".into(),
+            redactor: Redactor { show_values: false },
+            color: false,
+        }
+    }
+
+    #[test]
+    fn long_note_lists_are_capped() {
+        let note = |i: usize| Note {
+            object: crate::model::live::ObjectKey::new(ObjectKind::User, format!("user{i}")),
+            message: format!("`user{i}` has not accepted the invitation yet"),
+        };
+        let plan = Plan {
+            pending: (0..5_000).map(note).collect(),
+            sensitive: (0..5_000).map(note).collect(),
+            ..Plan::default()
+        };
+        let text = render(&plan, &options());
+        assert!(text.chars().count() <= LIMIT, "{}", text.len());
+        assert_eq!(text.matches("…and 4950 more").count(), 2, "{text}");
+        assert!(text.contains("`user49` has not"));
+        assert!(!text.contains("`user50` has not"));
+    }
+
+    #[test]
+    fn a_plan_whose_refusals_alone_are_too_long_is_cut_at_a_line() {
+        let plan = Plan {
+            refusals: (0..5_000)
+                .map(|i| Refusal {
+                    object: None,
+                    message: format!("cannot delete user `user{i}`: it is protected"),
+                    reasons: vec![],
+                    hint: "remove `protected` first".into(),
+                })
+                .collect(),
+            ..Plan::default()
+        };
+        let text = render(&plan, &options());
+        assert!(text.chars().count() <= LIMIT, "{}", text.len());
+        assert!(
+            text.ends_with(&format!("\n_…cut here: {}_\n", truncated())),
+            "{}",
+            &text[text.len() - 300..]
+        );
+        assert!(text.starts_with("### roster plan:"));
+    }
 }

@@ -15,6 +15,22 @@ use crate::plan::{Action, Change, FieldChange, Plan};
 /// can have thousands); JSON has them all.
 pub const SHOWN_REASONS: usize = 20;
 
+/// The sentence about objects that already match the config and that the
+/// next apply takes over, if there are any.
+pub fn adopt_line(plan: &Plan) -> Option<String> {
+    let n = plan.adopt.len();
+    (n > 0).then(|| {
+        let (s, es, them) = if n == 1 {
+            ("", "es", "it")
+        } else {
+            ("s", "", "them")
+        };
+        format!(
+            "{n} object{s} already match{es} the config; the next apply records {them} as roster's without changing {them}."
+        )
+    })
+}
+
 /// What every renderer needs besides the plan.
 #[derive(Debug, Clone)]
 pub struct RenderOptions {

@@ -80,16 +80,8 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
             names.join(", ")
         );
     }
-    if !plan.adopt.is_empty() {
-        let n = plan.adopt.len();
-        let _ = writeln!(
-            out,
-            "\n{n} object{} already match{} the config; the next apply records {} as roster's without changing {}.",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "es" } else { "" },
-            if n == 1 { "it" } else { "them" },
-            if n == 1 { "it" } else { "them" },
-        );
+    if let Some(line) = super::adopt_line(plan) {
+        let _ = writeln!(out, "\n{line}");
     }
     let _ = writeln!(out, "\nPlan: {}.", summary_line(plan));
     out
