@@ -299,7 +299,8 @@ engine!(
     |ms: u64, holder: &str| {
         let inside = vec![
             format!("SET LOCAL application_name = {}", literal(holder)),
-            format!("SET LOCAL lock_timeout = '{ms}ms'"),
+            // PostgreSQL reads 0 as "no timeout"; roster's 0 means "do not wait".
+            format!("SET LOCAL lock_timeout = '{}ms'", ms.max(1)),
             "SELECT pg_advisory_xact_lock(125823003944306)".to_string(),
             "SET LOCAL lock_timeout = 0".to_string(),
         ];

@@ -260,6 +260,12 @@ on_both_engines! {
             })
         });
         held_rx.recv().unwrap();
+        // `--lock-timeout 0` does not wait at all, on either engine.
+        let started = Instant::now();
+        let at_once = roster(&db, &["apply", "examples/acme", "--yes", "--lock-timeout", "0"]);
+        assert!(started.elapsed() < Duration::from_secs(5), "it did not wait: {:?}", started.elapsed());
+        assert_eq!(at_once.code, 1, "{}", at_once.stderr);
+        assert!(at_once.stderr.contains("another apply holds the lock"), "{}", at_once.stderr);
         let started = Instant::now();
         let run = roster(&db, &["apply", "examples/acme", "--yes", "--lock-timeout", "1"]);
         assert!(started.elapsed() >= Duration::from_millis(900), "it waited for the lock");
