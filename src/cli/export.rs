@@ -104,7 +104,12 @@ async fn export(args: ExportArgs, output: &Output) -> Result<ExitStatus, Failure
         None => output.data(written.first().map_or("", |f| f.text())),
         Some(dir) => {
             let _stage = crate::timing::Stage::start("export: write files");
-            prepare(dir, args.force)?;
+            for kept in prepare(dir, args.force)? {
+                output.message(&format!(
+                    "warning: kept `{}`, which is not a roster document; move it out of the config, which reads every YAML file below it\n",
+                    kept.display()
+                ));
+            }
             let parents: BTreeSet<PathBuf> = written
                 .iter()
                 .filter_map(|f| dir.join(&f.name).parent().map(Path::to_path_buf))
@@ -162,10 +167,12 @@ async fn export(args: ExportArgs, output: &Output) -> Result<ExitStatus, Failure
     Ok(ExitStatus::Success)
 }
 
-/// Refuses a non-empty directory, or with `--force` clears its roster files.
-fn prepare(dir: &Path, force: bool) -> Result<(), Failure> {
+/// Refuses a non-empty directory, or with `--force` clears its roster
+/// files; returns the other YAML files it kept.
+fn prepare(dir: &Path, force: bool) -> Result<Vec<PathBuf>, Failure> {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return std::fs::create_dir_all(dir).map_err(|e| write_failure(dir, e));
+        std::fs::create_dir_all(dir).map_err(|e| write_failure(dir, e))?;
+        return Ok(Vec::new());
     };
     let occupied = entries.count() > 0;
     if occupied && !force {
@@ -179,13 +186,20 @@ fn prepare(dir: &Path, force: bool) -> Result<(), Failure> {
             ),
         });
     }
+    let mut kept = Vec::new();
     if occupied {
+        // Only roster documents go: anything else kept beside them stays.
         for file in crate::config::documents::discover(dir).unwrap_or_default() {
-            std::fs::remove_file(&file).map_err(|e| write_failure(&file, e))?;
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            if crate::config::documents::is_roster_document(&text) {
+                std::fs::remove_file(&file).map_err(|e| write_failure(&file, e))?;
+            } else {
+                kept.push(file);
+            }
         }
         let _ = std::fs::remove_file(dir.join(SCHEMA_FILE));
     }
-    Ok(())
+    Ok(kept)
 }
 
 fn write_failure(path: &Path, error: std::io::Error) -> Failure {

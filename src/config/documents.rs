@@ -73,6 +73,25 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
     Ok(files)
 }
 
+/// Whether `text` is a roster document: a YAML mapping with a `version`
+/// and no keys but a roster document's. Other YAML (a Kubernetes manifest,
+/// a CI workflow) that happens to live beside the config is not.
+pub fn is_roster_document(text: &str) -> bool {
+    let Ok(parsed) = yaml::parse(text) else {
+        return false;
+    };
+    let Value::Object(map) = &parsed.value else {
+        return false;
+    };
+    map.contains_key("version")
+        && map.keys().all(|k| {
+            matches!(
+                k.as_str(),
+                "version" | "account" | "roles" | "users" | "groups"
+            )
+        })
+}
+
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
     let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Open {
         path: dir.to_path_buf(),

@@ -118,8 +118,15 @@ on_both_engines! {
         assert_eq!(refused.code, 1);
         assert!(refused.stderr.contains("is not empty; exporting there could mix old files with new ones\nhint: choose an empty directory, or pass `--force` to replace its roster files"), "{}", refused.stderr);
         assert_eq!(std::fs::read_to_string(dir.path().join("notes.yaml")).unwrap(), "version: 1\n");
-        ok(roster(&db, &["export", "--out", &path, "--force", "--layout", "per-user"]));
+        let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: roster }\n";
+        std::fs::create_dir(dir.path().join("k8s")).unwrap();
+        std::fs::write(dir.path().join("k8s/deploy.yaml"), manifest).unwrap();
+        std::fs::write(dir.path().join("README.md"), "# people\n").unwrap();
+        let forced = ok(roster(&db, &["export", "--out", &path, "--force", "--layout", "per-user"]));
+        assert!(forced.stderr.contains(&format!("warning: kept `{path}/k8s/deploy.yaml`, which is not a roster document")), "{}", forced.stderr);
         assert!(!dir.path().join("notes.yaml").exists(), "old roster files are replaced");
+        assert_eq!(std::fs::read_to_string(dir.path().join("k8s/deploy.yaml")).unwrap(), manifest, "other YAML stays");
+        assert!(dir.path().join("README.md").exists());
         assert!(dir.path().join("users/alice.yaml").exists());
     }
 }
