@@ -21,6 +21,7 @@ pub(super) fn check(
     plan: &mut Plan,
 ) {
     let mut refusals = user_guards(&plan.changes, live, now);
+    refusals.extend(role_guard(&plan.changes, live));
     refusals.extend(identity_guard(&plan.changes, live));
     if !options.allow_replace {
         refusals.extend(replace_guard(&plan.changes, live));
@@ -38,8 +39,55 @@ pub(super) fn check(
 /// protection) against `live` as it is now, for an apply of a saved plan.
 pub fn recheck(plan: &Plan, live: &LiveSnapshot, now: DateTime<Utc>) -> Vec<Refusal> {
     let mut refusals = user_guards(&plan.changes, live, now);
+    refusals.extend(role_guard(&plan.changes, live));
     refusals.sort();
     refusals
+}
+
+/// A role may go only when nobody keeps it: the database would take it
+/// from users this plan does not touch (users roster does not manage),
+/// changing them without a word in the plan.
+fn role_guard(changes: &[Change], live: &LiveSnapshot) -> Vec<Refusal> {
+    let deleted_roles: BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| c.action == Action::Delete && c.key.kind == ObjectKind::Role)
+        .map(|c| c.key.name.as_str())
+        .collect();
+    if deleted_roles.is_empty() {
+        return Vec::new();
+    }
+    // Users the plan writes or deletes hold what the plan says, not what
+    // they hold now.
+    let touched: BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| c.key.kind == ObjectKind::User)
+        .map(|c| c.renamed_from.as_deref().unwrap_or(&c.key.name))
+        .collect();
+    let mut holders: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for user in live.directory.users.values() {
+        if touched.contains(user.username.as_str()) {
+            continue;
+        }
+        for role in user
+            .roles
+            .iter()
+            .filter(|r| deleted_roles.contains(r.as_str()))
+        {
+            holders.entry(role).or_default().push(&user.username);
+        }
+    }
+    holders
+        .into_iter()
+        .map(|(role, users)| Refusal {
+            object: Some(ObjectKey::new(ObjectKind::Role, role)),
+            message: format!("cannot delete role `{role}`"),
+            reasons: users
+                .iter()
+                .map(|u| format!("user `{u}` holds it and is not in the config"))
+                .collect(),
+            hint: "take the role from those users on the platform, or declare them in the config without it".into(),
+        })
+        .collect()
 }
 
 /// The time of a shift or window, in UTC, for messages.
@@ -75,12 +123,21 @@ fn user_guards(changes: &[Change], live: &LiveSnapshot, now: DateTime<Utc>) -> V
         return Vec::new();
     }
     let windows = windows_after(changes, live, &leaving, now);
+    // The owner once this plan is applied: a plan may hand ownership over
+    // and disable or delete the former owner in one go.
+    let owner_after = changes
+        .iter()
+        .find_map(|c| match &c.after {
+            Some(Object::Account { owner }) => Some(owner.as_deref()),
+            _ => None,
+        })
+        .unwrap_or(live.directory.owner.as_deref());
     let mut refusals = Vec::new();
     for (name, verb) in leaving {
         let current = &live.directory.users[name];
         let mut reasons = Vec::new();
         let mut hints = Vec::new();
-        if live.directory.owner.as_deref() == Some(name) {
+        if owner_after == Some(name) {
             reasons.push("is the account owner".to_string());
             hints.push(
                 "transfer ownership first: set `account.owner` to another user and apply"
@@ -312,19 +369,20 @@ fn mass_delete_guard(changes: &[Change], live: &LiveSnapshot, policy: &Policy) -
     if !over_count && !over_percent {
         return None;
     }
+    // Name the limits this plan goes over, not every limit there is.
     let mut limits = Vec::new();
-    if let Some(max) = policy.max_deletes {
-        limits.push(format!("{max} objects"));
+    if let (true, Some(max)) = (over_count, policy.max_deletes) {
+        limits.push(format!("at most {max} objects"));
     }
-    if let Some(pct) = policy.max_delete_percent {
+    if let (true, Some(pct)) = (over_percent, policy.max_delete_percent) {
         limits.push(format!(
-            "{pct}% of the {total} live users, groups and roles"
+            "at most {pct}% of the {total} live users, groups and roles"
         ));
     }
     Some(Refusal {
         object: None,
         message: format!(
-            "this plan deletes {} objects, more than the mass-delete guard allows ({})",
+            "this plan deletes {} objects; the mass-delete guard allows {}",
             deleted.len(),
             limits.join(" and ")
         ),

@@ -542,7 +542,7 @@ fn the_mass_delete_guard_counts_and_percentages() {
         .expect("the mass-delete guard stops it");
     assert_eq!(
         guard.message,
-        "this plan deletes 10 objects, more than the mass-delete guard allows (10 objects and 20% of the 19 live users, groups and roles)"
+        "this plan deletes 10 objects; the mass-delete guard allows at most 20% of the 19 live users, groups and roles"
     );
     assert_eq!(guard.reasons.len(), 10);
     let allowed = plan(
@@ -958,4 +958,158 @@ fn a_new_username_for_an_old_email_is_caught_before_the_database_refuses_it() {
     desired.renames.insert("judy".into(), "jmartin".into());
     let renamed = roster::plan::plan(&desired, &live, now(), ALL);
     assert!(renamed.refusals.is_empty(), "{:#?}", renamed.refusals);
+}
+
+#[test]
+fn disabling_the_owner_is_refused_unless_ownership_moves_in_the_same_plan() {
+    let desired = acme();
+    let live = applied(&desired);
+    let mut disabled = desired.clone();
+    disabled.directory.users.get_mut("alice").unwrap().status = UserStatus::Disabled;
+    let refused = plan(&disabled, &live, now(), PlanOptions::default());
+    let alice = refused
+        .refusals
+        .iter()
+        .find(|r| r.message == "cannot disable user `alice`")
+        .expect("the owner is guarded");
+    assert_eq!(alice.reasons, ["is the account owner"]);
+    // Handing the account to Heidi in the same plan lets Alice go.
+    let mut handed_over = disabled.clone();
+    handed_over.directory.owner = Some("heidi".into());
+    let allowed = plan(&handed_over, &live, now(), PlanOptions::default());
+    assert!(allowed.refusals.is_empty(), "{:#?}", allowed.refusals);
+    assert_eq!(
+        change(&allowed, ObjectKind::Account, "account").action,
+        Action::Update
+    );
+}
+
+#[test]
+fn disabling_a_per_group_cover_is_refused_naming_the_group() {
+    let mut desired = acme();
+    let live = applied(&desired);
+    // Ivan covers Bob's database pager while Bob is at a conference.
+    desired.directory.users.get_mut("ivan").unwrap().status = UserStatus::Disabled;
+    desired
+        .directory
+        .groups
+        .get_mut("db-oncall")
+        .unwrap()
+        .members
+        .remove("ivan");
+    let plan = plan(&desired, &live, now(), PlanOptions::default());
+    assert_eq!(plan.refusals.len(), 1, "{:#?}", plan.refusals);
+    assert_eq!(plan.refusals[0].message, "cannot disable user `ivan`");
+    assert_eq!(
+        plan.refusals[0].reasons,
+        ["covers `bob` (db-oncall) while they are out 2027-01-31 23:00 → 2027-02-07 23:00 UTC"]
+    );
+    assert_eq!(
+        plan.refusals[0].hint,
+        "give those out-of-office windows another cover first"
+    );
+}
+
+#[test]
+fn a_role_that_an_unmanaged_user_holds_is_not_deleted_under_them() {
+    let mut desired = acme();
+    let mut live = applied(&desired);
+    let mut zed = desired.directory.users["frank"].clone();
+    zed.username = "zed".into();
+    zed.email = "zed@acme.example".into();
+    zed.out_of_office.clear();
+    assert!(zed.roles.contains("incident_commander"));
+    live.directory.users.insert("zed".into(), zed);
+    desired.directory.roles.clear();
+    for user in desired.directory.users.values_mut() {
+        user.roles.remove("incident_commander");
+    }
+    let refused = plan(&desired, &live, now(), ALL);
+    assert_eq!(refused.refusals.len(), 1, "{:#?}", refused.refusals);
+    let role = &refused.refusals[0];
+    assert_eq!(role.message, "cannot delete role `incident_commander`");
+    assert_eq!(
+        role.reasons,
+        ["user `zed` holds it and is not in the config"]
+    );
+    assert_eq!(
+        role.object,
+        Some(ObjectKey::new(ObjectKind::Role, "incident_commander"))
+    );
+    // The same plan re-checked against the live directory at apply time.
+    assert_eq!(
+        roster::plan::recheck(&refused, &live, now()),
+        refused.refusals
+    );
+    // Once zed no longer holds it, the role may go.
+    live.directory
+        .users
+        .get_mut("zed")
+        .unwrap()
+        .roles
+        .remove("incident_commander");
+    let allowed = plan(&desired, &live, now(), ALL);
+    assert!(allowed.refusals.is_empty(), "{:#?}", allowed.refusals);
+    assert_eq!(
+        change(&allowed, ObjectKind::Role, "incident_commander").action,
+        Action::Delete
+    );
+}
+
+#[test]
+fn the_mass_delete_guard_names_the_count_it_goes_over() {
+    let mut desired = acme();
+    let live = applied(&desired);
+    desired.policy.max_deletes = Some(2);
+    desired.policy.max_delete_percent = None;
+    for name in ["judy", "olivia", "peggy"] {
+        desired.directory.users.remove(name);
+        for group in desired.directory.groups.values_mut() {
+            group.members.remove(name);
+        }
+    }
+    let refused = plan(&desired, &live, now(), PlanOptions::default());
+    let guard = refused
+        .refusals
+        .iter()
+        .find(|r| r.object.is_none())
+        .expect("the mass-delete guard stops it");
+    assert_eq!(
+        guard.message,
+        "this plan deletes 3 objects; the mass-delete guard allows at most 2 objects"
+    );
+    assert_eq!(
+        guard.reasons,
+        [
+            "deletes user `judy`",
+            "deletes user `olivia`",
+            "deletes user `peggy`"
+        ]
+    );
+}
+
+#[test]
+fn authoritative_roles_delete_undeclared_roles() {
+    let desired = acme();
+    let mut live = applied(&desired);
+    let mut made_by_hand = desired.directory.roles["incident_commander"].clone();
+    made_by_hand.name = "night_watch".into();
+    live.directory
+        .roles
+        .insert("night_watch".into(), made_by_hand);
+    let managed = plan(&desired, &live, now(), PlanOptions::default());
+    assert!(!managed.has_changes());
+    assert_eq!(
+        managed.unmanaged,
+        [ObjectKey::new(ObjectKind::Role, "night_watch")]
+    );
+    let mut authoritative = desired.clone();
+    authoritative.policy.prune_roles = PruneMode::Authoritative;
+    let pruned = plan(&authoritative, &live, now(), PlanOptions::default());
+    assert_eq!(
+        change(&pruned, ObjectKind::Role, "night_watch").action,
+        Action::Delete
+    );
+    assert!(pruned.unmanaged.is_empty());
+    assert!(pruned.refusals.is_empty(), "{:#?}", pruned.refusals);
 }
