@@ -149,6 +149,7 @@ pub fn drift(
             Some(_) => {}
         }
     }
+    drop_consequences(&mut report);
     let declared = |key: &ObjectKey| {
         desired.is_some_and(|d| match key.kind {
             ObjectKind::User => {
@@ -181,6 +182,58 @@ pub fn drift(
         report.pending = pending(live, desired, now);
     }
     report
+}
+
+/// Deleting a user or a role outside git also takes it out of the groups
+/// and users that referred to it (the database cascades); those changes
+/// are the deletion itself, reported once, as a deletion.
+fn drop_consequences(report: &mut DriftReport) {
+    let deleted = |kind: ObjectKind, name: &str| {
+        report
+            .deleted
+            .iter()
+            .any(|k| k.kind == kind && k.name == name)
+    };
+    let explained = |object: &ObjectKey, field: &FieldChange| -> bool {
+        match (object.kind, field.path.as_str()) {
+            (ObjectKind::Group, path) => path
+                .strip_prefix("members[")
+                .and_then(|rest| rest.strip_suffix(']'))
+                .is_some_and(|user| field.new.is_none() && deleted(ObjectKind::User, user)),
+            (ObjectKind::User, "roles") => {
+                let names = |value: &Option<serde_json::Value>| -> Vec<String> {
+                    value
+                        .as_ref()
+                        .and_then(|v| serde_json::from_value(v.clone()).ok())
+                        .unwrap_or_default()
+                };
+                let (old, new) = (names(&field.old), names(&field.new));
+                let kept: Vec<&String> = old
+                    .iter()
+                    .filter(|role| !deleted(ObjectKind::Role, role))
+                    .collect();
+                kept.len() < old.len() && kept == new.iter().collect::<Vec<_>>()
+            }
+            (ObjectKind::Account, "owner") => {
+                field.new.is_none()
+                    && field
+                        .old
+                        .as_ref()
+                        .and_then(|o| o.as_str())
+                        .is_some_and(|owner| deleted(ObjectKind::User, owner))
+            }
+            _ => false,
+        }
+    };
+    let changed = std::mem::take(&mut report.changed);
+    report.changed = changed
+        .into_iter()
+        .filter_map(|mut drift| {
+            let object = drift.object.clone();
+            drift.fields.retain(|f| !explained(&object, f));
+            (!drift.fields.is_empty()).then_some(drift)
+        })
+        .collect();
 }
 
 fn owner_fields(old: Option<&String>, new: Option<&String>) -> Vec<FieldChange> {

@@ -321,7 +321,7 @@ on_both_engines! {
     }
 
     fn drift_reports_each_out_of_band_edit_once(db) {
-        let cases: [(&str, &str, &str, &str); 4] = [
+        let cases: [(&str, &str, &str, &str); 6] = [
             (
                 "a changed phone",
                 "UPDATE contact_methods SET value = '+14155550199' WHERE channel = 'sms' AND user_id = (SELECT id FROM users WHERE username = 'carol')",
@@ -347,6 +347,20 @@ on_both_engines! {
                 "changed",
                 "user dave out_of_office[2027-07-05T00:00+01:00]",
             ),
+            (
+                // Her membership goes with her: one deletion, not also a group change.
+                "a deleted user",
+                "DELETE FROM users WHERE username = 'olivia'",
+                "deleted",
+                "user olivia",
+            ),
+            (
+                // Alice and Frank lose it with it: one deletion, not also two user changes.
+                "a deleted role",
+                "DELETE FROM roles WHERE name = 'incident_commander'",
+                "deleted",
+                "role incident_commander",
+            ),
         ];
         for (what, statement, section, expected) in cases {
             let fresh = if db.engine() == "sqlite" { TestDb::sqlite() } else { TestDb::postgres() };
@@ -371,6 +385,14 @@ on_both_engines! {
             let others: usize = ["changed", "deleted", "unmanaged"].iter().filter(|s| **s != section).map(|s| report[*s].as_array().unwrap().len()).sum();
             assert_eq!(others, 0, "{what}: reported once, nowhere else: {}", run.stdout);
         }
+        // Deletions as a reviewer reads them, in text and markdown.
+        apply_acme(&db);
+        sql(&db, "DELETE FROM users WHERE username = 'olivia'");
+        sql(&db, "DELETE FROM roles WHERE name = 'incident_commander'");
+        let text = roster(&db, &["drift", "examples/acme"]);
+        insta::assert_snapshot!("drift_text_deleted", transcript(&db, &text));
+        let markdown = roster(&db, &["drift", "examples/acme", "--format", "markdown"]);
+        insta::assert_snapshot!("drift_markdown_deleted", transcript(&db, &markdown));
     }
 
     fn drift_reads_only_the_bodies_it_suspects_and_finds_the_same(db) {
