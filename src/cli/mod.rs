@@ -132,6 +132,9 @@ impl Failure {
             StoreError::NewerDatabase { .. } => {
                 Some("upgrade roster to use this database".to_string())
             }
+            StoreError::Inconsistent { .. } => Some(
+                "a user or group was deleted with foreign keys off (the `sqlite3` shell's default); `PRAGMA foreign_key_check;` lists the rows left behind, and `PRAGMA foreign_keys = ON;` before a DELETE removes them with it".to_string(),
+            ),
             _ => None,
         };
         Failure {

@@ -354,7 +354,9 @@ pub(super) async fn load<DB: Engine>(
         names
             .get(&id)
             .cloned()
-            .ok_or_else(|| corrupt(format!("user id {id} does not exist")))
+            .ok_or_else(|| StoreError::Inconsistent {
+                message: format!("a row refers to user id {id}, which does not exist"),
+            })
     };
 
     for (user, role) in grant_rows.rows().await? {
@@ -383,7 +385,9 @@ pub(super) async fn load<DB: Engine>(
         group_names
             .get(&id)
             .cloned()
-            .ok_or_else(|| corrupt(format!("group id {id} does not exist")))
+            .ok_or_else(|| StoreError::Inconsistent {
+                message: format!("a row refers to group id {id}, which does not exist"),
+            })
     };
     for (group, user, primary, secondary, manager) in member_rows.rows().await? {
         let mut roles = BTreeSet::new();

@@ -69,6 +69,10 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// Rows refer to users or groups that are gone: deleted with foreign
+    /// keys off, which the database would otherwise have refused.
+    #[error("the live directory is inconsistent: {message}")]
+    Inconsistent { message: String },
     /// A statement failed.
     #[error("database error while {doing}")]
     Query {

@@ -502,3 +502,46 @@ fn connection_errors_say_what_is_wrong() {
     assert!(!std::path::Path::new("no").exists());
     insta::assert_snapshot!(transcript);
 }
+
+#[test]
+fn rows_left_by_a_delete_without_foreign_keys_are_named() {
+    // The `sqlite3` shell does not enforce foreign keys unless told to.
+    let db = TestDb::sqlite();
+    let run = Roster::new([
+        "apply",
+        "examples/acme",
+        "--yes",
+        "--database-url",
+        db.url(),
+    ])
+    .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    block_on(async {
+        use sqlx::ConnectOptions;
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(db.url())
+            .foreign_keys(false);
+        let mut conn = options.connect().await.unwrap();
+        sqlx::raw_sql("DELETE FROM users WHERE username = 'olivia'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let before = db.count("SELECT COUNT(*) FROM contact_methods");
+    let run = Roster::new(["drift", "examples/acme", "--database-url", db.url()]).run();
+    insta::assert_snapshot!(run.transcript());
+    let run = Roster::new([
+        "apply",
+        "examples/acme",
+        "--yes",
+        "--database-url",
+        db.url(),
+    ])
+    .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM contact_methods"),
+        before,
+        "nothing written"
+    );
+}
