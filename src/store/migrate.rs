@@ -20,17 +20,31 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    description: "directory, platform state and bookkeeping",
-    sql: include_str!("../../migrations/sqlite/0001_directory.sql"),
-}];
+const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "directory, platform state and bookkeeping",
+        sql: include_str!("../../migrations/sqlite/0001_directory.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "notification steps name existing contact methods",
+        sql: include_str!("../../migrations/sqlite/0002_profile_step_methods.sql"),
+    },
+];
 
-const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    description: "directory, platform state and bookkeeping",
-    sql: include_str!("../../migrations/postgres/0001_directory.sql"),
-}];
+const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "directory, platform state and bookkeeping",
+        sql: include_str!("../../migrations/postgres/0001_directory.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "notification steps name existing contact methods",
+        sql: include_str!("../../migrations/postgres/0002_profile_step_methods.sql"),
+    },
+];
 
 /// The migrations roster ships for an engine.
 pub fn migrations(engine: EngineKind) -> &'static [Migration] {

@@ -57,11 +57,12 @@ on_both_engines! {
     fn migrations_twice_are_a_no_op(db) {
         block_on(async {
             let store = Store::open(&db.database_url()).await.unwrap();
-            assert_eq!(store.status().await.unwrap().pending.len(), 1);
-            assert_eq!(store.migrate(now()).await.unwrap().len(), 1);
+            let shipped = roster::store::migrate::migrations(store.engine()).len();
+            assert_eq!(store.status().await.unwrap().pending.len(), shipped);
+            assert_eq!(store.migrate(now()).await.unwrap().len(), shipped);
             assert_eq!(store.migrate(now()).await.unwrap().len(), 0);
             let status = store.status().await.unwrap();
-            assert_eq!(status.applied.len(), 1);
+            assert_eq!(status.applied.len(), shipped);
             assert!(status.pending.is_empty());
             assert_eq!(status.applied[0].applied_at, now());
         });
@@ -264,8 +265,35 @@ on_both_engines! {
         });
         let run = Roster::new(["db", "migrate", "--database-url", db.url()]).run();
         assert_eq!(run.code, 1);
-        assert!(run.stderr.contains("was migrated by a newer roster (migration 99, from the future); this roster knows migrations up to 1"), "{}", run.stderr);
+        assert!(run.stderr.contains("was migrated by a newer roster (migration 99, from the future); this roster knows migrations up to 2"), "{}", run.stderr);
         assert!(run.stderr.contains("hint: upgrade roster"), "{}", run.stderr);
+    }
+
+    fn a_directory_written_before_a_migration_keeps_every_field_after_it(db) {
+        // A database set up by the first release, holding a directory, is
+        // migrated to the current schema with its data intact.
+        let desired = acme();
+        block_on(async {
+            let store = Store::open(&db.database_url()).await.unwrap();
+            let first = roster::store::migrate::migrations(store.engine())[0];
+            store.run_script(first.sql).await.unwrap();
+            store
+                .run_script(&format!(
+                    "CREATE TABLE roster_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL); \
+                     INSERT INTO roster_migrations VALUES (1, '{}', '{}', '2026-11-01T00:00:00Z')",
+                    first.description,
+                    first.checksum()
+                ))
+                .await
+                .unwrap();
+            let status = store.status().await.unwrap();
+            assert_eq!((status.applied.len(), status.pending.len() > 0), (1, true));
+            store.write(&create_all(&desired.directory)).await.unwrap();
+            let applied = store.migrate(now()).await.unwrap();
+            assert_eq!(applied.first().map(|m| m.version), Some(2));
+            assert_eq!(store.load(true).await.unwrap().directory, desired.directory);
+            store.close().await;
+        });
     }
 
     fn a_changed_migration_is_refused(db) {
@@ -298,6 +326,28 @@ on_both_engines! {
                 )
                 .await;
             assert!(duplicate_method.is_err(), "one method per channel, label and variant");
+            let refused = [
+                ("a second `alice` with another email",
+                 "INSERT INTO users (username, email, first_name, last_name, user_type, status, language, home_page, theme, digest, created_at) \
+                  VALUES ('alice', 'alice.two@acme.example', 'A', 'N', 'standard', 'active', 'en', 'alerts', 'dark', 'high', '2026-11-01T00:00:00Z')"),
+                ("a username in capitals",
+                 "UPDATE users SET username = 'ALICE' WHERE username = 'alice'"),
+                ("an email in capitals",
+                 "UPDATE users SET email = 'ALICE@acme.example' WHERE username = 'alice'"),
+                ("a member who is nobody",
+                 "INSERT INTO group_members (group_id, user_id, is_primary) SELECT id, 999999, TRUE FROM groups WHERE name = 'web-oncall'"),
+                ("a grant of a role that does not exist",
+                 "INSERT INTO user_roles (user_id, role_id) SELECT id, 999999 FROM users WHERE username = 'alice'"),
+                ("a cover who is nobody",
+                 "UPDATE oof_windows SET cover_user_id = 999999 WHERE user_id = (SELECT id FROM users WHERE username = 'frank')"),
+                ("a notification step through a method the user does not have",
+                 "INSERT INTO notification_steps (user_id, priority, position, channel, label, variant) \
+                  SELECT user_id, priority, 99, 'slack', 'personal', '' FROM notification_profiles LIMIT 1"),
+            ];
+            for (what, statement) in refused {
+                assert!(store.run_script(statement).await.is_err(), "the database accepted {what}");
+            }
+            assert_eq!(store.load(false).await.unwrap().directory, desired.directory, "nothing changed");
         });
     }
 }
