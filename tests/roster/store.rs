@@ -287,7 +287,7 @@ on_both_engines! {
                 .await
                 .unwrap();
             let status = store.status().await.unwrap();
-            assert_eq!((status.applied.len(), status.pending.len() > 0), (1, true));
+            assert_eq!((status.applied.len(), !status.pending.is_empty()), (1, true));
             store.write(&create_all(&desired.directory)).await.unwrap();
             let applied = store.migrate(now()).await.unwrap();
             assert_eq!(applied.first().map(|m| m.version), Some(2));
