@@ -199,6 +199,26 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
+/// Drops findings that are exactly alike: a mistake inside a YAML anchor is
+/// found again at every alias that repeats it, at the same place. Expects
+/// [`sort`]ed findings, so that alike ones sit in one run of equal keys.
+pub fn dedup(diagnostics: &mut Vec<Diagnostic>) {
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    let mut run_start = 0;
+    for diagnostic in diagnostics.drain(..) {
+        if kept
+            .get(run_start)
+            .is_some_and(|first| first.sort_key() != diagnostic.sort_key())
+        {
+            run_start = kept.len();
+        }
+        if !kept[run_start..].contains(&diagnostic) {
+            kept.push(diagnostic);
+        }
+    }
+    *diagnostics = kept;
+}
+
 /// Counts errors and warnings.
 pub fn counts(diagnostics: &[Diagnostic]) -> (usize, usize) {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();

@@ -133,6 +133,7 @@ fn check(read: documents::ReadConfig, now: DateTime<Utc>) -> Validated {
     }
     locate::resolve(&mut diagnostics, &read.sources);
     diagnostic::sort(&mut diagnostics);
+    diagnostic::dedup(&mut diagnostics);
     Validated {
         sources: read.sources,
         desired,

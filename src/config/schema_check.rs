@@ -309,15 +309,15 @@ impl Mapper<'_> {
     }
 
     fn not_one_of(&self, here: &str, options: &[String]) -> Diagnostic {
-        let field = field_name(here);
         let actual = self.value.pointer(here);
         let shown = actual.map(render_scalar).unwrap_or_default();
         let raw = actual.and_then(Value::as_str).unwrap_or_default();
+        let message = match item_noun(here) {
+            Some(noun) => format!("{shown} is not a known {noun}"),
+            None => format!("{shown} is not a valid `{}`", field_name(here)),
+        };
         self.at(
-            Diagnostic::error(
-                "roster::schema::enum",
-                format!("{shown} is not a valid `{field}`"),
-            ),
+            Diagnostic::error("roster::schema::enum", message),
             here,
             Place::Value,
             "not an allowed value",
@@ -566,6 +566,21 @@ fn parent_pointer(pointer: &str) -> &str {
 }
 
 /// The name of the field a pointer ends at: `email`, or `contact_methods[2]`.
+/// What one item of a list of fixed words is called, for the lists whose
+/// items have a name of their own (`permissions[1]` is a permission).
+fn item_noun(pointer: &str) -> Option<&'static str> {
+    let mut tokens = pointer.rsplit('/');
+    tokens.next()?.parse::<usize>().ok()?;
+    let list = tokens.next()?;
+    let owner = tokens.nth(1);
+    match (owner, list) {
+        (_, "permissions") => Some("permission"),
+        (_, "days") => Some("day"),
+        (Some("members"), "roles") => Some("member role"),
+        _ => None,
+    }
+}
+
 fn field_name(pointer: &str) -> String {
     let mut tokens = pointer.rsplit('/');
     match tokens.next() {
