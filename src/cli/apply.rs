@@ -416,7 +416,40 @@ pub(super) fn actor() -> String {
     ]
     .iter()
     .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+    .or_else(account_name)
     .unwrap_or_else(|| "unknown".into())
+}
+
+/// The name of the account the process runs as, from the user database:
+/// containers and service managers often set no `USER`.
+#[cfg(target_os = "linux")]
+fn account_name() -> Option<String> {
+    let mut entry = std::mem::MaybeUninit::<libc::passwd>::uninit();
+    let mut buffer = vec![0 as libc::c_char; 16 * 1024];
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes the entry into `entry`, its strings into
+    // `buffer` (whose length it is given), and sets `found` to `entry` on
+    // success or to null; the name is read only on success, while `buffer`
+    // is alive.
+    unsafe {
+        let code = libc::getpwuid_r(
+            libc::getuid(),
+            entry.as_mut_ptr(),
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut found,
+        );
+        if code != 0 || found.is_null() {
+            return None;
+        }
+        let name = std::ffi::CStr::from_ptr((*found).pw_name);
+        name.to_str().ok().map(str::to_string)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn account_name() -> Option<String> {
+    None
 }
 
 fn host() -> String {

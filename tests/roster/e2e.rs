@@ -470,6 +470,145 @@ on_both_engines! {
     }
 }
 
+on_both_engines! {
+    fn new_users_are_invited_for_seven_days(db) {
+        apply_acme(&db);
+        let live = block_on(async {
+            let store = Store::open(&db.database_url()).await.unwrap();
+            let live = store.load(false).await.unwrap();
+            store.close().await;
+            live
+        });
+        let now: chrono::DateTime<chrono::Utc> = NOW.parse().unwrap();
+        let invited: Vec<&String> = live
+            .directory
+            .users
+            .values()
+            .filter(|u| u.status == roster::model::vocab::UserStatus::Invited)
+            .map(|u| &u.username)
+            .collect();
+        assert_eq!(invited.len(), 13, "every active user of acme is invited: {invited:?}");
+        let invitations: Vec<&String> = live.platform.invitations.keys().collect();
+        assert_eq!(invitations, invited, "one invitation each, and none for the disabled user");
+        for (user, invitation) in &live.platform.invitations {
+            assert_eq!(invitation.sent_at, now, "{user}");
+            assert_eq!(invitation.expires_at, now + chrono::Duration::days(7), "{user}");
+            assert_eq!(invitation.accepted_at, None, "{user}");
+        }
+        assert!(!live.platform.invitations.contains_key("mallory"));
+    }
+}
+
+/// A copy of examples/acme in a folder of its own, with one user's last
+/// name set, so that each apply has something to do.
+fn acme_copy(last_name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/acme"), dir.path());
+    let path = dir.path().join("users/web.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let first = text.find("last_name: ").unwrap() + "last_name: ".len();
+    let end = first + text[first..].find('\n').unwrap();
+    std::fs::write(
+        &path,
+        format!("{}{last_name}{}", &text[..first], &text[end..]),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_revision_and_actor_come_from_the_ci_or_git_or_the_os() {
+    let db = TestDb::sqlite();
+    let apply = |dir: &std::path::Path, vars: &[(&str, &str)]| {
+        let mut run = Roster::new(["apply", &dir.display().to_string(), "--yes"])
+            .env("ROSTER_DATABASE_URL", db.url());
+        for name in [
+            "GITHUB_SHA",
+            "GITHUB_ACTOR",
+            "CI_COMMIT_SHA",
+            "GITLAB_USER_LOGIN",
+            "USER",
+            "USERNAME",
+            "LOGNAME",
+        ] {
+            run = run.env_remove(name);
+        }
+        for (name, value) in vars {
+            run = run.env(name, value);
+        }
+        let run = run.run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    };
+    let github = acme_copy("Smith-GitHub");
+    apply(
+        github.path(),
+        &[("GITHUB_SHA", "1111111"), ("GITHUB_ACTOR", "octocat")],
+    );
+    let gitlab = acme_copy("Smith-GitLab");
+    apply(
+        gitlab.path(),
+        &[
+            ("CI_COMMIT_SHA", "2222222"),
+            ("GITLAB_USER_LOGIN", "tanuki"),
+        ],
+    );
+    // Outside CI: the config's git HEAD, and the OS user.
+    let local = acme_copy("Smith-Local");
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(local.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        String::from_utf8(status.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "acme"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    apply(local.path(), &[("USER", "ops-admin")]);
+    // With no name in the environment at all, the account's own name.
+    let unnamed = acme_copy("Smith-Unnamed");
+    apply(unnamed.path(), &[]);
+    let id = Command::new("id").arg("-un").output().unwrap();
+    let account = String::from_utf8(id.stdout).unwrap().trim().to_string();
+    let history = Roster::new(["history", "--format", "json"])
+        .env("ROSTER_DATABASE_URL", db.url())
+        .run();
+    let entries: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let pairs: Vec<(String, String)> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(3)
+        .map(|e| {
+            (
+                e["revision"].as_str().unwrap().to_string(),
+                e["actor"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("1111111".to_string(), "octocat".to_string()),
+            ("2222222".to_string(), "tanuki".to_string()),
+            (head, "ops-admin".to_string()),
+        ]
+    );
+    assert_eq!(entries[3]["actor"], account.as_str());
+    assert!(entries[3]["revision"].is_null(), "{}", entries[3]);
+}
+
 #[test]
 fn a_bulk_onboarding_comment_fits_and_shows_the_change() {
     // After onboarding 1,500 people, every one of them is pending until they

@@ -58,6 +58,12 @@ impl Roster {
         self
     }
 
+    /// Removes an environment variable.
+    pub fn env_remove(mut self, key: &str) -> Roster {
+        self.command.env_remove(key);
+        self
+    }
+
     /// Runs to completion.
     pub fn run(mut self) -> Run {
         let output = self.command.output().expect("the roster binary runs");
