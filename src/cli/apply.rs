@@ -461,6 +461,9 @@ fn host() -> String {
         .unwrap_or_else(|| "an unknown host".into())
 }
 
+/// How long an apply runs before its progress is shown.
+const SHOW_PROGRESS_AFTER: Duration = Duration::from_millis(500);
+
 /// A progress bar on stderr, following the rows the store writes.
 struct Progress {
     done: Arc<AtomicBool>,
@@ -470,7 +473,12 @@ struct Progress {
 
 impl Progress {
     fn start(store: &Store) -> Progress {
-        let bar = indicatif::ProgressBar::new(0);
+        // Drawn only once the rows to write are known and the apply has
+        // taken a while: a small apply finishes without a flash of a bar.
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(0),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} applying [{bar:30}] {pos}/{len} rows ({elapsed})",
@@ -485,8 +493,14 @@ impl Progress {
         let ticker = {
             let (done, total) = (done.clone(), total.clone());
             std::thread::spawn(move || {
+                let started = std::time::Instant::now();
+                let mut shown = false;
                 while !done.load(Ordering::Relaxed) {
                     let length = total.load(Ordering::Relaxed);
+                    if !shown && length > 0 && started.elapsed() >= SHOW_PROGRESS_AFTER {
+                        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                        shown = true;
+                    }
                     bar.set_length(length);
                     bar.set_position(
                         counters

@@ -609,6 +609,66 @@ fn the_revision_and_actor_come_from_the_ci_or_git_or_the_os() {
     assert!(entries[3]["revision"].is_null(), "{}", entries[3]);
 }
 
+/// Runs `roster args…` at a terminal (a pseudo-terminal made by `script`),
+/// typing `input`; returns the exit code and everything the terminal showed.
+fn at_a_terminal(db: &TestDb, args: &[&str], input: &str) -> (i32, String) {
+    let command = std::iter::once(env!("CARGO_BIN_EXE_roster"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(root())
+        .env("ROSTER_DATABASE_URL", db.url())
+        .env("ROSTER_NOW", NOW)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"),
+    )
+}
+
+#[test]
+fn at_a_terminal_apply_asks_first_and_shows_its_progress() {
+    let db = TestDb::sqlite();
+    let (code, shown) = at_a_terminal(&db, &["apply", "examples/acme"], "no\n");
+    assert_eq!(code, 1, "{shown}");
+    assert!(shown.contains("Apply these changes to "), "{shown}");
+    assert!(
+        shown.contains("Apply cancelled; nothing was changed."),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("applying ["),
+        "nothing applied, no progress: {shown}"
+    );
+    let plan = roster(&db, &["plan", "examples/acme", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "nothing was applied");
+    // A directory of 5,000 people takes long enough to show its progress.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config").display().to_string();
+    let generated = Roster::new(["generate", "--users", "5000", "--out", &config]).run();
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    let (code, shown) = at_a_terminal(&db, &["apply", &config], "yes\n");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("applying ["), "a progress bar: {shown}");
+    assert!(shown.contains(" rows ("), "{shown}");
+    assert!(shown.contains("Applied to "), "{shown}");
+}
+
 #[test]
 fn a_bulk_onboarding_comment_fits_and_shows_the_change() {
     // After onboarding 1,500 people, every one of them is pending until they
