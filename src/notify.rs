@@ -68,11 +68,35 @@ pub fn post(url: &str, body: &Value, delivery: &Delivery) -> Result<u16, NotifyE
                 }
                 (status >= 500, format!("the webhook answered HTTP {status}"))
             }
-            Err(error) => (true, error.to_string()),
+            Err(error) => (true, describe(&error, delivery.timeout)),
         };
         match waits.next() {
             Some(wait) if retry => std::thread::sleep(*wait),
             _ => return Err(NotifyError { attempts, last }),
         }
+    }
+}
+
+/// What a failed attempt met, in words: ureq's own say only `timeout: global`.
+fn describe(error: &ureq::Error, timeout: Duration) -> String {
+    match error {
+        ureq::Error::Timeout(_) => {
+            format!("the webhook did not answer within {}", seconds(timeout))
+        }
+        ureq::Error::HostNotFound => "the webhook's host name was not found".into(),
+        ureq::Error::ConnectionFailed => "the webhook refused the connection".into(),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "the webhook refused the connection".into()
+        }
+        other => format!("cannot reach the webhook: {other}"),
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    let s = duration.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s} s")
     }
 }

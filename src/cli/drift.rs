@@ -1,6 +1,7 @@
 //! `roster drift [PATH]`: what changed in the live directory outside git.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
@@ -26,11 +27,24 @@ pub struct DriftArgs {
     /// `text` plus the JSON report under `roster`).
     #[arg(long, value_name = "URL")]
     notify: Option<String>,
+    /// How long each attempt to post to the webhook may take, in seconds;
+    /// a failed attempt is tried again up to three times, with backoff.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    notify_timeout: Duration,
     /// Show contact values (phone numbers, emails) instead of masking them.
     #[arg(long)]
     show_values: bool,
     #[command(flatten)]
     database: DatabaseArgs,
+}
+
+/// A number of seconds above zero, such as `10` or `2.5`.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("`{text}` is not a number of seconds above 0"))
 }
 
 /// Runs `roster drift`: exit 0 without drift, 2 with, 1 on error.
@@ -86,11 +100,14 @@ async fn drift(args: DriftArgs, output: &Output) -> Result<ExitStatus, Failure> 
             render::json_value(&report, &options),
         );
         let webhook = webhook.clone();
-        let delivered = tokio::task::spawn_blocking(move || {
-            notify::post(&webhook, &body, &notify::Delivery::default())
-        })
-        .await
-        .map_err(|e| Failure::message(format!("the webhook delivery stopped: {e}")))?;
+        let delivery = notify::Delivery {
+            timeout: args.notify_timeout,
+            ..notify::Delivery::default()
+        };
+        let delivered =
+            tokio::task::spawn_blocking(move || notify::post(&webhook, &body, &delivery))
+                .await
+                .map_err(|e| Failure::message(format!("the webhook delivery stopped: {e}")))?;
         match delivered {
             Ok(status) => output.message(&format!(
                 "posted the drift report to the webhook (HTTP {status})\n"

@@ -744,6 +744,53 @@ fn a_webhook_that_keeps_failing_is_a_clear_error() {
         run.stderr
     );
     assert_eq!(refused.finish().len(), 1);
+    // A receiver that never answers: each attempt times out, then roster
+    // gives up and says so in words.
+    let silent = Receiver::start(vec![0, 0, 0, 0]);
+    let started = Instant::now();
+    let run = roster(
+        &db,
+        &[
+            "drift",
+            "--notify",
+            &silent.url(),
+            "--notify-timeout",
+            "0.5",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("error: could not deliver the report to the webhook after 4 attempts: the webhook did not answer within 0.5 s"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(silent.finish().len(), 4);
+    assert!(
+        started.elapsed() >= Duration::from_millis(4 * 500 + 3_500),
+        "backoff between tries: {:?}",
+        started.elapsed()
+    );
+    // Nobody listening at all.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let run = roster(
+        &db,
+        &[
+            "drift",
+            "--notify",
+            &format!("http://127.0.0.1:{port}/hook"),
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("after 4 attempts: the webhook refused the connection"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -872,15 +919,20 @@ impl Receiver {
                 let mut body = vec![0; length];
                 reader.read_exact(&mut body).unwrap();
                 let mut stream = reader.into_inner();
+                requests.push(Request {
+                    head,
+                    body: String::from_utf8(body).unwrap(),
+                });
+                if status == 0 {
+                    // Never answer: hold the connection until the client gives up.
+                    let _ = stream.read(&mut [0; 1]);
+                    continue;
+                }
                 write!(
                     stream,
                     "HTTP/1.1 {status} Status\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
                 )
                 .unwrap();
-                requests.push(Request {
-                    head,
-                    body: String::from_utf8(body).unwrap(),
-                });
             }
             requests
         });
