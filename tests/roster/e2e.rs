@@ -796,54 +796,82 @@ fn a_webhook_that_keeps_failing_is_a_clear_error() {
 #[test]
 fn a_killed_apply_leaves_the_directory_before_or_after_never_between() {
     for engine in ["sqlite", "postgres"] {
+        let fresh = || {
+            if engine == "sqlite" {
+                TestDb::sqlite()
+            } else {
+                TestDb::postgres()
+            }
+        };
         let dir = tempfile::tempdir().unwrap();
         big_config(dir.path(), 2_000);
         let config = dir.path().display().to_string();
-        // How long a whole apply takes here, to kill at moments across it.
-        let probe = if engine == "sqlite" {
-            TestDb::sqlite()
-        } else {
-            TestDb::postgres()
-        };
+        // How long a whole apply takes here, and its writing, to kill at
+        // moments across them.
+        let probe = fresh();
         roster(&probe, &["db", "migrate"]);
         let started = Instant::now();
-        let run = roster(&probe, &["apply", &config, "--yes"]);
+        let run = Roster::new(["apply", &config, "--yes"])
+            .env("ROSTER_DATABASE_URL", probe.url())
+            .env("ROSTER_TIMINGS", "1")
+            .run();
         assert_eq!(run.code, 0, "{}", run.stderr);
         let full = started.elapsed();
+        let writing = stage_ms(&run.stderr, "apply: write")
+            + stage_ms(&run.stderr, "apply: record and commit");
         let expected = block_on(async {
             let store = Store::open(&probe.database_url()).await.unwrap();
             store.load(true).await.unwrap()
         });
         let mut seed: u64 = 0x5eed_1234;
-        let mut outcomes = (0, 0);
-        for _ in 0..10 {
+        let mut random = move || {
             seed = seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let fraction = (seed >> 33) as f64 / (1u64 << 31) as f64;
-            let db = if engine == "sqlite" {
-                TestDb::sqlite()
-            } else {
-                TestDb::postgres()
-            };
+            (seed >> 33) as f64 / (1u64 << 31) as f64
+        };
+        // (killed before the commit, after it) for kills at any moment, and
+        // for kills once the writing has begun.
+        let mut anywhere = (0, 0);
+        let mut writing_outcomes = (0, 0);
+        for round in 0..16 {
+            let during_write = round % 2 == 1;
+            let db = fresh();
             roster(&db, &["db", "migrate"]);
             let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
                 .args(["apply", &config, "--yes"])
                 .env("ROSTER_DATABASE_URL", db.url())
                 .env("ROSTER_NOW", NOW)
+                .env("ROSTER_TIMINGS", "1")
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
-            std::thread::sleep(full.mul_f64(fraction * 1.1));
+            if during_write {
+                // The planning is over and the writing starts when the
+                // decision's timing is printed.
+                let stderr = BufReader::new(child.stderr.take().unwrap());
+                for line in stderr.lines() {
+                    if line.unwrap().starts_with("timing: apply: decide") {
+                        break;
+                    }
+                }
+                std::thread::sleep(Duration::from_secs_f64(writing / 1000.0 * random() * 0.9));
+            } else {
+                std::thread::sleep(full.mul_f64(random() * 1.1));
+            }
             let _ = child.kill();
             let _ = child.wait();
-            let live = block_on(async {
+            let (live, applies) = block_on(async {
                 let store = Store::open(&db.database_url()).await.unwrap();
                 let live = store.load(true).await.unwrap();
                 (live, store.history().await.unwrap().len())
             });
-            let (live, applies) = live;
+            let outcomes = if during_write {
+                &mut writing_outcomes
+            } else {
+                &mut anywhere
+            };
             if live.directory.users.is_empty() {
                 assert!(
                     live.directory.groups.is_empty()
@@ -863,10 +891,27 @@ fn a_killed_apply_leaves_the_directory_before_or_after_never_between() {
             }
         }
         assert!(
-            outcomes.0 > 0,
-            "{engine}: no kill landed before the commit: {outcomes:?}"
+            anywhere.0 > 0,
+            "{engine}: no kill landed before the commit: {anywhere:?}"
+        );
+        assert!(
+            writing_outcomes.0 > 0,
+            "{engine}: no kill landed while the apply was writing: {writing_outcomes:?}"
         );
     }
+}
+
+/// The milliseconds a stage took, from `ROSTER_TIMINGS` output.
+fn stage_ms(stderr: &str, stage: &str) -> f64 {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("timing: {stage} ")))
+        .unwrap_or_else(|| panic!("no timing for `{stage}` in:\n{stderr}"));
+    line.trim_end_matches(" ms")
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no time in `{line}`"))
 }
 
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
