@@ -12,6 +12,7 @@ use roster::model::vocab::{
     HomePage, Label, Language, MemberRole, Permission, Theme, UserType, Weekday,
 };
 
+use crate::db::{TestDb, block_on};
 use crate::support::{NOW, root};
 
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -396,6 +397,34 @@ proptest! {
         let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true };
         let plan = roster::plan::plan(&exported.desired.unwrap(), &live, now(), options);
         prop_assert!(!plan.has_changes(), "{:#?}", plan.changes);
+    }
+
+    #[test]
+    fn directories_written_to_either_database_export_and_plan_empty(
+        seeds in proptest::collection::vec(user_seed(), 2..7),
+        layout in 0..3usize,
+        postgres in any::<bool>(),
+    ) {
+        // Through a real database: written as an apply writes, read back,
+        // exported, checked as a config, planned against what was read.
+        let desired = load_text(&export::document_text(&document(&seeds))).desired.unwrap();
+        let db = if postgres { TestDb::postgres() } else { TestDb::sqlite() };
+        let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true };
+        let first = roster::plan::plan(&desired, &Default::default(), now(), options);
+        let live = block_on(async {
+            let store = roster::store::Store::open_ready(&db.database_url()).await.unwrap();
+            store.write(&roster::apply::change_set(&first)).await.unwrap();
+            let live = store.load(true).await.unwrap();
+            store.close().await;
+            live
+        });
+        let layout = [export::Layout::Single, export::Layout::PerGroup, export::Layout::PerUser][layout];
+        let files = export::files(&export::declarable(&live.directory, now()), layout);
+        let texts = files.iter().map(|f| (f.path.display().to_string(), f.text.clone())).collect();
+        let exported = config::load_texts(texts, now());
+        prop_assert!(!exported.has_errors(), "{:#?}", exported.diagnostics);
+        let plan = roster::plan::plan(&exported.desired.unwrap(), &live, now(), options);
+        prop_assert!(!plan.has_changes(), "{}: {:#?}", db.engine(), plan.changes);
     }
 
     #[test]
