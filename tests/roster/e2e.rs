@@ -145,6 +145,15 @@ on_both_engines! {
         assert_eq!(run.code, 1, "{}", run.stderr);
         let stderr = run.stderr.replace(&dir_arg, "[config]");
         insta::assert_snapshot!("plan_guards", stderr);
+        // What stops the plan comes first in the pull-request comment and
+        // is listed in the JSON for CI tools.
+        let markdown = roster(&db, &["plan", &dir_arg, "--format", "markdown"]);
+        assert_eq!(markdown.code, 1);
+        insta::assert_snapshot!("plan_guards_markdown", transcript(&db, &markdown).replace(&dir_arg, "[config]"));
+        let json = roster(&db, &["plan", &dir_arg, "--format", "json"]);
+        assert_eq!(json.code, 1);
+        let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        insta::assert_snapshot!("plan_guards_json_refusals", serde_json::to_string_pretty(&plan["refusals"]).unwrap());
         let applied = roster(&db, &["apply", &dir_arg, "--yes", "--allow-replace"]);
         assert_eq!(applied.code, 1);
         assert!(applied.stderr.contains("cannot delete user `bob`"), "{}", applied.stderr);
