@@ -63,7 +63,8 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();
-    walk(path, &mut files)?;
+    let mut visited = std::collections::HashSet::new();
+    walk(path, &mut files, &mut visited)?;
     files.sort();
     if files.is_empty() {
         return Err(ConfigError::NoDocuments {
@@ -92,7 +93,19 @@ pub fn is_roster_document(text: &str) -> bool {
         })
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
+/// Collects the documents below `dir`. Symbolic links are followed, to
+/// folders too (a config may link a team's folder in from elsewhere); a
+/// folder reached a second time, as through a link back up, is read once.
+fn walk(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    visited: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), ConfigError> {
+    if let Ok(real) = std::fs::canonicalize(dir)
+        && !visited.insert(real)
+    {
+        return Ok(());
+    }
     let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Open {
         path: dir.to_path_buf(),
         source,
@@ -107,12 +120,20 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
             continue;
         }
         let path = entry.path();
-        let kind = entry.file_type().map_err(|source| ConfigError::Open {
+        let mut kind = entry.file_type().map_err(|source| ConfigError::Open {
             path: path.clone(),
             source,
         })?;
+        if kind.is_symlink() {
+            kind = std::fs::metadata(&path)
+                .map_err(|source| ConfigError::Open {
+                    path: path.clone(),
+                    source,
+                })?
+                .file_type();
+        }
         if kind.is_dir() {
-            walk(&path, files)?;
+            walk(&path, files, visited)?;
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")

@@ -180,3 +180,48 @@ fn usage_errors_exit_1_not_2() {
         run.stderr
     );
 }
+
+#[test]
+fn a_directory_is_read_with_yml_files_links_and_without_hidden_folders() {
+    let root = tempfile::tempdir().unwrap();
+    let config = root.path().join("config");
+    let elsewhere = root.path().join("elsewhere/team");
+    std::fs::create_dir_all(config.join(".drafts")).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let user = |name: &str| {
+        format!(
+            "  - {{ email: {name}@acme.example, username: {name}, first_name: A, last_name: B, roles: [app_admin], contact_methods: [{{ channel: email, label: official, value: {name}@acme.example }}] }}\n"
+        )
+    };
+    std::fs::write(
+        config.join("account.yaml"),
+        format!(
+            "version: 1\naccount: {{ owner: alice }}\nusers:\n{}",
+            user("alice")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        config.join("groups.yml"),
+        "version: 1\ngroups:\n  - { name: ops, members: [{ user: alice, roles: [manager] }, { user: bob, roles: [primary] }] }\n",
+    )
+    .unwrap();
+    // Hidden folders are skipped: this draft would not even parse.
+    std::fs::write(config.join(".drafts/wip.yaml"), "version: 1\nusers: [\n").unwrap();
+    // A team's folder linked in from elsewhere, with a link back up in it.
+    std::fs::write(
+        elsewhere.join("bob.yaml"),
+        format!("version: 1\nusers:\n{}", user("bob")),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&elsewhere, config.join("team")).unwrap();
+    std::os::unix::fs::symlink("..", elsewhere.join("up")).unwrap();
+    let run = Roster::new(["validate", &config.display().to_string()]).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("is valid: 2 users, 1 group, 0 custom roles in 3 files"),
+        "{}",
+        run.stderr
+    );
+}
