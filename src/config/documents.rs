@@ -294,12 +294,28 @@ fn read_file(root: &Path, path: &Path, cache: &Cache) -> Result<FileOutcome, Con
     let bytes = READING.time(|| std::fs::read(path)).map_err(open)?;
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
-        Err(_) => {
-            let file = SourceFile::new(path.to_path_buf(), name, String::new());
+        Err(error) => {
+            // Shown up to the first byte that is not UTF-8, which is marked.
+            let valid = error.utf8_error().valid_up_to();
+            let shown = String::from_utf8_lossy(&error.as_bytes()[..valid]).into_owned();
+            let line = shown.matches('\n').count() + 1;
+            let col = shown.rsplit('\n').next().map_or(0, |l| l.chars().count());
+            let at = Span {
+                start: Pos {
+                    line: to_u32(line),
+                    col: to_u32(col),
+                },
+                end: Pos {
+                    line: to_u32(line),
+                    col: to_u32(col + 1),
+                },
+            };
+            let file = SourceFile::new(path.to_path_buf(), name, format!("{shown}\u{FFFD}"));
             let diagnostic = Diagnostic::error(
                 "roster::yaml::encoding",
                 format!("`{}` is not UTF-8 text", file.name),
             )
+            .with_label(PLACEHOLDER, at, "the first byte that is not UTF-8")
             .with_help("save the file as UTF-8");
             return Ok(FileOutcome {
                 file,
@@ -414,6 +430,10 @@ pub fn check_text(id: FileId, file: &SourceFile) -> (Option<Document>, Vec<Diagn
             (None, diagnostics)
         }
     }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn first_line() -> Span {

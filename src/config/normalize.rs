@@ -717,7 +717,11 @@ fn oof_window(
         diagnostics.push(
             Diagnostic::error(
                 "roster::oof::order",
-                "out-of-office window ends before it starts",
+                if until == from {
+                    "out-of-office window ends the moment it starts"
+                } else {
+                    "out-of-office window ends before it starts"
+                },
             )
             .at_value(item.file, format!("{pointer}/until"), "not after `from`")
             .at_value(item.file, format!("{pointer}/from"), "starts here")

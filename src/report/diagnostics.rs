@@ -20,8 +20,11 @@ pub fn human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Stri
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // Help lines quote dates and times (`2027-10-31T02:30+01:00`) that
+    // must stay whole to be copied; lines break at spaces only.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
