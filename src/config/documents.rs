@@ -65,7 +65,7 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
     let mut files = Vec::new();
     let mut visited = std::collections::HashSet::new();
     walk(path, &mut files, &mut visited)?;
-    files.sort();
+    debug_assert!(files.is_sorted());
     if files.is_empty() {
         return Err(ConfigError::NoDocuments {
             path: path.to_path_buf(),
@@ -106,15 +106,16 @@ fn walk(
     {
         return Ok(());
     }
-    let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Open {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    for entry in entries {
-        let entry = entry.map_err(|source| ConfigError::Open {
+    let mut entries = std::fs::read_dir(dir)
+        .and_then(|entries| entries.collect::<Result<Vec<_>, _>>())
+        .map_err(|source| ConfigError::Open {
             path: dir.to_path_buf(),
             source,
         })?;
+    // Each folder's entries in name order, depth first: the files come out
+    // in path order without sorting 100,000 paths component by component.
+    entries.sort_by_cached_key(|entry| entry.file_name());
+    for entry in entries {
         let name = entry.file_name();
         if name.to_string_lossy().starts_with('.') {
             continue;
