@@ -687,11 +687,19 @@ pub(super) async fn load<DB: Engine>(
     let directory = &mut snapshot.directory;
     directory.owner = owner;
     directory.roles = custom;
-    directory.users = users
-        .into_values()
-        .map(|mut user| {
+    // Users are large: order their names, then take them in that order,
+    // so that building the map sorts small pairs and moves each user once.
+    let mut order: Vec<(String, i64)> = users
+        .iter()
+        .map(|(id, user)| (user.username.clone(), *id))
+        .collect();
+    order.sort_unstable();
+    directory.users = order
+        .into_iter()
+        .filter_map(|(name, id)| {
+            let mut user = users.remove(&id)?;
             user.out_of_office.sort_by_key(|w| (w.from, w.until));
-            (user.username.clone(), user)
+            Some((name, user))
         })
         .collect();
     directory.groups = groups.into_values().map(|g| (g.name.clone(), g)).collect();
