@@ -54,14 +54,22 @@ pub(super) fn annotate(
     }
 
     let platform = &live.platform;
+    // Most values are verified; without a bad one there is nothing to
+    // look up for each of a large directory's methods.
+    let any_bad = platform.verifications.values().any(|v| {
+        matches!(
+            v.state,
+            VerificationState::Unverified | VerificationState::Bounced
+        )
+    });
     for (name, user) in &desired.directory.users {
-        let key = ObjectKey::new(ObjectKind::User, name);
+        let key = || ObjectKey::new(ObjectKind::User, name);
         let live_name = desired
             .renames
             .iter()
             .find(|(old, new)| *new == name && live.directory.users.contains_key(*old))
             .map_or(name.as_str(), |(old, _)| old.as_str());
-        for method in user.contact_methods.iter().filter(|m| m.enabled) {
+        for method in user.contact_methods.iter().filter(|m| any_bad && m.enabled) {
             let state = platform
                 .verifications
                 .get(&(live_name.to_string(), method.channel, method.value.clone()))
@@ -80,7 +88,7 @@ pub(super) fn annotate(
                 _ => continue,
             };
             plan.warnings.push(Note {
-                object: key.clone(),
+                object: key(),
                 message,
             });
         }
@@ -90,7 +98,7 @@ pub(super) fn annotate(
             && invitation.expired_unaccepted(now)
         {
             plan.warnings.push(Note {
-                object: key.clone(),
+                object: key(),
                 message: format!(
                     "the invitation of `{name}` expired on {} without being accepted; resend it from the platform",
                     invitation.expires_at.format("%Y-%m-%d")
@@ -100,7 +108,7 @@ pub(super) fn annotate(
         for integration in &user.muted_integrations {
             if !platform.integrations.contains_key(integration) {
                 plan.warnings.push(Note {
-                    object: key.clone(),
+                    object: key(),
                     message: format!("`{name}` mutes integration `{integration}`, which the account does not have"),
                 });
             }
