@@ -34,6 +34,7 @@ impl SourceFile {
     /// Wraps the text of a file read from `path`.
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
         use sha2::{Digest, Sha256};
+        let text = with_newlines(text);
         SourceFile {
             path,
             name,
@@ -74,9 +75,7 @@ impl SourceFile {
     /// disk if it was released.
     pub fn text(&self) -> &Arc<str> {
         self.text.get_or_init(|| {
-            std::fs::read_to_string(&self.path)
-                .unwrap_or_default()
-                .into()
+            with_newlines(std::fs::read_to_string(&self.path).unwrap_or_default()).into()
         })
     }
 
@@ -198,5 +197,43 @@ impl Sources {
     /// Every file with its id.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i), f))
+    }
+}
+
+/// YAML ends a line at `\r\n`, `\n` or a lone `\r`; the parser counts
+/// lines so, and the snippets shown count `\n` only. A lone `\r` (an old
+/// Mac line end, or a stray one) becomes `\n`, so both count the same.
+fn with_newlines(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_as_yaml_says() {
+        assert_eq!(with_newlines("a\rb\r\nc\nd\r".into()), "a\nb\r\nc\nd\n");
+        let file = SourceFile::new(
+            "x.yaml".into(),
+            "x.yaml".into(),
+            "version: 1\rusers: 3\r".into(),
+        );
+        let parsed = crate::config::yaml::parse(file.text()).unwrap();
+        let at = crate::config::yaml::locate(&parsed.value, &parsed.positions, "/users").value;
+        assert_eq!(at.start.line, 2);
+        assert_eq!(file.text().lines().nth(1), Some("users: 3"));
     }
 }
