@@ -69,9 +69,11 @@ pub fn load_cached(
     now: DateTime<Utc>,
     cache_dir: Option<&Path>,
 ) -> Result<Validated, ConfigError> {
+    let stage = crate::timing::Stage::start("config: open the cache");
     let mut cache = cache_dir
         .map(|dir| cache::Cache::open(dir, path))
         .unwrap_or_default();
+    drop(stage);
     let read = {
         let _stage = crate::timing::Stage::start("config: read and check files");
         documents::read(path, &mut cache)?
