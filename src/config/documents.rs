@@ -301,16 +301,10 @@ fn read_file(root: &Path, path: &Path, cache: &Cache) -> Result<FileOutcome, Con
             let shown = String::from_utf8_lossy(&error.as_bytes()[..valid]).into_owned();
             let line = shown.matches('\n').count() + 1;
             let col = shown.rsplit('\n').next().map_or(0, |l| l.chars().count());
-            let at = Span {
-                start: Pos {
-                    line: to_u32(line),
-                    col: to_u32(col),
-                },
-                end: Pos {
-                    line: to_u32(line),
-                    col: to_u32(col + 1),
-                },
-            };
+            let at = Span::point(Pos {
+                line: yaml::to_u32(line),
+                col: yaml::to_u32(col),
+            });
             let file = SourceFile::new(path.to_path_buf(), name, format!("{shown}\u{FFFD}"));
             let diagnostic = Diagnostic::error(
                 "roster::yaml::encoding",
@@ -433,10 +427,6 @@ pub fn check_text(id: FileId, file: &SourceFile) -> (Option<Document>, Vec<Diagn
     }
 }
 
-fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
 fn first_line() -> Span {
     Span {
         start: Pos { line: 1, col: 0 },
@@ -486,13 +476,7 @@ fn check_version(id: FileId, parsed: &yaml::Parsed) -> Option<Diagnostic> {
 }
 
 fn yaml_diagnostic(id: FileId, problem: YamlProblem) -> Diagnostic {
-    let point = |at: Pos| Span {
-        start: at,
-        end: Pos {
-            line: at.line,
-            col: at.col + 1,
-        },
-    };
+    let point = Span::point;
     match problem {
         YamlProblem::Syntax { at, message } => {
             Diagnostic::error("roster::yaml::syntax", format!("invalid YAML: {message}"))

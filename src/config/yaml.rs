@@ -35,6 +35,17 @@ pub struct Span {
 }
 
 impl Span {
+    /// The one character at `at`.
+    pub fn point(at: Pos) -> Span {
+        Span {
+            start: at,
+            end: Pos {
+                line: at.line,
+                col: at.col + 1,
+            },
+        }
+    }
+
     fn from_parser(span: ParserSpan) -> Span {
         Span {
             start: pos(span.start),
@@ -50,7 +61,8 @@ fn pos(marker: saphyr_parser::Marker) -> Pos {
     }
 }
 
-fn to_u32(n: usize) -> u32 {
+/// A count as a position component (saturating: no file has 4 billion lines).
+pub(crate) fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 

@@ -4,6 +4,7 @@
 //! nobody has applied yet — pending, not drift.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -188,52 +189,57 @@ pub fn drift(
 /// and users that referred to it (the database cascades); those changes
 /// are the deletion itself, reported once, as a deletion.
 fn drop_consequences(report: &mut DriftReport) {
-    let deleted = |kind: ObjectKind, name: &str| {
+    let deleted = |kind: ObjectKind| -> BTreeSet<String> {
         report
             .deleted
             .iter()
-            .any(|k| k.kind == kind && k.name == name)
+            .filter(|k| k.kind == kind)
+            .map(|k| k.name.clone())
+            .collect()
     };
-    let explained = |object: &ObjectKey, field: &FieldChange| -> bool {
-        match (object.kind, field.path.as_str()) {
+    let (users, roles) = (deleted(ObjectKind::User), deleted(ObjectKind::Role));
+    if users.is_empty() && roles.is_empty() {
+        return;
+    }
+    let explained =
+        |object: &ObjectKey, field: &FieldChange| match (object.kind, field.path.as_str()) {
             (ObjectKind::Group, path) => path
                 .strip_prefix("members[")
                 .and_then(|rest| rest.strip_suffix(']'))
-                .is_some_and(|user| field.new.is_none() && deleted(ObjectKind::User, user)),
+                .is_some_and(|user| field.new.is_none() && users.contains(user)),
             (ObjectKind::User, "roles") => {
-                let names = |value: &Option<serde_json::Value>| -> Vec<String> {
-                    value
-                        .as_ref()
-                        .and_then(|v| serde_json::from_value(v.clone()).ok())
-                        .unwrap_or_default()
-                };
                 let (old, new) = (names(&field.old), names(&field.new));
-                let kept: Vec<&String> = old
+                let kept: Vec<&str> = old
                     .iter()
-                    .filter(|role| !deleted(ObjectKind::Role, role))
+                    .copied()
+                    .filter(|r| !roles.contains(*r))
                     .collect();
-                kept.len() < old.len() && kept == new.iter().collect::<Vec<_>>()
+                kept.len() < old.len() && kept == new
             }
             (ObjectKind::Account, "owner") => {
                 field.new.is_none()
                     && field
                         .old
                         .as_ref()
-                        .and_then(|o| o.as_str())
-                        .is_some_and(|owner| deleted(ObjectKind::User, owner))
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|owner| users.contains(owner))
             }
             _ => false,
-        }
-    };
-    let changed = std::mem::take(&mut report.changed);
-    report.changed = changed
-        .into_iter()
-        .filter_map(|mut drift| {
-            let object = drift.object.clone();
-            drift.fields.retain(|f| !explained(&object, f));
-            (!drift.fields.is_empty()).then_some(drift)
-        })
-        .collect();
+        };
+    for drift in &mut report.changed {
+        let object = drift.object.clone();
+        drift.fields.retain(|f| !explained(&object, f));
+    }
+    report.changed.retain(|drift| !drift.fields.is_empty());
+}
+
+/// The names in a field's list value (a user's roles).
+fn names(value: &Option<serde_json::Value>) -> Vec<&str> {
+    value
+        .as_ref()
+        .and_then(serde_json::Value::as_array)
+        .map(|items| items.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default()
 }
 
 fn owner_fields(old: Option<&String>, new: Option<&String>) -> Vec<FieldChange> {

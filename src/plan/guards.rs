@@ -48,11 +48,7 @@ pub fn recheck(plan: &Plan, live: &LiveSnapshot, now: DateTime<Utc>) -> Vec<Refu
 /// from users this plan does not touch (users roster does not manage),
 /// changing them without a word in the plan.
 fn role_guard(changes: &[Change], live: &LiveSnapshot) -> Vec<Refusal> {
-    let deleted_roles: BTreeSet<&str> = changes
-        .iter()
-        .filter(|c| c.action == Action::Delete && c.key.kind == ObjectKind::Role)
-        .map(|c| c.key.name.as_str())
-        .collect();
+    let deleted_roles = deleted_names(changes, ObjectKind::Role);
     if deleted_roles.is_empty() {
         return Vec::new();
     }
@@ -87,6 +83,15 @@ fn role_guard(changes: &[Change], live: &LiveSnapshot) -> Vec<Refusal> {
                 .collect(),
             hint: "take the role from those users on the platform, or declare them in the config without it".into(),
         })
+        .collect()
+}
+
+/// The names of the objects of one kind that the plan deletes.
+fn deleted_names(changes: &[Change], kind: ObjectKind) -> BTreeSet<&str> {
+    changes
+        .iter()
+        .filter(|c| c.action == Action::Delete && c.key.kind == kind)
+        .map(|c| c.key.name.as_str())
         .collect()
 }
 
@@ -232,11 +237,7 @@ fn windows_after<'a>(
 /// Emails are unique: a user written with the email another live user
 /// keeps would be refused by the database half-way through the apply.
 fn identity_guard(changes: &[Change], live: &LiveSnapshot) -> Vec<Refusal> {
-    let deleted: BTreeSet<&str> = changes
-        .iter()
-        .filter(|c| c.action == Action::Delete && c.key.kind == ObjectKind::User)
-        .map(|c| c.key.name.as_str())
-        .collect();
+    let deleted = deleted_names(changes, ObjectKind::User);
     // Users whose email changes free their old one.
     let written: BTreeMap<&str, &str> = changes
         .iter()

@@ -686,13 +686,14 @@ fn a_bulk_onboarding_comment_fits_and_shows_the_change() {
     let dir = tempfile::tempdir().unwrap();
     big_config(dir.path(), 1_500);
     let config = dir.path().display().to_string();
-    let created = roster(&db, &["plan", &config, "--format", "markdown"]);
-    assert_eq!(created.code, 0, "{}", created.stderr);
-    assert!(
-        created.stdout.chars().count() <= 65_000,
-        "{}",
-        created.stdout.len()
-    );
+    // A comment that fits, whatever else it shows.
+    let comment = || {
+        let run = roster(&db, &["plan", &config, "--format", "markdown"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.chars().count() <= 65_000, "{}", run.stdout.len());
+        run
+    };
+    let created = comment();
     assert!(
         created
             .stdout
@@ -707,13 +708,7 @@ fn a_bulk_onboarding_comment_fits_and_shows_the_change() {
         text.replace("last_name: Number 7\n", "last_name: Seven\n"),
     )
     .unwrap();
-    let plan = roster(&db, &["plan", &config, "--format", "markdown"]);
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    assert!(
-        plan.stdout.chars().count() <= 65_000,
-        "{}",
-        plan.stdout.len()
-    );
+    let plan = comment();
     assert!(
         plan.stdout.contains("<code>~ user user7</code>"),
         "{}",

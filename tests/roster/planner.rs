@@ -45,6 +45,16 @@ fn change<'a>(plan: &'a Plan, kind: ObjectKind, name: &str) -> &'a roster::plan:
         .unwrap_or_else(|| panic!("no change to {kind} {name} in {:#?}", plan.changes))
 }
 
+/// Takes users out of the config and out of every group.
+fn drop_users(desired: &mut DesiredState, names: &[&str]) {
+    for name in names {
+        desired.directory.users.remove(*name);
+    }
+    for group in desired.directory.groups.values_mut() {
+        group.members.retain(|m, _| !names.contains(&m.as_str()));
+    }
+}
+
 fn paths(change: &roster::plan::Change) -> Vec<&str> {
     change.fields.iter().map(|f| f.path.as_str()).collect()
 }
@@ -434,14 +444,7 @@ fn guards_name_every_reason_and_every_referencing_object() {
     live.managed
         .objects
         .remove(&ObjectKey::new(ObjectKind::User, "frank"));
-    desired.directory.users.remove("frank");
-    desired.directory.users.remove("bob");
-    desired.directory.users.remove("alice");
-    for group in desired.directory.groups.values_mut() {
-        group.members.remove("bob");
-        group.members.remove("frank");
-        group.members.remove("alice");
-    }
+    drop_users(&mut desired, &["frank", "bob", "alice"]);
     desired.directory.users.get_mut("mallory").unwrap().status = UserStatus::Disabled;
     let plan = plan(&desired, &live, now(), PlanOptions::default());
     let bob = plan
@@ -507,12 +510,7 @@ fn the_mass_delete_guard_counts_and_percentages() {
     let doomed = [
         "erin", "grace", "olivia", "peggy", "niaj", "judy", "mallory", "ivan", "heidi",
     ];
-    for name in doomed {
-        desired.directory.users.remove(name);
-    }
-    for group in desired.directory.groups.values_mut() {
-        group.members.retain(|m, _| !doomed.contains(&m.as_str()));
-    }
+    drop_users(&mut desired, &doomed);
     desired.directory.groups.remove("support");
     desired
         .directory
@@ -1062,12 +1060,7 @@ fn the_mass_delete_guard_names_the_count_it_goes_over() {
     let live = applied(&desired);
     desired.policy.max_deletes = Some(2);
     desired.policy.max_delete_percent = None;
-    for name in ["judy", "olivia", "peggy"] {
-        desired.directory.users.remove(name);
-        for group in desired.directory.groups.values_mut() {
-            group.members.remove(name);
-        }
-    }
+    drop_users(&mut desired, &["judy", "olivia", "peggy"]);
     let refused = plan(&desired, &live, now(), PlanOptions::default());
     let guard = refused
         .refusals

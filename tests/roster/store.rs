@@ -557,14 +557,17 @@ fn connection_errors_say_what_is_wrong() {
 fn rows_left_by_a_delete_without_foreign_keys_are_named() {
     // The `sqlite3` shell does not enforce foreign keys unless told to.
     let db = TestDb::sqlite();
-    let run = Roster::new([
-        "apply",
-        "examples/acme",
-        "--yes",
-        "--database-url",
-        db.url(),
-    ])
-    .run();
+    let apply = || {
+        Roster::new([
+            "apply",
+            "examples/acme",
+            "--yes",
+            "--database-url",
+            db.url(),
+        ])
+        .run()
+    };
+    let run = apply();
     assert_eq!(run.code, 0, "{}", run.stderr);
     block_on(async {
         use sqlx::ConnectOptions;
@@ -580,14 +583,7 @@ fn rows_left_by_a_delete_without_foreign_keys_are_named() {
     let before = db.count("SELECT COUNT(*) FROM contact_methods");
     let run = Roster::new(["drift", "examples/acme", "--database-url", db.url()]).run();
     insta::assert_snapshot!(run.transcript());
-    let run = Roster::new([
-        "apply",
-        "examples/acme",
-        "--yes",
-        "--database-url",
-        db.url(),
-    ])
-    .run();
+    let run = apply();
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
         db.count("SELECT COUNT(*) FROM contact_methods"),
