@@ -39,5 +39,5 @@ fn main() -> ExitCode {
             };
         }
     };
-    roster::cli::run(cli).into()
+    roster::cli::run(cli, &roster::cli::Settings::from_env()).into()
 }

@@ -4,9 +4,17 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-fn enabled() -> bool {
-    static ENABLED: OnceLock<bool> = OnceLock::new();
-    *ENABLED.get_or_init(|| std::env::var_os("ROSTER_TIMINGS").is_some_and(|v| v == "1"))
+static ENABLED: OnceLock<bool> = OnceLock::new();
+
+/// Turns timings on or off for the rest of the process (the command line
+/// does, from its settings); off unless turned on.
+pub fn init(enabled: bool) {
+    let _ = ENABLED.set(enabled);
+}
+
+/// Whether timings are on.
+pub fn enabled() -> bool {
+    ENABLED.get().copied().unwrap_or(false)
 }
 
 /// A stage being measured; reports when dropped.

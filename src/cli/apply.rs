@@ -1,5 +1,7 @@
 //! `roster apply [PATH] | --plan PLAN`: make the live directory what the
-//! config declares, in one transaction, under a lock, on the record.
+//! config declares, in one transaction, under a lock, on the record. This
+//! file parses arguments, asks, shows progress and renders; the apply
+//! itself is [`crate::apply::apply`].
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -11,13 +13,14 @@ use clap::Args;
 
 use super::output::{self, Output};
 use super::plan::GuardArgs;
+use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
-use crate::apply::{self, Mismatch};
+use crate::apply::{self, ApplyError, Mismatch, Outcome, PendingConfig, Request, Source};
+use crate::plan::Plan;
 use crate::plan::file::PlanFile;
-use crate::plan::{self, Plan};
 use crate::report::plan::{self as render, RenderOptions};
 use crate::report::redact::Redactor;
-use crate::store::{ApplyFailure, LockOptions, Store};
+use crate::store::{DatabaseUrl, LockOptions, Store};
 
 /// Arguments of `roster apply`.
 #[derive(Debug, Args)]
@@ -52,67 +55,17 @@ pub struct ApplyArgs {
 }
 
 /// Runs `roster apply`.
-pub fn run(args: ApplyArgs, output: &Output) -> ExitStatus {
-    match super::runtime().block_on(apply(args, output)) {
+pub fn run(args: ApplyArgs, settings: &Settings) -> ExitStatus {
+    let output = &settings.output;
+    match super::runtime().block_on(apply(args, settings)) {
         Ok(status) => status,
         Err(failure) => failure.report(output),
     }
 }
 
-/// Why an apply stopped inside its transaction, having written nothing.
-enum Stop {
-    /// The directory changed since the plan was reviewed.
-    Stale(Mismatch),
-    /// A guard refused the plan.
-    Refused,
-    /// There was nothing to do.
-    Nothing,
-    /// The config, read while the lock was taken, has errors.
-    Config(Failure),
-}
-
-/// The config being read on its own thread while the database is opened,
-/// locked and read: the two take about as long at scale.
-struct Reading {
-    path: PathBuf,
-    thread: Option<std::thread::JoinHandle<ReadResult>>,
-    checked: Option<crate::model::DesiredState>,
-}
-
-type ReadResult = Result<crate::config::Validated, crate::config::ConfigError>;
-
-impl Reading {
-    fn start(path: PathBuf, now: chrono::DateTime<chrono::Utc>) -> Reading {
-        let thread = std::thread::spawn({
-            let path = path.clone();
-            move || super::read_config(&path, now)
-        });
-        Reading {
-            path,
-            thread: Some(thread),
-            checked: None,
-        }
-    }
-
-    /// The config once read; its findings are printed the first time.
-    fn finish(&mut self, output: &Output) -> Result<&crate::model::DesiredState, Failure> {
-        if let Some(thread) = self.thread.take() {
-            let validated = thread
-                .join()
-                .map_err(|_| Failure::message("reading the config failed"))?;
-            let config = super::checked_config(validated, &self.path, output)?;
-            super::release_at_exit(config.sources);
-            self.checked = Some(config.desired);
-        }
-        Ok(self
-            .checked
-            .as_ref()
-            .expect("a config once the reading thread has finished"))
-    }
-}
-
-async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> {
-    let now = output::now().map_err(Failure::message)?;
+async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failure> {
+    let output = &settings.output;
+    let now = settings.now()?;
     let url = args.database.url()?;
     let options = RenderOptions {
         location: url.masked().to_string(),
@@ -121,191 +74,119 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
         },
         color: output.data_color,
     };
-    // Shows a plan; false when it must not or need not be applied.
-    let show = |plan: &Plan| {
-        output.data(&render::text::render(plan, &options));
-        if !plan.refusals.is_empty() {
-            output.error(&render::text::refusals(plan), None);
-            return Err(ExitStatus::Failure);
-        }
-        if !plan.has_changes() && plan.adopt.is_empty() {
-            output.message("Nothing to apply.\n");
-            return Err(ExitStatus::Success);
-        }
-        Ok(())
-    };
 
-    // A plan reviewed before the lock is taken (a saved one, or one shown
-    // at a terminal for confirmation) is verified inside the transaction;
-    // with `--yes` and a config, planning happens inside it, on the data
-    // the apply writes over.
-    let (reviewed, desired, config_dir) = match (&args.plan, &args.path) {
-        (Some(file), _) => {
-            let saved = PlanFile::read(file).map_err(|e| {
-                Failure::message(format!("`{}`: {}", file.display(), output::error_chain(&e)))
-            })?;
-            if saved.database != url.masked() {
-                return Err(Failure {
-                    message: format!(
-                        "the plan was made for the directory at {}, not {}",
-                        saved.database,
-                        url.masked()
-                    ),
-                    hint: Some(
-                        "apply it with the `--database-url` it was planned against, or plan again"
-                            .into(),
-                    ),
-                });
-            }
-            (Some(saved.plan), None, std::env::current_dir().ok())
-        }
+    // A plan is shown before the lock is taken when one is reviewed (a
+    // saved one, or one confirmed at a terminal), and otherwise after the
+    // apply has committed or stopped: never while the directory is locked.
+    let (source, config_dir) = match (&args.plan, &args.path) {
+        (Some(file), _) => (
+            Source::Reviewed(saved_plan(file, &url)?),
+            std::env::current_dir().ok(),
+        ),
         (None, path) => {
             let path = path.clone().unwrap_or_else(|| PathBuf::from("."));
             let dir = config_dir(&path);
-            if args.yes {
-                (None, Some(Reading::start(path, now)), dir)
+            let config = PendingConfig::read(path.clone(), now, settings.cache_dir.clone());
+            let source = if args.yes {
+                Source::Config {
+                    config,
+                    options: args.guards.options(),
+                }
             } else {
-                let config = super::load_config(&path, now, output)?;
-                let store = super::open_store(&url).await?;
+                let config = super::checked_config(config, &path, output)?;
+                let store = super::open_store(&url, now).await?;
                 let live = store
                     .load(false)
                     .await
                     .map_err(|e| Failure::store(e, &url))?;
                 store.close().await;
-                (
-                    Some(plan::plan(
-                        &config.desired,
-                        &live,
-                        now,
-                        args.guards.options(),
-                    )),
-                    None,
-                    dir,
-                )
+                let plan = crate::plan::plan(&config.desired, &live, now, args.guards.options());
+                super::release_at_exit((config, live));
+                Source::Reviewed(plan)
+            };
+            (source, dir)
+        }
+    };
+    let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let source = match source {
+        Source::Reviewed(plan) => {
+            if let Err(status) = show(&plan, &options, output) {
+                return Ok(status);
             }
+            if !args.yes && !confirm(output, url.masked())? {
+                output.message("Apply cancelled; nothing was changed.\n");
+                return Ok(ExitStatus::Failure);
+            }
+            Source::Reviewed(plan)
+        }
+        Source::Config {
+            mut config,
+            options,
+        } => {
+            // A database to create or migrate waits for a good config, so
+            // that a bad one changes nothing.
+            if !ready(&url).await {
+                super::config_errors(config.wait(), &path, output)?;
+            }
+            Source::Config { config, options }
         }
     };
-    if let Some(plan) = &reviewed {
-        if let Err(status) = show(plan) {
-            return Ok(status);
-        }
-        if !args.yes && !confirm(output, url.masked())? {
-            output.message("Apply cancelled; nothing was changed.\n");
-            return Ok(ExitStatus::Failure);
-        }
-    }
 
-    // The config is read while the database is locked and read, when the
-    // database is ready; a database to create or migrate waits for a good
-    // config, so that a bad one changes nothing.
-    let mut desired = desired;
-    let store = match (&mut desired, ready_store(&url).await) {
-        (_, Some(store)) => store,
-        (Some(reading), None) => {
-            reading.finish(output)?;
-            super::open_store(&url).await?
-        }
-        (None, None) => super::open_store(&url).await?,
-    };
-    let revision = args
-        .revision
+    let store = super::open_store(&url, now).await?;
+    let actor = args
+        .actor
         .clone()
-        .or_else(|| revision(config_dir.as_deref()));
-    let actor = args.actor.clone().unwrap_or_else(actor);
-    let lock = LockOptions {
-        timeout: Duration::from_secs(args.lock_timeout),
-        holder: format!(
-            "roster apply by {actor} on {} (pid {})",
-            host(),
-            std::process::id()
-        ),
+        .or_else(|| settings.actor.clone())
+        .or_else(account_name)
+        .unwrap_or_else(|| "unknown".into());
+    let request = Request {
+        now,
+        lock: LockOptions {
+            timeout: Duration::from_secs(args.lock_timeout),
+            holder: format!(
+                "roster apply by {actor} on {} (pid {})",
+                settings.host,
+                std::process::id()
+            ),
+        },
+        revision: args
+            .revision
+            .clone()
+            .or_else(|| settings.ci_revision.clone())
+            .or_else(|| git_head(config_dir.as_deref())),
+        actor,
+        note: None,
     };
     let progress = output.interactive.then(|| Progress::start(&store));
-    let mut summary = None;
-    let result = store
-        .apply(&lock, |live| {
-            let planned = match &reviewed {
-                Some(plan) => {
-                    apply::verify(plan, live, now).map_err(Stop::Stale)?;
-                    None
-                }
-                None => {
-                    let desired = desired
-                        .as_mut()
-                        .expect("a config when no plan was reviewed")
-                        .finish(output)
-                        .map_err(Stop::Config)?;
-                    let _stage = crate::timing::Stage::start("apply: plan");
-                    Some(plan::plan(desired, live, now, args.guards.options()))
-                }
-            };
-            let plan = planned
-                .as_ref()
-                .or(reviewed.as_ref())
-                .expect("a plan, reviewed or made here");
-            // The record of the apply is made on the other core while the
-            // plan is shown and turned into rows.
-            let decided = std::thread::scope(|scope| {
-                let entry = scope
-                    .spawn(|| apply::history_entry(plan, revision.clone(), actor.clone(), now));
-                if planned.is_some() {
-                    let _stage = crate::timing::Stage::start("apply: show the plan");
-                    show(plan).map_err(|status| {
-                        if status == ExitStatus::Success {
-                            Stop::Nothing
-                        } else {
-                            Stop::Refused
-                        }
-                    })?;
-                }
-                let stage = crate::timing::Stage::start("apply: change set");
-                let changes = apply::change_set(plan);
-                drop(stage);
-                if let Some(progress) = &progress {
-                    progress.set_total(changes.rows());
-                }
-                summary = Some(plan.summary);
-                let entry = entry
-                    .join()
-                    .expect("making the history entry does not panic");
-                Ok((changes, entry))
-            });
-            super::release_at_exit(planned);
-            decided
-        })
-        .await;
+    let set_total = |rows: u64| {
+        if let Some(progress) = &progress {
+            progress.set_total(rows);
+        }
+    };
+    let result = apply::apply(&store, source, &request, &set_total).await;
     if let Some(progress) = progress {
         progress.finish();
     }
-    let id = match result {
-        Ok(id) => id,
-        Err(ApplyFailure::Locked { holder }) => {
-            let holder = holder.map(|h| format!(" ({h})")).unwrap_or_default();
-            return Err(Failure {
-                message: format!(
-                    "another apply holds the lock on {}{holder}; waited {} s and changed nothing",
-                    store.location(),
-                    args.lock_timeout
-                ),
-                hint: Some(
-                    "try again when it has finished, or wait longer with `--lock-timeout`".into(),
-                ),
-            });
+    let (id, plan) = match result {
+        Ok(Outcome::Applied { id, plan, findings }) => {
+            super::print_findings(findings.as_ref(), output);
+            if !plan_was_shown(&args) {
+                let _ = show(&plan, &options, output);
+            }
+            (id, plan)
         }
-        Err(ApplyFailure::Verify(Stop::Stale(mismatch))) => return Err(stale(&mismatch)),
-        Err(ApplyFailure::Verify(Stop::Refused)) => return Ok(ExitStatus::Failure),
-        Err(ApplyFailure::Verify(Stop::Nothing)) => return Ok(ExitStatus::Success),
-        Err(ApplyFailure::Verify(Stop::Config(failure))) => return Err(failure),
-        Err(ApplyFailure::Store(error)) => {
-            let mut failure = Failure::store(error, &url);
-            failure
-                .message
-                .push_str("; the apply was rolled back and nothing was changed");
-            return Err(failure);
+        Ok(Outcome::Nothing { plan, findings } | Outcome::Refused { plan, findings }) => {
+            super::print_findings(findings.as_ref(), output);
+            let status = show(&plan, &options, output)
+                .err()
+                .unwrap_or(ExitStatus::Success);
+            return Ok(status);
         }
+        Err(error) => return Err(apply_failure(error, &store, &args, &path, output)),
     };
-    let s = summary.unwrap_or_default();
-    let revision = revision
+    let s = plan.summary;
+    let revision = request
+        .revision
         .map(|r| format!(", revision {r}"))
         .unwrap_or_default();
     output.message(&format!(
@@ -316,21 +197,120 @@ async fn apply(args: ApplyArgs, output: &Output) -> Result<ExitStatus, Failure> 
         s.replace,
         s.delete
     ));
+    super::release_at_exit(plan);
     Ok(ExitStatus::Success)
 }
 
-/// The store when the database exists and its schema is current, so that
-/// it can be locked and read while the config is still being read.
-async fn ready_store(url: &crate::store::DatabaseUrl) -> Option<Store> {
-    if url.engine() == crate::store::EngineKind::Sqlite && !Path::new(url.sqlite_path()).exists() {
-        return None;
+/// Whether the plan was shown before the lock was taken.
+fn plan_was_shown(args: &ApplyArgs) -> bool {
+    args.plan.is_some() || !args.yes
+}
+
+/// Shows a plan; `Err` with the exit status when it must not or need not
+/// be applied.
+fn show(plan: &Plan, options: &RenderOptions, output: &Output) -> Result<(), ExitStatus> {
+    output.data(&render::text::render(plan, options));
+    if !plan.refusals.is_empty() {
+        output.error(&render::text::refusals(plan), None);
+        return Err(ExitStatus::Failure);
     }
-    let store = Store::open(url).await.ok()?;
-    if store.is_current().await {
-        Some(store)
-    } else {
-        store.close().await;
-        None
+    if !plan.has_changes() && plan.adopt.is_empty() {
+        output.message("Nothing to apply.\n");
+        return Err(ExitStatus::Success);
+    }
+    Ok(())
+}
+
+/// A saved plan, made against this database by this roster, and
+/// consistent.
+fn saved_plan(file: &Path, url: &DatabaseUrl) -> Result<Plan, Failure> {
+    let saved = PlanFile::read(file).map_err(|e| {
+        Failure::message(format!("`{}`: {}", file.display(), output::error_chain(&e)))
+    })?;
+    if saved.database != url.masked() {
+        return Err(Failure {
+            message: format!(
+                "the plan was made for the directory at {}, not {}",
+                saved.database,
+                url.masked()
+            ),
+            hint: Some(
+                "apply it with the `--database-url` it was planned against, or plan again".into(),
+            ),
+        });
+    }
+    let problems = crate::plan::check::problems(&saved.plan);
+    if !problems.is_empty() {
+        return Err(inconsistent(file, &problems));
+    }
+    Ok(saved.plan)
+}
+
+fn inconsistent(file: &Path, problems: &[String]) -> Failure {
+    let mut message = format!(
+        "`{}` is not a plan roster made: it was edited or damaged; nothing was changed",
+        file.display()
+    );
+    for problem in problems {
+        message.push_str(&format!("\n  - {problem}"));
+    }
+    Failure {
+        message,
+        hint: Some("plan again with `roster plan --out`".into()),
+    }
+}
+
+/// Whether the database exists and its schema is current, so that it can
+/// be locked and read while the config is still being read.
+async fn ready(url: &DatabaseUrl) -> bool {
+    if url.engine() == crate::store::EngineKind::Sqlite && !Path::new(url.sqlite_path()).exists() {
+        return false;
+    }
+    let Ok(store) = Store::open(url).await else {
+        return false;
+    };
+    let current = store.is_current().await;
+    store.close().await;
+    current
+}
+
+fn apply_failure(
+    error: ApplyError,
+    store: &Store,
+    args: &ApplyArgs,
+    path: &Path,
+    output: &Output,
+) -> Failure {
+    match error {
+        ApplyError::Config(outcome) => match super::config_errors(&outcome, path, output) {
+            Err(failure) => failure,
+            Ok(()) => Failure::message("the config cannot be applied"),
+        },
+        ApplyError::Inconsistent(problems) => inconsistent(
+            args.plan.as_deref().unwrap_or(Path::new("the plan")),
+            &problems,
+        ),
+        ApplyError::Locked { holder } => {
+            let holder = holder.map(|h| format!(" ({h})")).unwrap_or_default();
+            Failure {
+                message: format!(
+                    "another apply holds the lock on {}{holder}; waited {} s and changed nothing",
+                    store.location(),
+                    args.lock_timeout
+                ),
+                hint: Some(
+                    "try again when it has finished, or wait longer with `--lock-timeout`".into(),
+                ),
+            }
+        }
+        ApplyError::Stale(mismatch) => stale(&mismatch),
+        ApplyError::Store(error) => {
+            let mut failure = Failure::store(error, store.url());
+            failure
+                .message
+                .push_str("; the apply was rolled back and nothing was changed");
+            failure
+        }
     }
 }
 
@@ -359,6 +339,11 @@ fn stale(mismatch: &Mismatch) -> Failure {
     for object in &mismatch.changed {
         message.push_str(&format!("\n  - {object} changed since the plan was made"));
     }
+    for object in &mismatch.missing {
+        message.push_str(&format!(
+            "\n  - {object}, which the plan refers to, no longer exists"
+        ));
+    }
     for refusal in &mismatch.refusals {
         message.push_str(&format!(
             "\n  - {}: {}",
@@ -386,15 +371,8 @@ fn config_dir(path: &Path) -> Option<PathBuf> {
     })
 }
 
-/// `GITHUB_SHA`, `CI_COMMIT_SHA`, or the git HEAD of the config's folder.
-fn revision(dir: Option<&Path>) -> Option<String> {
-    for variable in ["GITHUB_SHA", "CI_COMMIT_SHA"] {
-        if let Ok(value) = std::env::var(variable)
-            && !value.trim().is_empty()
-        {
-            return Some(value.trim().to_string());
-        }
-    }
+/// The git HEAD of the config's folder.
+fn git_head(dir: Option<&Path>) -> Option<String> {
     let output = std::process::Command::new("git")
         .args(["rev-parse", "HEAD"])
         .current_dir(dir?)
@@ -405,25 +383,10 @@ fn revision(dir: Option<&Path>) -> Option<String> {
     (output.status.success() && !head.trim().is_empty()).then(|| head.trim().to_string())
 }
 
-/// `GITHUB_ACTOR`, `GITLAB_USER_LOGIN`, or the OS user.
-pub(super) fn actor() -> String {
-    [
-        "GITHUB_ACTOR",
-        "GITLAB_USER_LOGIN",
-        "USER",
-        "USERNAME",
-        "LOGNAME",
-    ]
-    .iter()
-    .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
-    .or_else(account_name)
-    .unwrap_or_else(|| "unknown".into())
-}
-
 /// The name of the account the process runs as, from the user database:
 /// containers and service managers often set no `USER`.
 #[cfg(target_os = "linux")]
-fn account_name() -> Option<String> {
+pub(super) fn account_name() -> Option<String> {
     let mut entry = std::mem::MaybeUninit::<libc::passwd>::uninit();
     let mut buffer = vec![0 as libc::c_char; 16 * 1024];
     let mut found: *mut libc::passwd = std::ptr::null_mut();
@@ -448,17 +411,8 @@ fn account_name() -> Option<String> {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn account_name() -> Option<String> {
+pub(super) fn account_name() -> Option<String> {
     None
-}
-
-fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "an unknown host".into())
 }
 
 /// How long an apply runs before its progress is shown.

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::output::{self, Output};
+use super::output::Output;
+use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus};
 use crate::store::Store;
 
@@ -33,13 +34,14 @@ enum DbCommand {
 }
 
 /// Runs `roster db …`.
-pub fn run(args: DbArgs, output: &Output) -> ExitStatus {
+pub fn run(args: DbArgs, settings: &Settings) -> ExitStatus {
+    let output = &settings.output;
     let runtime = super::runtime();
     let result = runtime.block_on(async {
         match args.command {
-            DbCommand::Migrate(database) => migrate(&database, output).await,
+            DbCommand::Migrate(database) => migrate(&database, settings).await,
             DbCommand::Status(database) => status(&database, output).await,
-            DbCommand::Exec { file, database } => exec(&file, &database, output).await,
+            DbCommand::Exec { file, database } => exec(&file, &database, settings).await,
         }
     });
     match result {
@@ -48,9 +50,13 @@ pub fn run(args: DbArgs, output: &Output) -> ExitStatus {
     }
 }
 
-async fn migrate(database: &DatabaseArgs, output: &Output) -> Result<ExitStatus, super::Failure> {
+async fn migrate(
+    database: &DatabaseArgs,
+    settings: &Settings,
+) -> Result<ExitStatus, super::Failure> {
+    let output = &settings.output;
     let url = database.url()?;
-    let now = output::now().map_err(super::Failure::message)?;
+    let now = settings.now()?;
     let store = Store::open(&url)
         .await
         .map_err(|e| super::Failure::store(e, &url))?;
@@ -115,12 +121,13 @@ async fn status(database: &DatabaseArgs, output: &Output) -> Result<ExitStatus, 
 async fn exec(
     file: &std::path::Path,
     database: &DatabaseArgs,
-    output: &Output,
+    settings: &Settings,
 ) -> Result<ExitStatus, super::Failure> {
+    let output = &settings.output;
     let sql = std::fs::read_to_string(file)
         .map_err(|e| super::Failure::message(format!("cannot read `{}`: {e}", file.display())))?;
     let url = database.url()?;
-    let store = super::open_store(&url).await?;
+    let store = super::open_store(&url, settings.now()?).await?;
     store
         .run_script(&sql)
         .await

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::output::{self, Output};
 use super::plan::PlanFormat;
+use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
 use crate::drift;
-use crate::notify;
+use crate::drift::notify;
 use crate::report::drift as render;
 use crate::report::plan::RenderOptions;
 use crate::report::redact::Redactor;
@@ -48,24 +48,26 @@ fn seconds(text: &str) -> Result<Duration, String> {
 }
 
 /// Runs `roster drift`: exit 0 without drift, 2 with, 1 on error.
-pub fn run(args: DriftArgs, output: &Output) -> ExitStatus {
-    match super::runtime().block_on(drift(args, output)) {
+pub fn run(args: DriftArgs, settings: &Settings) -> ExitStatus {
+    let output = &settings.output;
+    match super::runtime().block_on(drift(args, settings)) {
         Ok(status) => status,
         Err(failure) => failure.report(output),
     }
 }
 
-async fn drift(args: DriftArgs, output: &Output) -> Result<ExitStatus, Failure> {
-    let now = output::now().map_err(Failure::message)?;
+async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failure> {
+    let output = &settings.output;
+    let now = settings.now()?;
     let url = args.database.url()?;
     let (desired, store, mut live) = match &args.path {
         Some(path) => {
             let (config, store, live) =
-                super::config_and_live(path, now, output, &url, false).await?;
+                super::config_and_live(path, now, settings, &url, false).await?;
             (Some(config.desired), store, live)
         }
         None => {
-            let store = super::open_store(&url).await?;
+            let store = super::open_store(&url, now).await?;
             let live = store
                 .load(false)
                 .await

@@ -6,15 +6,13 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::output::{self, Output};
+use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
-use crate::apply;
+use crate::apply::{self, ApplyError, Request, Source};
 use crate::config::source::SourceFile;
 use crate::export::{self, Layout, SCHEMA_FILE};
-use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind};
-use crate::plan::{Object, live_fingerprint};
-use crate::store::write::ChangeSet;
-use crate::store::{ApplyFailure, HistoryEntry, LockOptions};
+use crate::model::live::LiveSnapshot;
+use crate::store::LockOptions;
 
 /// Arguments of `roster export`.
 #[derive(Debug, Args)]
@@ -48,17 +46,19 @@ pub enum LayoutArg {
 }
 
 /// Runs `roster export`.
-pub fn run(args: ExportArgs, output: &Output) -> ExitStatus {
-    match super::runtime().block_on(export(args, output)) {
+pub fn run(args: ExportArgs, settings: &Settings) -> ExitStatus {
+    let output = &settings.output;
+    match super::runtime().block_on(export(args, settings)) {
         Ok(status) => status,
         Err(failure) => failure.report(output),
     }
 }
 
-async fn export(args: ExportArgs, output: &Output) -> Result<ExitStatus, Failure> {
-    let now = output::now().map_err(Failure::message)?;
+async fn export(args: ExportArgs, settings: &Settings) -> Result<ExitStatus, Failure> {
+    let output = &settings.output;
+    let now = settings.now()?;
     let url = args.database.url()?;
-    let store = super::open_store(&url).await?;
+    let store = super::open_store(&url, now).await?;
     let stage = crate::timing::Stage::start("store: load");
     let live = store
         .load(false)
@@ -141,24 +141,29 @@ async fn export(args: ExportArgs, output: &Output) -> Result<ExitStatus, Failure
     super::release_at_exit(checked);
 
     if args.adopt {
-        let adopted = adopt(&store, &live, now).await.map_err(|e| match e {
-            ApplyFailure::Locked { holder } => Failure::message(format!(
-                "another apply holds the lock{}; nothing was adopted",
-                holder.map(|h| format!(" ({h})")).unwrap_or_default()
-            )),
-            ApplyFailure::Verify(changed) => Failure {
-                message: format!(
-                    "the directory changed while it was exported ({}); nothing was adopted",
-                    changed
-                        .iter()
-                        .map(|k| k.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                hint: Some("export again".into()),
-            },
-            ApplyFailure::Store(error) => Failure::store(error, &url),
-        })?;
+        let adopted = adopt(&store, &live, now, settings)
+            .await
+            .map_err(|e| match e {
+                ApplyError::Locked { holder } => Failure::message(format!(
+                    "another apply holds the lock{}; nothing was adopted",
+                    holder.map(|h| format!(" ({h})")).unwrap_or_default()
+                )),
+                ApplyError::Stale(mismatch) => Failure {
+                    message: format!(
+                        "the directory changed while it was exported ({}); nothing was adopted",
+                        mismatch
+                            .changed
+                            .iter()
+                            .chain(&mismatch.missing)
+                            .map(|k| k.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    hint: Some("export again".into()),
+                },
+                ApplyError::Store(error) => Failure::store(error, &url),
+                other => Failure::message(format!("{other}; nothing was adopted")),
+            })?;
         output.message(&format!(
             "roster now manages {adopted} objects of {}\n",
             store.location()
@@ -206,83 +211,32 @@ fn write_failure(path: &Path, error: std::io::Error) -> Failure {
     Failure::message(format!("cannot write `{}`: {error}", path.display()))
 }
 
-/// Records every live object as managed, in one transaction that first
-/// checks nothing changed since the export read it.
+/// Records every live object as managed, in one apply that first checks
+/// nothing changed since the export read it.
 async fn adopt(
     store: &crate::store::Store,
     live: &LiveSnapshot,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<usize, ApplyFailure<Vec<ObjectKey>>> {
-    let dir = &live.directory;
-    let objects: Vec<(ObjectKey, Object)> = std::iter::once((
-        ObjectKey::new(ObjectKind::Account, ACCOUNT),
-        Object::Account {
-            owner: dir.owner.clone(),
-        },
-    ))
-    .chain(dir.roles.values().map(|r| {
-        (
-            ObjectKey::new(ObjectKind::Role, &r.name),
-            Object::Role(r.clone()),
-        )
-    }))
-    .chain(dir.users.values().map(|u| {
-        (
-            ObjectKey::new(ObjectKind::User, &u.username),
-            Object::User(Box::new(u.clone())),
-        )
-    }))
-    .chain(dir.groups.values().map(|g| {
-        (
-            ObjectKey::new(ObjectKind::Group, &g.name),
-            Object::Group(g.clone()),
-        )
-    }))
-    .collect();
-    let changes = ChangeSet {
+    settings: &Settings,
+) -> Result<usize, ApplyError> {
+    let plan = crate::plan::adoption(live, now);
+    let count = plan.adopt.len();
+    let request = Request {
         now,
-        record: objects
-            .iter()
-            .map(|(k, o)| (k.clone(), o.fingerprint(), o.canonical_json()))
-            .collect(),
-        ..ChangeSet::default()
+        lock: LockOptions {
+            timeout: std::time::Duration::from_secs(30),
+            holder: format!("roster export --adopt (pid {})", std::process::id()),
+        },
+        revision: None,
+        actor: settings
+            .actor
+            .clone()
+            .or_else(super::apply::account_name)
+            .unwrap_or_else(|| "unknown".into()),
+        note: Some(format!(
+            "adopted {count} objects exported by `roster export --adopt`"
+        )),
     };
-    let expected: Vec<(ObjectKey, Option<String>)> = objects
-        .iter()
-        .map(|(k, _)| (k.clone(), live_fingerprint(live, k)))
-        .collect();
-    let entry = HistoryEntry {
-        changes: vec![format!(
-            "adopted {} objects exported by `roster export --adopt`",
-            objects.len()
-        )],
-        ..apply::history_entry(
-            &crate::plan::Plan {
-                now,
-                ..Default::default()
-            },
-            None,
-            super::apply::actor(),
-            now,
-        )
-    };
-    let lock = LockOptions {
-        timeout: std::time::Duration::from_secs(30),
-        holder: format!("roster export --adopt (pid {})", std::process::id()),
-    };
-    store
-        .apply(&lock, |fresh| {
-            let changed: Vec<ObjectKey> = expected
-                .iter()
-                .filter(|(k, print)| live_fingerprint(fresh, k) != *print)
-                .map(|(k, _)| k.clone())
-                .collect();
-            if changed.is_empty() {
-                Ok((changes, entry))
-            } else {
-                Err(changed)
-            }
-        })
-        .await?;
-    Ok(objects.len())
+    apply::apply(store, Source::Reviewed(plan), &request, &|_| {}).await?;
+    Ok(count)
 }

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::{self, Output};
+use super::settings::Settings;
 use super::{ExitStatus, Failure};
 use crate::export::{self, Layout, SCHEMA_FILE};
-use crate::generate::{self, Shape};
 use crate::model::document::{Document, FORMAT_VERSION};
 use crate::store::url::DatabaseUrl;
+use crate::testkit::generate::{self, Shape};
 
 /// Arguments of `roster generate`.
 #[derive(Debug, Args)]
@@ -37,15 +37,17 @@ pub struct GenerateArgs {
 }
 
 /// Runs `roster generate`.
-pub fn run(args: GenerateArgs, output: &Output) -> ExitStatus {
-    match super::runtime().block_on(generate(args, output)) {
+pub fn run(args: GenerateArgs, settings: &Settings) -> ExitStatus {
+    let output = &settings.output;
+    match super::runtime().block_on(generate(args, settings)) {
         Ok(status) => status,
         Err(failure) => failure.report(output),
     }
 }
 
-async fn generate(args: GenerateArgs, output: &Output) -> Result<ExitStatus, Failure> {
-    let now = output::now().map_err(Failure::message)?;
+async fn generate(args: GenerateArgs, settings: &Settings) -> Result<ExitStatus, Failure> {
+    let output = &settings.output;
+    let now = settings.now()?;
     let (directory, platform) = generate::directory(Shape {
         users: args.users,
         seed: args.seed,
@@ -103,11 +105,25 @@ async fn generate(args: GenerateArgs, output: &Output) -> Result<ExitStatus, Fai
     }
     if let Some(url) = &args.database_url {
         let url = DatabaseUrl::parse(url).map_err(|e| Failure::message(e.to_string()))?;
-        let store = super::open_store(&url).await?;
-        store
-            .write(&generate::change_set(&directory, now))
+        let store = super::open_store(&url, now).await?;
+        let request = crate::apply::Request {
+            now,
+            lock: crate::store::LockOptions {
+                timeout: std::time::Duration::from_secs(30),
+                holder: format!("roster generate (pid {})", std::process::id()),
+            },
+            revision: None,
+            actor: "roster generate".into(),
+            note: None,
+        };
+        let plan = generate::seed_plan(&directory, now);
+        let source = crate::apply::Source::Reviewed(plan);
+        crate::apply::apply(&store, source, &request, &|_| {})
             .await
-            .map_err(|e| Failure::store(e, &url))?;
+            .map_err(|e| match e {
+                crate::apply::ApplyError::Store(error) => Failure::store(error, &url),
+                other => Failure::message(format!("seeding {} failed: {other}", url.masked())),
+            })?;
         store
             .run_script(&generate::platform_sql(&platform))
             .await

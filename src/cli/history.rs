@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
-use super::output::Output;
+use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
 
 /// Arguments of `roster history`.
@@ -25,10 +25,11 @@ pub enum HistoryFormat {
 }
 
 /// Runs `roster history`.
-pub fn run(args: HistoryArgs, output: &Output) -> ExitStatus {
+pub fn run(args: HistoryArgs, settings: &Settings) -> ExitStatus {
+    let output = &settings.output;
     let result = super::runtime().block_on(async {
         let url = args.database.url()?;
-        let store = super::open_store(&url).await?;
+        let store = super::open_store(&url, settings.now()?).await?;
         store.history().await.map_err(|e| Failure::store(e, &url))
     });
     let entries = match result {

@@ -11,6 +11,7 @@ mod history;
 mod output;
 mod plan;
 mod schema;
+mod settings;
 mod validate;
 
 use std::process::ExitCode;
@@ -18,7 +19,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub use output::Output;
+pub use settings::Settings;
 
+use crate::apply::PendingConfig;
 use crate::store::url::{DEFAULT_DATABASE, DatabaseUrl};
 use crate::store::{Store, StoreError};
 
@@ -74,19 +77,19 @@ enum Command {
     Db(db::DbArgs),
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> ExitStatus {
-    let output = Output::from_env();
+/// Runs a parsed command line with the settings of its environment.
+pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
+    crate::timing::init(settings.timings);
     match cli.command {
-        Command::Validate(args) => validate::run(args, &output),
-        Command::Schema(args) => schema::run(args, &output),
-        Command::Plan(args) => plan::run(args, &output),
-        Command::Apply(args) => apply::run(args, &output),
-        Command::Drift(args) => drift::run(args, &output),
-        Command::Export(args) => export::run(args, &output),
-        Command::Generate(args) => generate::run(args, &output),
-        Command::History(args) => history::run(args, &output),
-        Command::Db(args) => db::run(args, &output),
+        Command::Validate(args) => validate::run(args, settings),
+        Command::Schema(args) => schema::run(args, settings),
+        Command::Plan(args) => plan::run(args, settings),
+        Command::Apply(args) => apply::run(args, settings),
+        Command::Drift(args) => drift::run(args, settings),
+        Command::Export(args) => export::run(args, settings),
+        Command::Generate(args) => generate::run(args, settings),
+        Command::History(args) => history::run(args, settings),
+        Command::Db(args) => db::run(args, settings),
     }
 }
 
@@ -150,8 +153,10 @@ impl Failure {
 }
 
 /// Opens the live directory, migrating it on first use.
-async fn open_store(url: &DatabaseUrl) -> Result<Store, Failure> {
-    let now = output::now().map_err(Failure::message)?;
+async fn open_store(
+    url: &DatabaseUrl,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Store, Failure> {
     let store = Store::open(url).await.map_err(|e| Failure::store(e, url))?;
     store
         .migrate(now)
@@ -166,62 +171,68 @@ struct LoadedConfig {
     sources: crate::config::source::Sources,
 }
 
-/// Loads and checks the config at `path`; findings go to stderr, and any
-/// error stops the command.
-fn load_config(
-    path: &std::path::Path,
-    now: chrono::DateTime<chrono::Utc>,
-    output: &Output,
-) -> Result<LoadedConfig, Failure> {
-    checked_config(read_config(path, now), path, output)
-}
-
-/// Reads and checks the config at `path`, with the cache, printing nothing.
-fn read_config(
-    path: &std::path::Path,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<crate::config::Validated, crate::config::ConfigError> {
-    let cache = crate::config::cache::default_dir();
-    crate::config::load_cached(path, now, cache.as_deref())
-}
-
-/// Prints what checking the config found; any error stops the command.
+/// Waits for the config being read, prints what checking it found, and
+/// stops the command on any error.
 fn checked_config(
-    validated: Result<crate::config::Validated, crate::config::ConfigError>,
+    pending: PendingConfig,
     path: &std::path::Path,
     output: &Output,
 ) -> Result<LoadedConfig, Failure> {
-    let validated = validated.map_err(|e| Failure {
-        message: output::error_chain(&e),
-        hint: Some("pass a roster YAML file or a directory of them".into()),
-    })?;
-    if !validated.diagnostics.is_empty() {
+    let outcome = pending.into_outcome();
+    config_errors(&outcome, path, output)?;
+    let Ok(mut validated) = outcome else {
+        unreachable!("a config that could be read");
+    };
+    print_findings(Some(&validated), output);
+    Ok(LoadedConfig {
+        desired: validated
+            .desired
+            .take()
+            .expect("a config without errors has a desired state"),
+        sources: validated.sources,
+    })
+}
+
+/// Prints what checking a config found, if anything.
+fn print_findings(validated: Option<&crate::config::Validated>, output: &Output) {
+    if let Some(validated) = validated
+        && !validated.diagnostics.is_empty()
+    {
         output.message(&crate::report::diagnostics::human(
             &validated.diagnostics,
             &validated.sources,
             output.color,
         ));
     }
-    match validated.desired {
-        Some(desired) => Ok(LoadedConfig {
-            desired,
-            sources: validated.sources,
-        }),
-        None => {
-            let (errors, _) = crate::diagnostic::counts(&validated.diagnostics);
-            Err(Failure {
-                message: format!(
-                    "the config at `{}` has {} and cannot be planned",
-                    path.display(),
-                    validate::plural(errors, "error")
-                ),
-                hint: Some(format!(
-                    "`roster validate {}` checks it offline",
-                    path.display()
-                )),
-            })
-        }
+}
+
+/// Stops the command, printing every finding, when the config could not
+/// be read or has errors; prints nothing otherwise.
+fn config_errors(
+    outcome: &crate::apply::ConfigOutcome,
+    path: &std::path::Path,
+    output: &Output,
+) -> Result<(), Failure> {
+    let validated = outcome.as_ref().map_err(|e| Failure {
+        message: output::error_chain(e),
+        hint: Some("pass a roster YAML file or a directory of them".into()),
+    })?;
+    if validated.desired.is_some() {
+        return Ok(());
     }
+    print_findings(Some(validated), output);
+    let (errors, _) = crate::diagnostic::counts(&validated.diagnostics);
+    Err(Failure {
+        message: format!(
+            "the config at `{}` has {} and cannot be planned",
+            path.display(),
+            validate::plural(errors, "error")
+        ),
+        hint: Some(format!(
+            "`roster validate {}` checks it offline",
+            path.display()
+        )),
+    })
 }
 
 /// What reading the database found while the config was being read: the
@@ -241,15 +252,12 @@ struct Early {
 async fn config_and_live(
     path: &std::path::Path,
     now: chrono::DateTime<chrono::Utc>,
-    output: &Output,
+    settings: &Settings,
     url: &DatabaseUrl,
     bodies: bool,
 ) -> Result<(LoadedConfig, Store, crate::model::live::LiveSnapshot), Failure> {
     let _stage = crate::timing::Stage::start("config and store: load");
-    let reading = tokio::task::spawn_blocking({
-        let path = path.to_path_buf();
-        move || read_config(&path, now)
-    });
+    let reading = PendingConfig::read(path.to_path_buf(), now, settings.cache_dir.clone());
     let early = async {
         if url.engine() == crate::store::EngineKind::Sqlite
             && !std::path::Path::new(url.sqlite_path()).exists()
@@ -273,10 +281,8 @@ async fn config_and_live(
             },
         }
     };
-    let (validated, early) = futures_util::future::join(reading, early).await;
-    let validated =
-        validated.map_err(|e| Failure::message(format!("reading the config failed: {e}")))?;
-    let config = checked_config(validated, path, output)?;
+    let early = early.await;
+    let config = checked_config(reading, path, &settings.output)?;
     let (store, live) = match early.store.map_err(|e| Failure::store(e, url))? {
         Some(store) => match early.live {
             Some(live) => (store, live),
@@ -290,7 +296,7 @@ async fn config_and_live(
             }
         },
         None => {
-            let store = open_store(url).await?;
+            let store = open_store(url, now).await?;
             let live = store.load(bodies).await;
             (store, live)
         }
@@ -299,11 +305,9 @@ async fn config_and_live(
     Ok((config, store, live))
 }
 
-/// Leaves large values for the process's exit to reclaim: freeing a
-/// 100,000-user directory object by object takes a noticeable part of a
-/// second, and the process ends right after the command.
+/// Leaves large values for the process's exit to reclaim.
 fn release_at_exit<T>(value: T) {
-    std::mem::forget(value);
+    crate::release_at_exit(value);
 }
 
 /// The async runtime commands that use the database run on.

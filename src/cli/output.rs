@@ -3,8 +3,6 @@
 
 use std::io::{IsTerminal, Write};
 
-use chrono::{DateTime, Utc};
-
 /// The process's output streams and their settings.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -17,10 +15,9 @@ pub struct Output {
 }
 
 impl Output {
-    /// Settings from the environment.
-    pub fn from_env() -> Output {
+    /// The process's streams, coloured at a terminal unless `no_color`.
+    pub fn new(no_color: bool) -> Output {
         let interactive = std::io::stderr().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Output {
             color: interactive && !no_color,
             data_color: std::io::stdout().is_terminal() && !no_color,
@@ -59,17 +56,6 @@ impl Output {
         } else {
             text.to_string()
         }
-    }
-}
-
-/// The present: `ROSTER_NOW` (RFC 3339) when set, for reproducible runs,
-/// otherwise the system clock.
-pub fn now() -> Result<DateTime<Utc>, String> {
-    match std::env::var("ROSTER_NOW") {
-        Ok(text) => DateTime::parse_from_rfc3339(&text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| format!("`ROSTER_NOW` is not an RFC 3339 time (`{text}`): {e}")),
-        Err(_) => Ok(Utc::now()),
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::output::{self, Output};
+use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
 use crate::plan::file::PlanFile;
 use crate::plan::{self, PlanOptions};
@@ -68,18 +68,20 @@ pub enum PlanFormat {
 }
 
 /// Runs `roster plan`.
-pub fn run(args: PlanArgs, output: &Output) -> ExitStatus {
-    match super::runtime().block_on(plan(args, output)) {
+pub fn run(args: PlanArgs, settings: &Settings) -> ExitStatus {
+    let output = &settings.output;
+    match super::runtime().block_on(plan(args, settings)) {
         Ok(status) => status,
         Err(failure) => failure.report(output),
     }
 }
 
-async fn plan(args: PlanArgs, output: &Output) -> Result<ExitStatus, Failure> {
-    let now = output::now().map_err(Failure::message)?;
+async fn plan(args: PlanArgs, settings: &Settings) -> Result<ExitStatus, Failure> {
+    let output = &settings.output;
+    let now = settings.now()?;
     let url = args.database.url()?;
     let (config, store, live) =
-        super::config_and_live(&args.path, now, output, &url, false).await?;
+        super::config_and_live(&args.path, now, settings, &url, false).await?;
     let stage = crate::timing::Stage::start("plan");
     let plan = plan::plan(&config.desired, &live, now, args.guards.options());
     drop(stage);

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{ExitStatus, Output};
+use super::{ExitStatus, Settings};
 use crate::model::schema::document_schema_text;
 
 /// Arguments of `roster schema`.
@@ -10,7 +10,7 @@ use crate::model::schema::document_schema_text;
 pub struct SchemaArgs {}
 
 /// Prints the schema to stdout.
-pub fn run(_args: SchemaArgs, output: &Output) -> ExitStatus {
-    output.data(&document_schema_text());
+pub fn run(_args: SchemaArgs, settings: &Settings) -> ExitStatus {
+    settings.output.data(&document_schema_text());
     ExitStatus::Success
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::ExitStatus;
-use super::output::{self, Output};
+use super::output;
+use super::settings::Settings;
 use crate::config;
 use crate::diagnostic;
 use crate::report::diagnostics as render;
@@ -36,15 +37,13 @@ pub enum DiagnosticFormat {
 }
 
 /// Runs `roster validate`.
-pub fn run(args: ValidateArgs, output: &Output) -> ExitStatus {
-    let now = match output::now() {
+pub fn run(args: ValidateArgs, settings: &Settings) -> ExitStatus {
+    let output = &settings.output;
+    let now = match settings.now() {
         Ok(now) => now,
-        Err(message) => {
-            output.error(&message, None);
-            return ExitStatus::Failure;
-        }
+        Err(failure) => return failure.report(output),
     };
-    let cache = config::cache::default_dir();
+    let cache = settings.cache_dir.clone();
     let validated = match config::load_cached(&args.path, now, cache.as_deref()) {
         Ok(validated) => validated,
         Err(error) => {

@@ -79,7 +79,7 @@ pub fn load_cached(
         documents::read(path, &mut cache)?
     };
     documents::report_timings();
-    if std::env::var_os("ROSTER_TIMINGS").is_some_and(|v| v == "1") {
+    if crate::timing::enabled() {
         eprintln!(
             "timing:   {} of {} files from the cache, {} of them not read (stamp unchanged)",
             read.cached,

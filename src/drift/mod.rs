@@ -3,6 +3,8 @@
 //! nobody manages are listed; and, separately, what the config changes but
 //! nobody has applied yet — pending, not drift.
 
+pub mod notify;
+
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 

@@ -3,11 +3,13 @@
 //! written, every status, every deletion — so applying only executes and
 //! verifies. Rendering lives in `report`.
 
+pub mod check;
 pub mod diff;
 pub mod file;
 mod guards;
 mod notes;
 mod reconcile;
+mod references;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,10 @@ pub fn written_form(user: &User, current: &User, now: DateTime<Utc>) -> User {
     reconcile::as_updated(user, current, now, &std::collections::BTreeMap::new()).0
 }
 
+/// How long an invitation an apply sends stays valid, in days (the
+/// platforms' "Add User" sends one valid for a week).
+pub const INVITATION_VALIDITY_DAYS: u32 = 7;
+
 /// What a plan does to one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,6 +42,18 @@ pub enum Action {
     Replace,
     /// The object goes.
     Delete,
+}
+
+impl Action {
+    /// What the action does, in one word.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+        }
+    }
 }
 
 /// An object as written to the directory.
@@ -103,6 +121,31 @@ pub struct Change {
     /// The object as it will be written (not for deletions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<Object>,
+    /// What the apply does to the platform's records of the object.
+    #[serde(default, skip_serializing_if = "PlatformEffects::is_empty")]
+    pub platform: PlatformEffects,
+}
+
+/// What an apply does to the platform-owned records of one object: decided
+/// by the planner, carried out by the writer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformEffects {
+    /// An invitation is sent with the apply, valid this many days from the
+    /// moment the apply runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_days: Option<u32>,
+    /// The account is recreated (a replace): what the platform recorded of
+    /// the old one — push devices, API tokens, contact verification, the
+    /// invitation, the last sign-in — is dropped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub discard: bool,
+}
+
+impl PlatformEffects {
+    /// Whether the apply leaves the platform's records alone.
+    pub fn is_empty(&self) -> bool {
+        self.invitation_days.is_none() && !self.discard
+    }
 }
 
 impl Change {
@@ -182,6 +225,11 @@ pub struct Plan {
     /// The fingerprint of every live object the changes touch, sorted by
     /// object; `None` when the object must not exist yet.
     pub fingerprints: Vec<LiveFingerprint>,
+    /// Live objects the changes refer to without changing them (a member,
+    /// a cover, a granted role, a reminder group), sorted: each must still
+    /// exist when the plan is applied.
+    #[serde(default)]
+    pub references: Vec<ObjectKey>,
 }
 
 /// What a plan read of one live object.
@@ -246,7 +294,52 @@ pub fn plan(
     fingerprints.sort();
     fingerprints.dedup();
     plan.fingerprints = fingerprints;
+    plan.references = references::referenced(&plan.changes);
     plan
+}
+
+/// A plan that changes nothing and records every object of `live` as
+/// managed, as it is: how a directory made by hand is adopted. It holds
+/// the fingerprint of every object, so that an apply refuses it when the
+/// directory changed since `live` was read.
+pub fn adoption(live: &LiveSnapshot, now: DateTime<Utc>) -> Plan {
+    let dir = &live.directory;
+    let account = Object::Account {
+        owner: dir.owner.clone(),
+    };
+    let adopt: Vec<(ObjectKey, Object)> = std::iter::once((
+        ObjectKey::new(ObjectKind::Account, crate::model::live::ACCOUNT),
+        account,
+    ))
+    .chain(dir.roles.values().map(|r| {
+        (
+            ObjectKey::new(ObjectKind::Role, &r.name),
+            Object::Role(r.clone()),
+        )
+    }))
+    .chain(dir.users.values().map(|u| {
+        (
+            ObjectKey::new(ObjectKind::User, &u.username),
+            Object::User(Box::new(u.clone())),
+        )
+    }))
+    .chain(dir.groups.values().map(|g| {
+        (
+            ObjectKey::new(ObjectKind::Group, &g.name),
+            Object::Group(g.clone()),
+        )
+    }))
+    .collect();
+    let fingerprints = crate::parallel::map(&adopt, |(key, object)| LiveFingerprint {
+        object: key.clone(),
+        fingerprint: Some(object.fingerprint()),
+    });
+    Plan {
+        now,
+        adopt,
+        fingerprints,
+        ..Plan::default()
+    }
 }
 
 fn summarize(changes: &[Change]) -> Summary {
@@ -260,6 +353,17 @@ fn summarize(changes: &[Change]) -> Summary {
         }
     }
     summary
+}
+
+/// Whether a live object exists.
+pub fn live_exists(live: &LiveSnapshot, key: &ObjectKey) -> bool {
+    let dir = &live.directory;
+    match key.kind {
+        ObjectKind::Account => true,
+        ObjectKind::Role => dir.roles.contains_key(&key.name),
+        ObjectKind::User => dir.users.contains_key(&key.name),
+        ObjectKind::Group => dir.groups.contains_key(&key.name),
+    }
 }
 
 /// The fingerprint of a live object, or `None` when it does not exist.

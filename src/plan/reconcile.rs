@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::{Action, Change, Note, Object, Plan, diff};
+use super::{Action, Change, INVITATION_VALIDITY_DAYS, Note, Object, Plan, PlatformEffects, diff};
 use crate::model::DesiredState;
 use crate::model::directory::{Cover, Group, Role, User};
 use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind, fingerprint};
@@ -108,6 +108,7 @@ fn deletion(key: ObjectKey) -> Change {
         renamed_from: None,
         fields: Vec::new(),
         after: None,
+        platform: PlatformEffects::default(),
     }
 }
 
@@ -127,6 +128,7 @@ fn roles<'a>(
                 renamed_from: None,
                 fields: diff::role(None, role),
                 after: Some(Object::Role(role.clone())),
+                platform: PlatformEffects::default(),
             }),
             Some(current) if current != role => plan.changes.push(Change {
                 key,
@@ -134,6 +136,7 @@ fn roles<'a>(
                 renamed_from: None,
                 fields: diff::role(Some(current), role),
                 after: Some(Object::Role(role.clone())),
+                platform: PlatformEffects::default(),
             }),
             Some(current) => unchanged.push((key, Unchanged::Role(current))),
         }
@@ -162,6 +165,12 @@ fn as_created(user: &User, now: DateTime<Utc>) -> User {
     }
     user.out_of_office.retain(|w| !w.is_past(now));
     user
+}
+
+/// The invitation an apply sends with a new account: one for a user who
+/// is to be `invited`.
+fn invitation(user: &User) -> Option<u32> {
+    (user.status == UserStatus::Invited).then_some(INVITATION_VALIDITY_DAYS)
 }
 
 /// A user as an update writes it over `current`: an invitation not yet
@@ -238,6 +247,10 @@ fn users<'a>(
         });
         let Some((live_name, current)) = current.map(|(n, u)| (n.as_str(), u)) else {
             let written = as_created(user, now);
+            let platform = PlatformEffects {
+                invitation_days: invitation(&written),
+                discard: false,
+            };
             return UserOutcome {
                 live_name: None,
                 pending: None,
@@ -247,6 +260,7 @@ fn users<'a>(
                     renamed_from: None,
                     fields: diff::user(None, &written),
                     after: Some(Object::User(Box::new(written))),
+                    platform,
                 }),
             };
         };
@@ -285,6 +299,15 @@ fn users<'a>(
         } else {
             written
         };
+        // A replaced account is new to the platform: what it knew of the
+        // old one goes, and an invited user gets a new invitation.
+        let platform = match action {
+            Action::Replace => PlatformEffects {
+                invitation_days: invitation(&written),
+                discard: true,
+            },
+            _ => PlatformEffects::default(),
+        };
         UserOutcome {
             live_name: Some(live_name),
             pending,
@@ -294,6 +317,7 @@ fn users<'a>(
                 renamed_from,
                 fields: diff::user(Some(current), &written),
                 after: Some(Object::User(Box::new(written))),
+                platform,
             }),
         }
     });
@@ -342,6 +366,7 @@ fn groups<'a>(
                 renamed_from: None,
                 fields: diff::group(None, group),
                 after: Some(Object::Group(group.clone())),
+                platform: PlatformEffects::default(),
             }),
             Some(current) if current != group => plan.changes.push(Change {
                 key,
@@ -349,6 +374,7 @@ fn groups<'a>(
                 renamed_from: None,
                 fields: diff::group(Some(current), group),
                 after: Some(Object::Group(group.clone())),
+                platform: PlatformEffects::default(),
             }),
             Some(current) => unchanged.push((key, Unchanged::Group(current))),
         }
@@ -394,5 +420,6 @@ fn account<'a>(
         renamed_from: None,
         fields,
         after: Some(object),
+        platform: PlatformEffects::default(),
     });
 }

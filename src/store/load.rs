@@ -1,16 +1,27 @@
 //! Reads the whole live snapshot: one query per table, whatever the size
 //! of the directory. Each query has the database build the table as one
-//! text (see [`Engine::table_text`]), which roster reads in one go:
-//! per-row driver overhead would otherwise dominate a 100,000-user load.
+//! text (see [`Engine::table_text`]), which roster parses on a blocking
+//! thread while the next table is queried: per-row driver overhead would
+//! otherwise dominate a 100,000-user load.
+//!
+//! Rows come in as the named structs of [`super::tables`]; each table is
+//! then turned into model values by a function of its own, and a value
+//! roster cannot read is an error naming the table, the value and the
+//! object it belongs to.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::Deserialize;
-use serde::de::{DeserializeOwned, Deserializer};
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 
 use super::StoreError;
 use super::engine::{Bind, Conn, Engine, TableText};
+use super::tables::{
+    ApiTokenRow, ContactMethodRow, GroupCoverRow, GroupRow, IntegrationRow, InvitationRow,
+    ManagedFingerprintRow, ManagedRow, MemberRow, MutedIntegrationRow, NotificationProfileRow,
+    NotificationStepRow, OofWindowRow, PushMethodRow, ReminderGroupRow, RolePermissionRow, RoleRow,
+    Row, ShiftRow, SignInRow, UserRoleRow, UserRow, VerificationRow, WithId,
+};
 use crate::model::canonical;
 use crate::model::directory::{
     ActiveHours, ContactMethod, Cover, Group, MethodKey, OofWindow, Preferences, ProfileStep,
@@ -26,75 +37,53 @@ use crate::model::vocab::{
     UserStatus, UserType, Variant, Weekday,
 };
 
+const LOADING: &str = "loading the live directory";
+
 /// A value the database holds that roster cannot read.
 fn corrupt(message: String) -> StoreError {
     StoreError::Query {
-        doing: "loading the live directory",
+        doing: LOADING,
         source: sqlx::Error::Decode(message.into()),
     }
 }
 
-/// Reads a vocabulary value, or says which value is wrong.
-fn parse<T>(value: &str, what: &str, parser: fn(&str) -> Option<T>) -> Result<T, StoreError> {
-    parser(value).ok_or_else(|| corrupt(format!("{what} `{value}`")))
+/// Where a value was read: its table and the object it belongs to.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    table: &'static str,
+    kind: ObjectKind,
+    name: &'a str,
 }
 
-/// A boolean column: SQLite's JSON has 0 and 1, PostgreSQL's COPY `t` and `f`.
-#[derive(Debug, Clone, Copy)]
-struct Flag(bool);
-
-impl<'de> Deserialize<'de> for Flag {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl serde::de::Visitor<'_> for Visit {
-            type Value = Flag;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a boolean, 0 or 1")
-            }
-            fn visit_bool<E>(self, value: bool) -> Result<Flag, E> {
-                Ok(Flag(value))
-            }
-            fn visit_i64<E>(self, value: i64) -> Result<Flag, E> {
-                Ok(Flag(value != 0))
-            }
-            fn visit_u64<E>(self, value: u64) -> Result<Flag, E> {
-                Ok(Flag(value != 0))
-            }
-            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Flag, E> {
-                match value {
-                    "t" => Ok(Flag(true)),
-                    "f" => Ok(Flag(false)),
-                    other => Err(E::custom(format!("`{other}` is not a boolean"))),
-                }
-            }
-        }
-        deserializer.deserialize_any(Visit)
+impl At<'_> {
+    /// Reads a vocabulary value, or says which value is wrong and where.
+    fn parse<T>(
+        self,
+        value: &str,
+        what: &str,
+        parser: fn(&str) -> Option<T>,
+    ) -> Result<T, StoreError> {
+        parser(value).ok_or_else(|| self.corrupt(format!("{what} `{value}`")))
     }
-}
 
-/// A timestamp column: RFC 3339 text either way (or SQLite's
-/// `YYYY-MM-DD HH:MM:SS`, taken as UTC, for rows written by hand).
-#[derive(Debug, Clone, Copy)]
-struct Stamp(DateTime<Utc>);
+    /// A count that must fit roster's range (not negative).
+    fn count(self, value: i64, what: &str) -> Result<u32, StoreError> {
+        u32::try_from(value).map_err(|_| self.corrupt(format!("{what} {value}, out of range")))
+    }
 
-impl<'de> Deserialize<'de> for Stamp {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        if let Ok(t) = DateTime::parse_from_rfc3339(&text) {
-            return Ok(Stamp(t.with_timezone(&Utc)));
+    fn variant(self, text: &str) -> Result<Option<Variant>, StoreError> {
+        if text.is_empty() {
+            Ok(None)
+        } else {
+            self.parse(text, "variant", Variant::parse).map(Some)
         }
-        for format in [
-            "%Y-%m-%d %H:%M:%S%.f%:z",
-            "%Y-%m-%d %H:%M:%S%.f%#z",
-            "%Y-%m-%dT%H:%M:%S%.f%#z",
-        ] {
-            if let Ok(t) = DateTime::parse_from_str(&text, format) {
-                return Ok(Stamp(t.with_timezone(&Utc)));
-            }
-        }
-        NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f")
-            .map(|t| Stamp(t.and_utc()))
-            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a timestamp")))
+    }
+
+    fn corrupt(self, what: String) -> StoreError {
+        corrupt(format!(
+            "`{}` holds {what} for {} `{}`, which roster cannot read",
+            self.table, self.kind, self.name
+        ))
     }
 }
 
@@ -114,12 +103,26 @@ async fn start<DB: Engine, T: DeserializeOwned + Send + 'static>(
     let text = conn
         .table_text(columns, from)
         .await
-        .map_err(StoreError::query("loading the live directory"))?;
+        .map_err(StoreError::query(LOADING))?;
     let task = tokio::task::spawn_blocking(move || match text {
         TableText::Json(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
         TableText::Copy(text) => super::copy_text::rows(&text).map_err(|e| e.to_string()),
     });
     Ok(Parsing { from, task })
+}
+
+/// Starts reading every row of a row struct's table.
+async fn start_rows<DB: Engine, R: Row + DeserializeOwned + Send + 'static>(
+    conn: &mut Conn<'_, DB>,
+) -> Result<Parsing<R>, StoreError> {
+    start(conn, R::COLUMNS, R::TABLE).await
+}
+
+/// Starts reading every row of a table with a surrogate id.
+async fn start_with_ids<DB: Engine, R: Row + Send + 'static>(
+    conn: &mut Conn<'_, DB>,
+) -> Result<Parsing<WithId<R>>, StoreError> {
+    start(conn, &WithId::<R>::columns(), R::TABLE).await
 }
 
 impl<T> Parsing<T> {
@@ -133,101 +136,38 @@ impl<T> Parsing<T> {
     }
 }
 
-/// Every row of `SELECT columns FROM from`, deserialized as tuples.
-async fn table<DB: Engine, T: DeserializeOwned + Send + 'static>(
+/// Every row of a row struct's table.
+async fn rows<DB: Engine, R: Row + DeserializeOwned + Send + 'static>(
     conn: &mut Conn<'_, DB>,
-    columns: &[&str],
-    from: &'static str,
-) -> Result<Vec<T>, StoreError> {
-    start(conn, columns, from).await?.rows().await
+) -> Result<Vec<R>, StoreError> {
+    start_rows(conn).await?.rows().await
 }
 
-/// A `users` row, column by column.
-#[derive(Deserialize)]
-struct UserRow(
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-    Flag,
-    String,
-    String,
-    String,
-    Flag,
-    Flag,
-    i64,
-    Option<Stamp>,
-);
+/// Names by row id, and the error for a row that points at nothing.
+struct Names {
+    users: HashMap<i64, String>,
+    groups: HashMap<i64, String>,
+}
 
-/// A `notification_steps` row: user, priority, position, channel, label,
-/// variant, wait and repeat.
-type StepRow = (i64, String, i64, String, String, String, i64, i64);
+impl Names {
+    fn user(&self, id: i64) -> Result<&str, StoreError> {
+        self.users
+            .get(&id)
+            .map(String::as_str)
+            .ok_or_else(|| StoreError::Inconsistent {
+                message: format!("a row refers to user id {id}, which does not exist"),
+            })
+    }
 
-/// An `oof_windows` row: user, start, end, all-groups cover and note.
-type WindowRow = (i64, Stamp, Stamp, Option<i64>, Option<String>);
-
-/// A `contact_methods` row, column by column.
-#[derive(Deserialize)]
-struct MethodRow(
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Flag,
-);
-
-const USER_COLUMNS: &[&str] = &[
-    "id",
-    "username",
-    "email",
-    "first_name",
-    "last_name",
-    "user_type",
-    "status",
-    "time_zone",
-    "locale",
-    "language",
-    "external_id",
-    "protected",
-    "home_page",
-    "theme",
-    "digest",
-    "remind_email",
-    "remind_push",
-    "remind_lead_minutes",
-    "last_login_at",
-];
-
-const METHOD_COLUMNS: &[&str] = &[
-    "user_id",
-    "position",
-    "channel",
-    "label",
-    "variant",
-    "value",
-    "wait_minutes",
-    "retry_count",
-    "retry_interval_minutes",
-    "active_days",
-    "active_from",
-    "active_to",
-    "enabled",
-];
+    fn group(&self, id: i64) -> Result<&str, StoreError> {
+        self.groups
+            .get(&id)
+            .map(String::as_str)
+            .ok_or_else(|| StoreError::Inconsistent {
+                message: format!("a row refers to group id {id}, which does not exist"),
+            })
+    }
+}
 
 pub(super) async fn load<DB: Engine>(
     conn: &mut Conn<'_, DB>,
@@ -236,78 +176,142 @@ pub(super) async fn load<DB: Engine>(
     if let Some(settings) = DB::LOAD_SETTINGS {
         conn.run(settings, Vec::new())
             .await
-            .map_err(StoreError::query("loading the live directory"))?;
+            .map_err(StoreError::query(LOADING))?;
     }
     let mut snapshot = LiveSnapshot::default();
     // The large tables are queried first and parsed in the background while
     // the rest is read.
-    let users_rows: Parsing<UserRow> = start(conn, USER_COLUMNS, "users").await?;
-    let method_rows: Parsing<MethodRow> = start(conn, METHOD_COLUMNS, "contact_methods").await?;
-    let member_rows: Parsing<(i64, i64, Flag, Flag, Flag)> = start(
-        conn,
-        &[
-            "group_id",
-            "user_id",
-            "is_primary",
-            "is_secondary",
-            "is_manager",
-        ],
-        "group_members",
-    )
-    .await?;
-    let grant_rows: Parsing<(i64, i64)> =
-        start(conn, &["user_id", "role_id"], "user_roles").await?;
+    let user_rows = start_with_ids::<DB, UserRow>(conn).await?;
+    let method_rows = start_rows::<DB, ContactMethodRow>(conn).await?;
+    let member_rows = start_rows::<DB, MemberRow>(conn).await?;
+    let grant_rows = start_rows::<DB, UserRoleRow>(conn).await?;
 
-    // Roles: custom ones become directory roles; built-ins are names only.
-    let roles: Vec<(i64, String, Option<String>, Flag)> =
-        table(conn, &["id", "name", "description", "builtin"], "roles").await?;
-    let mut role_names: HashMap<i64, String> = HashMap::with_capacity(roles.len());
-    let mut custom: BTreeMap<String, Role> = BTreeMap::new();
-    for (id, name, description, builtin) in roles {
-        if !builtin.0 {
-            custom.insert(
-                name.clone(),
-                Role {
-                    name: name.clone(),
-                    description,
-                    permissions: BTreeSet::new(),
-                },
-            );
-        }
-        role_names.insert(id, name);
-    }
-    let grants: Vec<(i64, String)> =
-        table(conn, &["role_id", "permission"], "role_permissions").await?;
-    for (role, permission) in grants {
-        let permission = parse(&permission, "permission", Permission::parse)?;
-        if let Some(role) = role_names.get(&role).and_then(|name| custom.get_mut(name)) {
+    let role_rows = start_with_ids::<DB, RoleRow>(conn).await?.rows().await?;
+    let (role_names, mut custom) = roles(role_rows);
+    for grant in rows::<DB, RolePermissionRow>(conn).await? {
+        let Some(role) = role_names.get(&grant.role_id) else {
+            continue;
+        };
+        let at = At {
+            table: RolePermissionRow::TABLE,
+            kind: ObjectKind::Role,
+            name: role,
+        };
+        let permission = at.parse(&grant.permission, "permission", Permission::parse)?;
+        if let Some(role) = custom.get_mut(role) {
             role.permissions.insert(permission);
         }
     }
 
-    // Users.
-    let rows = users_rows.rows().await?;
-    let mut users: HashMap<i64, User> = HashMap::with_capacity(rows.len());
-    let mut names: HashMap<i64, String> = HashMap::with_capacity(rows.len());
+    let mut users = users(user_rows.rows().await?)?;
+    let names = Names {
+        users: users
+            .iter()
+            .map(|(id, u)| (*id, u.username.clone()))
+            .collect(),
+        groups: HashMap::new(),
+    };
+    for grant in grant_rows.rows().await? {
+        if let (Some(user), Some(role)) = (
+            users.get_mut(&grant.user_id),
+            role_names.get(&grant.role_id),
+        ) {
+            user.roles.insert(role.clone());
+        }
+    }
+
+    let group_rows = start_with_ids::<DB, GroupRow>(conn).await?.rows().await?;
+    let mut groups: HashMap<i64, Group> = group_rows
+        .into_iter()
+        .map(|g| {
+            let group = Group {
+                name: g.row.name,
+                description: g.row.description,
+                members: BTreeMap::new(),
+            };
+            (g.id, group)
+        })
+        .collect();
+    let names = Names {
+        groups: groups.iter().map(|(id, g)| (*id, g.name.clone())).collect(),
+        ..names
+    };
+    for member in member_rows.rows().await? {
+        members(&mut groups, member, &names)?;
+    }
+    for row in rows::<DB, ReminderGroupRow>(conn).await? {
+        let group = names.group(row.group_id)?;
+        if let Some(user) = users.get_mut(&row.user_id) {
+            user.reminders.groups.insert(group.to_string());
+        }
+    }
+    for row in rows::<DB, MutedIntegrationRow>(conn).await? {
+        if let Some(user) = users.get_mut(&row.user_id) {
+            user.muted_integrations.insert(row.integration);
+        }
+    }
+    contact_methods(&mut users, method_rows.rows().await?, &names)?;
+    let profiles = rows::<DB, NotificationProfileRow>(conn).await?;
+    let steps = rows::<DB, NotificationStepRow>(conn).await?;
+    notification_profiles(&mut users, profiles, steps, &names)?;
+    let windows = rows::<DB, OofWindowRow>(conn).await?;
+    let covers = rows::<DB, GroupCoverRow>(conn).await?;
+    out_of_office(&mut users, windows, covers, &names)?;
+
+    let account = start(conn, &["owner_user_id"], "account WHERE id = 1")
+        .await?
+        .rows()
+        .await?;
+    let owner: Option<i64> = account
+        .into_iter()
+        .next()
+        .and_then(|(o,): (Option<i64>,)| o);
+    let owner = owner
+        .map(|id| names.user(id).map(str::to_string))
+        .transpose()?;
+
+    platform(conn, &mut snapshot, &names).await?;
+    snapshot.managed.objects = managed(conn, bodies).await?;
+
+    let directory = &mut snapshot.directory;
+    directory.owner = owner;
+    directory.roles = custom;
+    directory.users = by_name(users);
+    directory.groups = groups.into_values().map(|g| (g.name.clone(), g)).collect();
+    Ok(snapshot)
+}
+
+/// Role names by id, and the custom roles (built-ins are names only).
+fn roles(rows: Vec<WithId<RoleRow>>) -> (HashMap<i64, String>, BTreeMap<String, Role>) {
+    let mut names = HashMap::with_capacity(rows.len());
+    let mut custom = BTreeMap::new();
+    for WithId { id, row } in rows {
+        if !row.builtin.0 {
+            let role = Role {
+                name: row.name.clone(),
+                description: row.description,
+                permissions: BTreeSet::new(),
+            };
+            custom.insert(row.name.clone(), role);
+        }
+        names.insert(id, row.name);
+    }
+    (names, custom)
+}
+
+/// Users by id, lists still empty.
+fn users(rows: Vec<WithId<UserRow>>) -> Result<HashMap<i64, User>, StoreError> {
+    let mut users = HashMap::with_capacity(rows.len());
+    // Zones repeat: each is made canonical once.
     let mut zones: HashMap<String, String> = HashMap::new();
-    for row in rows {
-        let (
-            id,
-            username,
-            email,
-            first_name,
-            last_name,
-            user_type,
-            status,
-            zone,
-            locale,
-            language,
-            external_id,
-        ) = (
-            row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10,
-        );
-        let username = canonical::username(&username);
-        let time_zone = zone.map(|z| {
+    for WithId { id, row } in rows {
+        let username = canonical::username(&row.username);
+        let at = At {
+            table: UserRow::TABLE,
+            kind: ObjectKind::User,
+            name: &username,
+        };
+        let time_zone = row.time_zone.map(|z| {
             zones
                 .entry(z)
                 .or_insert_with_key(|z| {
@@ -316,135 +320,97 @@ pub(super) async fn load<DB: Engine>(
                 .clone()
         });
         let user = User {
-            username: username.clone(),
-            email: canonical::email(&email),
-            first_name,
-            last_name,
-            user_type: parse(&user_type, "user type", UserType::parse)?,
-            status: parse(&status, "user status", UserStatus::parse)?,
+            email: canonical::email(&row.email),
+            first_name: row.first_name,
+            last_name: row.last_name,
+            user_type: at.parse(&row.user_type, "user type", UserType::parse)?,
+            status: at.parse(&row.status, "user status", UserStatus::parse)?,
             roles: BTreeSet::new(),
             time_zone,
-            locale: locale.map(|l| canonical::locale(&l)),
-            language: parse(&language, "language", Language::parse)?,
-            external_id,
-            protected: row.11.0,
+            locale: row.locale.map(|l| canonical::locale(&l)),
+            language: at.parse(&row.language, "language", Language::parse)?,
+            external_id: row.external_id,
+            protected: row.protected.0,
             preferences: Preferences {
-                home_page: parse(&row.12, "home page", HomePage::parse)?,
-                theme: parse(&row.13, "theme", Theme::parse)?,
-                digest: parse(&row.14, "digest", Digest::parse)?,
+                home_page: at.parse(&row.home_page, "home page", HomePage::parse)?,
+                theme: at.parse(&row.theme, "theme", Theme::parse)?,
+                digest: at.parse(&row.digest, "digest", Digest::parse)?,
             },
             reminders: Reminders {
-                email: row.15.0,
-                push: row.16.0,
-                lead_minutes: to_u32(row.17)?,
+                email: row.remind_email.0,
+                push: row.remind_push.0,
+                lead_minutes: at.count(row.remind_lead_minutes, "a reminder lead time of")?,
                 groups: BTreeSet::new(),
             },
             muted_integrations: BTreeSet::new(),
             contact_methods: Vec::new(),
             notification_profiles: BTreeMap::new(),
             out_of_office: Vec::new(),
+            username,
         };
-        if let Some(at) = row.18 {
-            snapshot.platform.last_login.insert(username.clone(), at.0);
-        }
-        names.insert(id, username);
         users.insert(id, user);
     }
-    let name_of = |id: i64| {
-        names
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| StoreError::Inconsistent {
-                message: format!("a row refers to user id {id}, which does not exist"),
-            })
-    };
+    Ok(users)
+}
 
-    for (user, role) in grant_rows.rows().await? {
-        if let (Some(user), Some(role)) = (users.get_mut(&user), role_names.get(&role)) {
-            user.roles.insert(role.clone());
+fn members(
+    groups: &mut HashMap<i64, Group>,
+    row: MemberRow,
+    names: &Names,
+) -> Result<(), StoreError> {
+    let mut roles = BTreeSet::new();
+    for (on, role) in [
+        (row.is_primary, MemberRole::Primary),
+        (row.is_secondary, MemberRole::Secondary),
+        (row.is_manager, MemberRole::Manager),
+    ] {
+        if on.0 {
+            roles.insert(role);
         }
     }
+    let member = names.user(row.user_id)?.to_string();
+    if let Some(group) = groups.get_mut(&row.group_id) {
+        group.members.insert(member, roles);
+    }
+    Ok(())
+}
 
-    // Groups and members.
-    let rows: Vec<(i64, String, Option<String>)> =
-        table(conn, &["id", "name", "description"], "groups").await?;
-    let mut groups: HashMap<i64, Group> = HashMap::with_capacity(rows.len());
-    for (id, name, description) in rows {
-        groups.insert(
-            id,
-            Group {
-                name,
-                description,
-                members: BTreeMap::new(),
-            },
-        );
+/// A contact value in canonical form, as the config would write it.
+fn canonical_value(channel: Channel, value: String) -> String {
+    match channel {
+        Channel::Email => canonical::email(&value),
+        c if c.takes_phone_number() => canonical::stored_phone(&value),
+        _ => value,
     }
-    let group_names: HashMap<i64, String> =
-        groups.iter().map(|(id, g)| (*id, g.name.clone())).collect();
-    let group_of = |id: i64| {
-        group_names
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| StoreError::Inconsistent {
-                message: format!("a row refers to group id {id}, which does not exist"),
-            })
-    };
-    for (group, user, primary, secondary, manager) in member_rows.rows().await? {
-        let mut roles = BTreeSet::new();
-        for (on, role) in [
-            (primary, MemberRole::Primary),
-            (secondary, MemberRole::Secondary),
-            (manager, MemberRole::Manager),
-        ] {
-            if on.0 {
-                roles.insert(role);
-            }
-        }
-        let member = name_of(user)?;
-        if let Some(group) = groups.get_mut(&group) {
-            group.members.insert(member, roles);
-        }
-    }
+}
 
-    let reminders: Vec<(i64, i64)> =
-        table(conn, &["user_id", "group_id"], "user_reminder_groups").await?;
-    for (user, group) in reminders {
-        let group = group_of(group)?;
-        if let Some(user) = users.get_mut(&user) {
-            user.reminders.groups.insert(group);
-        }
-    }
-    let mutes: Vec<(i64, String)> =
-        table(conn, &["user_id", "integration"], "user_muted_integrations").await?;
-    for (user, integration) in mutes {
-        if let Some(user) = users.get_mut(&user) {
-            user.muted_integrations.insert(integration);
-        }
-    }
-
-    // Contact methods, in notification order.
-    let mut methods = method_rows.rows().await?;
-    methods.sort_unstable_by_key(|m| (m.0, m.1));
-    for row in methods {
-        let channel = parse(&row.2, "channel", Channel::parse)?;
-        let value = match channel {
-            Channel::Email => canonical::email(&row.5),
-            c if c.takes_phone_number() => canonical::stored_phone(&row.5),
-            _ => row.5,
+/// Contact methods, in notification order.
+fn contact_methods(
+    users: &mut HashMap<i64, User>,
+    mut rows: Vec<ContactMethodRow>,
+    names: &Names,
+) -> Result<(), StoreError> {
+    rows.sort_unstable_by_key(|m| (m.user_id, m.position));
+    for row in rows {
+        let at = At {
+            table: ContactMethodRow::TABLE,
+            kind: ObjectKind::User,
+            name: names.user(row.user_id)?,
         };
-        let retry = match (row.7, row.8) {
+        let channel = at.parse(&row.channel, "channel", Channel::parse)?;
+        let retry = match (row.retry_count, row.retry_interval_minutes) {
             (Some(count), Some(interval)) => Some(Retry {
-                count: to_u32(count)?,
-                interval_minutes: to_u32(interval)?,
+                count: at.count(count, "a retry count of")?,
+                interval_minutes: at.count(interval, "a retry interval of")?,
             }),
             _ => None,
         };
-        let active_hours = match (row.9, row.10, row.11) {
+        let active_hours = match (row.active_days, row.active_from, row.active_to) {
             (Some(days), Some(from), Some(to)) => Some(ActiveHours {
                 days: days
                     .split(',')
                     .filter(|d| !d.is_empty())
-                    .map(|d| parse(d, "weekday", Weekday::parse))
+                    .map(|d| at.parse(d, "weekday", Weekday::parse))
                     .collect::<Result<_, _>>()?,
                 from,
                 to,
@@ -453,269 +419,246 @@ pub(super) async fn load<DB: Engine>(
         };
         let method = ContactMethod {
             channel,
-            label: parse(&row.3, "label", Label::parse)?,
-            variant: variant(&row.4)?,
-            value,
-            wait_minutes: to_u32(row.6)?,
+            label: at.parse(&row.label, "label", Label::parse)?,
+            variant: at.variant(&row.variant)?,
+            value: canonical_value(channel, row.value),
+            wait_minutes: at.count(row.wait_minutes, "a wait of")?,
             retry,
             active_hours,
-            enabled: row.12.0,
+            enabled: row.enabled.0,
         };
-        if let Some(user) = users.get_mut(&row.0) {
+        if let Some(user) = users.get_mut(&row.user_id) {
             user.contact_methods.push(method);
         }
     }
+    Ok(())
+}
 
-    // Notification profiles, then their steps in order.
-    let profiles: Vec<(i64, String)> =
-        table(conn, &["user_id", "priority"], "notification_profiles").await?;
-    for (user, priority) in profiles {
-        let priority = parse(&priority, "priority", Priority::parse)?;
-        if let Some(user) = users.get_mut(&user) {
+/// Notification profiles, then their steps in order.
+fn notification_profiles(
+    users: &mut HashMap<i64, User>,
+    profiles: Vec<NotificationProfileRow>,
+    mut steps: Vec<NotificationStepRow>,
+    names: &Names,
+) -> Result<(), StoreError> {
+    for row in profiles {
+        let at = At {
+            table: NotificationProfileRow::TABLE,
+            kind: ObjectKind::User,
+            name: names.user(row.user_id)?,
+        };
+        let priority = at.parse(&row.priority, "priority", Priority::parse)?;
+        if let Some(user) = users.get_mut(&row.user_id) {
             user.notification_profiles.insert(priority, Vec::new());
         }
     }
-    let mut steps: Vec<StepRow> = table(
-        conn,
-        &[
-            "user_id",
-            "priority",
-            "position",
-            "channel",
-            "label",
-            "variant",
-            "wait_minutes",
-            "repeat_count",
-        ],
-        "notification_steps",
-    )
-    .await?;
-    steps.sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
-    for (user, priority, _, channel, label, variant_text, wait, repeat) in steps {
-        let priority = parse(&priority, "priority", Priority::parse)?;
+    steps.sort_unstable_by(|a, b| {
+        (a.user_id, &a.priority, a.position).cmp(&(b.user_id, &b.priority, b.position))
+    });
+    for row in steps {
+        let at = At {
+            table: NotificationStepRow::TABLE,
+            kind: ObjectKind::User,
+            name: names.user(row.user_id)?,
+        };
+        let priority = at.parse(&row.priority, "priority", Priority::parse)?;
         let step = ProfileStep {
             method: MethodKey {
-                channel: parse(&channel, "channel", Channel::parse)?,
-                label: parse(&label, "label", Label::parse)?,
-                variant: variant(&variant_text)?,
+                channel: at.parse(&row.channel, "channel", Channel::parse)?,
+                label: at.parse(&row.label, "label", Label::parse)?,
+                variant: at.variant(&row.variant)?,
             },
-            wait_minutes: to_u32(wait)?,
-            repeat: to_u32(repeat)?,
+            wait_minutes: at.count(row.wait_minutes, "a wait of")?,
+            repeat: at.count(row.repeat_count, "a repeat count of")?,
         };
-        if let Some(user) = users.get_mut(&user) {
+        if let Some(user) = users.get_mut(&row.user_id) {
             user.notification_profiles
                 .entry(priority)
                 .or_default()
                 .push(step);
         }
     }
+    Ok(())
+}
 
-    // Out-of-office windows and their per-group covers.
-    let rows: Vec<WindowRow> = table(
-        conn,
-        &["user_id", "starts_at", "ends_at", "cover_user_id", "note"],
-        "oof_windows",
-    )
-    .await?;
+/// Out-of-office windows and their per-group covers, sorted by start.
+fn out_of_office(
+    users: &mut HashMap<i64, User>,
+    rows: Vec<OofWindowRow>,
+    covers: Vec<GroupCoverRow>,
+    names: &Names,
+) -> Result<(), StoreError> {
     let mut windows: BTreeMap<(i64, DateTime<Utc>), OofWindow> = BTreeMap::new();
-    for (user, from, until, cover, note) in rows {
-        let cover = match cover {
-            Some(id) => Cover::AllGroups(name_of(id)?),
+    for row in rows {
+        let cover = match row.cover_user_id {
+            Some(id) => Cover::AllGroups(names.user(id)?.to_string()),
             None => Cover::PerGroup(BTreeMap::new()),
         };
-        windows.insert(
-            (user, from.0),
-            OofWindow {
-                from: from.0,
-                until: until.0,
-                cover,
-                note,
-            },
-        );
+        let window = OofWindow {
+            from: row.starts_at.0,
+            until: row.ends_at.0,
+            cover,
+            note: row.note,
+        };
+        windows.insert((row.user_id, row.starts_at.0), window);
     }
-    let covers: Vec<(i64, Stamp, i64, i64)> = table(
-        conn,
-        &["user_id", "starts_at", "group_id", "cover_user_id"],
-        "oof_group_covers",
-    )
-    .await?;
-    for (user, from, group, cover) in covers {
-        let (group, cover) = (group_of(group)?, name_of(cover)?);
+    for row in covers {
+        let group = names.group(row.group_id)?.to_string();
+        let cover = names.user(row.cover_user_id)?.to_string();
         if let Some(OofWindow {
             cover: Cover::PerGroup(map),
             ..
-        }) = windows.get_mut(&(user, from.0))
+        }) = windows.get_mut(&(row.user_id, row.starts_at.0))
         {
             map.insert(group, cover);
         }
     }
+    // In (user, start) order: each user's windows arrive sorted.
     for ((user, _), window) in windows {
         if let Some(user) = users.get_mut(&user) {
             user.out_of_office.push(window);
         }
     }
+    Ok(())
+}
 
-    let account: Vec<(Option<i64>,)> =
-        table(conn, &["owner_user_id"], "account WHERE id = 1").await?;
-    let owner = account
-        .into_iter()
-        .next()
-        .and_then(|(o,)| o)
-        .map(&name_of)
-        .transpose()?;
-
-    // Platform-owned state.
+/// What the platform owns: devices, verification, invitations, sign-ins,
+/// tokens, integrations and shifts.
+async fn platform<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    snapshot: &mut LiveSnapshot,
+    names: &Names,
+) -> Result<(), StoreError> {
     let platform = &mut snapshot.platform;
-    let mut devices: Vec<(i64, i64, String, Stamp)> = table(
+    let sign_ins: Vec<WithId<SignInRow>> = start(
         conn,
-        &["id", "user_id", "device", "registered_at"],
-        "push_methods",
+        &WithId::<SignInRow>::columns(),
+        "users WHERE last_login_at IS NOT NULL",
     )
+    .await?
+    .rows()
     .await?;
-    devices.sort_unstable_by_key(|d| d.0);
-    for (_, user, device, registered_at) in devices {
-        let method = PushMethod {
-            device,
-            registered_at: registered_at.0,
-        };
-        platform
-            .push_methods
-            .entry(name_of(user)?)
-            .or_default()
-            .push(method);
+    for WithId { id, row } in sign_ins {
+        let user = names.user(id)?.to_string();
+        platform.last_login.insert(user, row.last_login_at.0);
     }
-    let checks: Vec<(i64, String, String, String, Stamp)> = table(
-        conn,
-        &["user_id", "channel", "value", "state", "checked_at"],
-        "contact_verifications",
-    )
-    .await?;
-    for (user, channel, value, state, checked_at) in checks {
-        let channel = parse(&channel, "channel", Channel::parse)?;
-        let value = match channel {
-            Channel::Email => canonical::email(&value),
-            c if c.takes_phone_number() => canonical::stored_phone(&value),
-            _ => value,
+    let mut devices = start_with_ids::<DB, PushMethodRow>(conn)
+        .await?
+        .rows()
+        .await?;
+    devices.sort_unstable_by_key(|d| d.id);
+    for WithId { row, .. } in devices {
+        let method = PushMethod {
+            device: row.device,
+            registered_at: row.registered_at.0,
         };
+        let user = names.user(row.user_id)?.to_string();
+        platform.push_methods.entry(user).or_default().push(method);
+    }
+    for row in rows::<DB, VerificationRow>(conn).await? {
+        let user = names.user(row.user_id)?.to_string();
+        let at = At {
+            table: VerificationRow::TABLE,
+            kind: ObjectKind::User,
+            name: &user,
+        };
+        let channel = at.parse(&row.channel, "channel", Channel::parse)?;
         let verification = Verification {
-            state: parse(&state, "verification state", VerificationState::parse)?,
-            checked_at: checked_at.0,
+            state: at.parse(&row.state, "verification state", VerificationState::parse)?,
+            checked_at: row.checked_at.0,
         };
+        let value = canonical_value(channel, row.value);
         platform
             .verifications
-            .insert((name_of(user)?, channel, value), verification);
+            .insert((user, channel, value), verification);
     }
-    let invitations: Vec<(i64, Stamp, Stamp, Option<Stamp>)> = table(
-        conn,
-        &["user_id", "sent_at", "expires_at", "accepted_at"],
-        "invitations",
-    )
-    .await?;
-    for (user, sent_at, expires_at, accepted_at) in invitations {
+    for row in rows::<DB, InvitationRow>(conn).await? {
         let invitation = Invitation {
-            sent_at: sent_at.0,
-            expires_at: expires_at.0,
-            accepted_at: accepted_at.map(|a| a.0),
+            sent_at: row.sent_at.0,
+            expires_at: row.expires_at.0,
+            accepted_at: row.accepted_at.map(|a| a.0),
         };
-        platform.invitations.insert(name_of(user)?, invitation);
+        let user = names.user(row.user_id)?.to_string();
+        platform.invitations.insert(user, invitation);
     }
-    let mut tokens: Vec<(i64, i64, String, Stamp)> =
-        table(conn, &["id", "user_id", "name", "created_at"], "api_tokens").await?;
-    tokens.sort_unstable_by_key(|t| t.0);
-    for (_, user, name, created_at) in tokens {
-        platform
-            .api_tokens
-            .entry(name_of(user)?)
-            .or_default()
-            .push(ApiToken {
-                name,
-                created_at: created_at.0,
-            });
+    let mut tokens = start_with_ids::<DB, ApiTokenRow>(conn)
+        .await?
+        .rows()
+        .await?;
+    tokens.sort_unstable_by_key(|t| t.id);
+    for WithId { row, .. } in tokens {
+        let token = ApiToken {
+            name: row.name,
+            created_at: row.created_at.0,
+        };
+        let user = names.user(row.user_id)?.to_string();
+        platform.api_tokens.entry(user).or_default().push(token);
     }
-    let integrations: Vec<(String, String)> =
-        table(conn, &["name", "kind"], "integrations").await?;
-    platform.integrations = integrations.into_iter().collect();
-    let shifts: Vec<(i64, i64, Stamp, Stamp)> = table(
-        conn,
-        &["group_id", "user_id", "starts_at", "ends_at"],
-        "oncall_shifts",
-    )
-    .await?;
-    for (group, user, starts_at, ends_at) in shifts {
+    platform.integrations = rows::<DB, IntegrationRow>(conn)
+        .await?
+        .into_iter()
+        .map(|i| (i.name, i.kind))
+        .collect();
+    for row in rows::<DB, ShiftRow>(conn).await? {
         platform.shifts.push(Shift {
-            starts_at: starts_at.0,
-            ends_at: ends_at.0,
-            group: group_of(group)?,
-            user: name_of(user)?,
+            starts_at: row.starts_at.0,
+            ends_at: row.ends_at.0,
+            group: names.group(row.group_id)?.to_string(),
+            user: names.user(row.user_id)?.to_string(),
         });
     }
     platform.shifts.sort();
+    Ok(())
+}
 
-    // Roster's bookkeeping.
+/// Roster's bookkeeping: fingerprints, and the bodies when asked for.
+async fn managed<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    bodies: bool,
+) -> Result<BTreeMap<ObjectKey, ManagedRecord>, StoreError> {
+    let kind = |text: &str, name: &str| {
+        ObjectKind::parse(text).ok_or_else(|| {
+            corrupt(format!(
+                "`{}` records `{name}` as a `{text}`, a kind of object roster does not know",
+                ManagedRow::TABLE
+            ))
+        })
+    };
+    let mut objects = BTreeMap::new();
     if bodies {
-        let records: Vec<(String, String, String, String)> = table(
-            conn,
-            &["kind", "name", "fingerprint", "body"],
-            "roster_managed",
-        )
-        .await?;
-        for (kind, name, fingerprint, body) in records {
-            let key = ObjectKey::new(parse(&kind, "managed kind", ObjectKind::parse)?, name);
-            snapshot.managed.objects.insert(
-                key,
-                ManagedRecord {
-                    fingerprint,
-                    body: Some(body),
-                },
-            );
+        for row in rows::<DB, ManagedRow>(conn).await? {
+            let key = ObjectKey::new(kind(&row.kind, &row.name)?, row.name);
+            let record = ManagedRecord {
+                fingerprint: row.fingerprint,
+                body: Some(row.body),
+            };
+            objects.insert(key, record);
         }
     } else {
-        let records: Vec<(String, String, String)> =
-            table(conn, &["kind", "name", "fingerprint"], "roster_managed").await?;
-        for (kind, name, fingerprint) in records {
-            let key = ObjectKey::new(parse(&kind, "managed kind", ObjectKind::parse)?, name);
-            snapshot.managed.objects.insert(
-                key,
-                ManagedRecord {
-                    fingerprint,
-                    body: None,
-                },
-            );
+        for row in rows::<DB, ManagedFingerprintRow>(conn).await? {
+            let key = ObjectKey::new(kind(&row.kind, &row.name)?, row.name);
+            let record = ManagedRecord {
+                fingerprint: row.fingerprint,
+                body: None,
+            };
+            objects.insert(key, record);
         }
     }
+    Ok(objects)
+}
 
-    let directory = &mut snapshot.directory;
-    directory.owner = owner;
-    directory.roles = custom;
-    // Users are large: order their names, then take them in that order,
-    // so that building the map sorts small pairs and moves each user once.
+/// Users keyed by name. Users are large: their names are ordered first,
+/// then each user is moved once into the map.
+fn by_name(mut users: HashMap<i64, User>) -> BTreeMap<String, User> {
     let mut order: Vec<(String, i64)> = users
         .iter()
         .map(|(id, user)| (user.username.clone(), *id))
         .collect();
     order.sort_unstable();
-    directory.users = order
+    order
         .into_iter()
-        .filter_map(|(name, id)| {
-            let mut user = users.remove(&id)?;
-            user.out_of_office.sort_by_key(|w| (w.from, w.until));
-            Some((name, user))
-        })
-        .collect();
-    directory.groups = groups.into_values().map(|g| (g.name.clone(), g)).collect();
-    Ok(snapshot)
-}
-
-fn variant(text: &str) -> Result<Option<Variant>, StoreError> {
-    if text.is_empty() {
-        Ok(None)
-    } else {
-        parse(text, "variant", Variant::parse).map(Some)
-    }
-}
-
-fn to_u32(n: i64) -> Result<u32, StoreError> {
-    u32::try_from(n).map_err(|_| corrupt(format!("number {n} out of range")))
+        .filter_map(|(name, id)| Some((name, users.remove(&id)?)))
+        .collect()
 }
 
 /// How many names one query of [`bodies`] asks for.
@@ -742,7 +685,8 @@ pub(super) async fn bodies<DB: Engine>(
         for chunk in names.chunks(BODIES_PER_QUERY) {
             let list: Vec<String> = (2..chunk.len() + 2).map(DB::placeholder).collect();
             let sql = format!(
-                "SELECT name, body FROM roster_managed WHERE kind = {} AND name IN ({})",
+                "SELECT name, body FROM {} WHERE kind = {} AND name IN ({})",
+                ManagedRow::TABLE,
                 DB::placeholder(1),
                 list.join(", ")
             );

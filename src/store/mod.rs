@@ -1,17 +1,21 @@
 //! The live directory database: SQLite (a file, the default) or PostgreSQL,
 //! roster's own migrations, loading the whole snapshot in a fixed number of
-//! queries, and writing a change set in one transaction.
+//! queries ([`load`]), and writing a change set ([`write`]) inside an
+//! apply's locked transaction ([`lock`]).
 //!
-//! Everything engine-specific sits in [`engine`]; the rest is written once.
+//! Everything engine-specific sits in [`engine`]; the rows of every table
+//! are named once in [`tables`]; the rest is written once.
 
+pub mod change_set;
 mod copy_text;
 pub mod engine;
 pub mod history;
 mod load;
-pub mod memory;
+pub mod lock;
 pub mod migrate;
+pub mod tables;
 pub mod url;
-pub mod write;
+mod write;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -24,12 +28,13 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Connection, Pool, Postgres, Sqlite};
 
+pub use change_set::ChangeSet;
 use engine::{Conn, Engine};
 pub use engine::{Counters, EngineKind};
 pub use history::HistoryEntry;
+pub use lock::{LockError, LockOptions, Locked, Session};
 pub use migrate::{Migration, MigrationStatus};
 pub use url::DatabaseUrl;
-pub use write::ChangeSet;
 
 use crate::model::live::LiveSnapshot;
 
@@ -68,6 +73,11 @@ pub enum StoreError {
         version: i64,
         #[source]
         source: sqlx::Error,
+    },
+    /// A change names an object the directory does not have.
+    #[error("{object} does not exist in the live directory")]
+    Missing {
+        object: crate::model::live::ObjectKey,
     },
     /// Rows refer to users or groups that are gone: deleted with foreign
     /// keys off, which the database would otherwise have refused.
@@ -282,20 +292,6 @@ impl Store {
         with_pool!(self, pool => write_with(pool, &self.counters, changes).await)
     }
 
-    /// Applies changes as one transaction under roster's write lock: waits
-    /// at most `lock.timeout` for the lock, reads the live snapshot and hands
-    /// it to `decide`, which returns what to write and record — or refuses
-    /// (a stale plan, a guard) — then writes, records the history entry and
-    /// commits. Returns the history entry's id.
-    pub async fn apply<E, F>(&self, lock: &LockOptions, decide: F) -> Result<i64, ApplyFailure<E>>
-    where
-        F: FnOnce(&LiveSnapshot) -> Result<(ChangeSet, HistoryEntry), E> + Send,
-        E: Send,
-    {
-        let note = (self.engine() == EngineKind::Sqlite).then(|| self.lock_note_path());
-        with_pool!(self, pool => apply_with(pool, &self.counters, lock, note.as_deref(), decide).await)
-    }
-
     /// The apply history, oldest first.
     pub async fn history(&self) -> Result<Vec<HistoryEntry>, StoreError> {
         with_pool!(self, pool => history_with(pool, &self.counters).await)
@@ -317,161 +313,6 @@ impl Store {
     pub async fn close(self) {
         with_pool!(self, pool => pool.close().await)
     }
-}
-
-/// How an apply takes roster's write lock.
-#[derive(Debug, Clone)]
-pub struct LockOptions {
-    /// How long to wait for another apply to finish.
-    pub timeout: Duration,
-    /// Who is asking, shown to whoever waits next.
-    pub holder: String,
-}
-
-/// Why an apply did not happen. Nothing was written in any case.
-#[derive(Debug, thiserror::Error)]
-pub enum ApplyFailure<E> {
-    /// Another apply holds the write lock.
-    #[error("another apply holds the lock{}", holder.as_ref().map(|h| format!(": {h}")).unwrap_or_default())]
-    Locked { holder: Option<String> },
-    /// The live directory is not what the plan assumed.
-    #[error("the live directory is not what the plan assumed")]
-    Verify(E),
-    /// The database failed or refused a change; the transaction rolled back.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// A note naming the apply that holds SQLite's write lock, removed when
-/// the apply ends, however it ends.
-struct LockNote {
-    path: std::path::PathBuf,
-}
-
-impl LockNote {
-    fn write(path: &std::path::Path, holder: &str) -> LockNote {
-        let _ = std::fs::write(path, format!("{}\n{holder}\n", std::process::id()));
-        LockNote {
-            path: path.to_path_buf(),
-        }
-    }
-
-    /// The holder another apply's note names, if that process still runs.
-    fn read(path: &std::path::Path) -> Option<String> {
-        let text = std::fs::read_to_string(path).ok()?;
-        let (pid, holder) = text.split_once('\n')?;
-        let proc = std::path::Path::new("/proc");
-        let alive = !proc.exists() || proc.join(pid.trim()).exists();
-        alive.then(|| holder.trim().to_string())
-    }
-}
-
-impl Drop for LockNote {
-    fn drop(&mut self) {
-        let ours = format!("{}\n", std::process::id());
-        if std::fs::read_to_string(&self.path).is_ok_and(|t| t.starts_with(&ours)) {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-async fn apply_with<DB: Engine, E, F>(
-    pool: &Pool<DB>,
-    counter: &Counters,
-    lock: &LockOptions,
-    note: Option<&std::path::Path>,
-    decide: F,
-) -> Result<i64, ApplyFailure<E>>
-where
-    F: FnOnce(&LiveSnapshot) -> Result<(ChangeSet, HistoryEntry), E> + Send,
-{
-    // The finish is the start plus the time the apply took, on the same
-    // clock as the start (which `ROSTER_NOW` may fix).
-    let began = std::time::Instant::now();
-    let failed = |doing| move |e: sqlx::Error| StoreError::Query { doing, source: e };
-    let timeout_ms = u64::try_from(lock.timeout.as_millis()).unwrap_or(u64::MAX);
-    let (before, inside) = DB::lock_statements(timeout_ms, &lock.holder);
-    let mut connection = pool.acquire().await.map_err(failed("connecting"))?;
-    for statement in before {
-        Conn::<DB> {
-            conn: &mut connection,
-            counter,
-        }
-        .run(statement, Vec::new())
-        .await
-        .map_err(failed("preparing the lock"))?;
-    }
-    let mut tx = match sqlx::Connection::begin_with(&mut *connection, DB::BEGIN_WRITE).await {
-        Ok(tx) => tx,
-        Err(e) if DB::is_lock_timeout(&e) => {
-            return Err(ApplyFailure::Locked {
-                holder: note.and_then(LockNote::read),
-            });
-        }
-        Err(e) => return Err(failed("starting the apply")(e).into()),
-    };
-    let mut conn = Conn::<DB> {
-        conn: &mut tx,
-        counter,
-    };
-    for statement in inside {
-        match conn.run(statement, Vec::new()).await {
-            Ok(_) => {}
-            Err(e) if DB::is_lock_timeout(&e) => {
-                drop(tx);
-                return Err(ApplyFailure::Locked {
-                    holder: lock_holder(pool, counter).await,
-                });
-            }
-            Err(e) => return Err(failed("taking the lock")(e).into()),
-        }
-    }
-    let _note = note.map(|path| LockNote::write(path, &lock.holder));
-    let stage = crate::timing::Stage::start("apply: load");
-    let snapshot = load::load(&mut conn, false).await?;
-    drop(stage);
-    let stage = crate::timing::Stage::start("apply: decide");
-    let (changes, entry) = decide(&snapshot).map_err(ApplyFailure::Verify)?;
-    drop(stage);
-    drop(snapshot);
-    let stage = crate::timing::Stage::start("apply: write");
-    write::write(&mut conn, &changes).await?;
-    drop(stage);
-    let _stage = crate::timing::Stage::start("apply: record and commit");
-    let entry = HistoryEntry {
-        finished_at: entry.started_at
-            + chrono::TimeDelta::from_std(began.elapsed()).unwrap_or(chrono::TimeDelta::zero()),
-        ..entry.clone()
-    };
-    let id = history::insert(&mut conn, &entry)
-        .await
-        .map_err(failed("recording the apply"))?;
-    tx.commit().await.map_err(failed("committing the apply"))?;
-    Ok(id)
-}
-
-/// Who holds the write lock, where the engine can say.
-async fn lock_holder<DB: Engine>(pool: &Pool<DB>, counter: &Counters) -> Option<String> {
-    let sql = DB::LOCK_HOLDER?;
-    let mut connection = pool.acquire().await.ok()?;
-    let mut holder = None;
-    Conn::<DB> {
-        conn: &mut connection,
-        counter,
-    }
-    .each_row(sql, Vec::new(), |row| {
-        let name = DB::opt_text(row, 0)?.unwrap_or_default();
-        let pid = DB::int(row, 1).unwrap_or_default();
-        holder = Some(if name.is_empty() {
-            format!("database session {pid}")
-        } else {
-            name
-        });
-        Ok(())
-    })
-    .await
-    .ok()?;
-    holder
 }
 
 async fn history_with<DB: Engine>(

@@ -1,122 +1,54 @@
-//! Writes a typed change set inside one transaction, in dependency order,
-//! with multi-row statements: roles → groups → users → what users own →
-//! memberships → owner → deletions → bookkeeping.
+//! Writes a [`ChangeSet`] inside the caller's transaction, table by table,
+//! in dependency order, with multi-row statements: roles → groups → users
+//! → the platform records a replace drops → invitations → what users own
+//! → memberships → owner → deletions → bookkeeping.
+//!
+//! Writing makes no choices: every value comes from the change set, and a
+//! name that does not resolve to a row is an error naming the object.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use super::change_set::{ChangeSet, InvitationGrant, Record};
 use super::engine::{Bind, Conn, Engine};
+use super::tables::{
+    ContactMethodRow, Flag, GroupCoverRow, GroupRow, InvitationRow, ManagedRow, MemberRow,
+    MutedIntegrationRow, NotificationProfileRow, NotificationStepRow, OofWindowRow,
+    ReminderGroupRow, RolePermissionRow, RoleRow, Row, Stamp, UserRoleRow, UserRow,
+};
 use crate::model::directory::{Cover, Group, Role, User};
-use crate::model::live::ObjectKey;
-use crate::model::vocab::{MemberRole, UserStatus};
+use crate::model::live::{ObjectKey, ObjectKind};
+use crate::model::vocab::MemberRole;
 
-/// How long an invitation stays valid.
-pub const INVITATION_VALIDITY: Duration = Duration::days(7);
+const WRITING: &str = "writing changes";
 
-/// Everything one apply writes. Names identify objects; the store finds
-/// their rows. The planner decides every value here; writing makes no
-/// choices.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChangeSet {
-    /// The present: new rows' timestamps, and the line between past
-    /// out-of-office windows (kept) and the rest (rewritten).
-    pub now: DateTime<Utc>,
-    /// Custom roles to create or update.
-    pub put_roles: Vec<Role>,
-    /// Groups to create or update, with their full membership.
-    pub put_groups: Vec<Group>,
-    /// Users to create, with the status to create them in (`invited` gets
-    /// an invitation, as the platform's "Add User" does).
-    pub create_users: Vec<User>,
-    /// Users to update.
-    pub update_users: Vec<UserUpdate>,
-    /// The account owner, when it changes.
-    pub owner: Option<Option<String>>,
-    /// Usernames to delete.
-    pub delete_users: Vec<String>,
-    /// Groups to delete.
-    pub delete_groups: Vec<String>,
-    /// Custom roles to delete.
-    pub delete_roles: Vec<String>,
-    /// Last-applied forms to record: key, fingerprint, canonical JSON.
-    pub record: Vec<(ObjectKey, String, String)>,
-    /// Objects roster no longer manages.
-    pub forget: Vec<ObjectKey>,
+/// Row ids by name, as the database has them during the write.
+#[derive(Debug, Default)]
+struct Ids {
+    roles: HashMap<String, i64>,
+    groups: HashMap<String, i64>,
+    users: HashMap<String, i64>,
 }
 
-/// One user to update.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UserUpdate {
-    /// The username the row has now (differs from `user.username` on a rename).
-    pub live_username: String,
-    /// Every field as it is to be.
-    pub user: User,
-    /// A replace: the row keeps its id, everything the platform recorded for
-    /// the old user (push devices, tokens, verification, sign-ins) is
-    /// dropped, and a new invitation is sent.
-    pub replace: bool,
-}
-
-impl ChangeSet {
-    /// How many rows writing this inserts: the length of an apply's
-    /// progress bar.
-    pub fn rows(&self) -> u64 {
-        let now = self.now;
-        let user_rows = |u: &User| {
-            let windows: Vec<_> = current(u, now).collect();
-            let covers: usize = windows
-                .iter()
-                .map(|w| match &w.cover {
-                    Cover::PerGroup(map) => map.len(),
-                    Cover::AllGroups(_) => 0,
-                })
-                .sum();
-            1 + u.roles.len()
-                + u.reminders.groups.len()
-                + u.muted_integrations.len()
-                + u.contact_methods.len()
-                + u.notification_profiles.len()
-                + u.notification_profiles
-                    .values()
-                    .map(Vec::len)
-                    .sum::<usize>()
-                + windows.len()
-                + covers
-        };
-        let users: usize = self
-            .create_users
-            .iter()
-            .chain(self.update_users.iter().map(|u| &u.user))
-            .map(user_rows)
-            .sum();
-        let invited = self
-            .create_users
-            .iter()
-            .chain(
-                self.update_users
-                    .iter()
-                    .filter(|u| u.replace)
-                    .map(|u| &u.user),
-            )
-            .filter(|u| u.status == UserStatus::Invited)
-            .count();
-        let roles: usize = self.put_roles.iter().map(|r| 1 + r.permissions.len()).sum();
-        let groups: usize = self.put_groups.iter().map(|g| 2 + g.members.len()).sum();
-        (users + invited + roles + groups + self.record.len()) as u64
+impl Ids {
+    fn find(map: &HashMap<String, i64>, kind: ObjectKind, name: &str) -> Result<i64, StoreError> {
+        map.get(name).copied().ok_or_else(|| StoreError::Missing {
+            object: ObjectKey::new(kind, name),
+        })
     }
 
-    /// Whether nothing is to be written (bookkeeping aside).
-    pub fn is_empty(&self) -> bool {
-        self.put_roles.is_empty()
-            && self.put_groups.is_empty()
-            && self.create_users.is_empty()
-            && self.update_users.is_empty()
-            && self.owner.is_none()
-            && self.delete_users.is_empty()
-            && self.delete_groups.is_empty()
-            && self.delete_roles.is_empty()
+    fn role(&self, name: &str) -> Result<i64, StoreError> {
+        Ids::find(&self.roles, ObjectKind::Role, name)
+    }
+
+    fn group(&self, name: &str) -> Result<i64, StoreError> {
+        Ids::find(&self.groups, ObjectKind::Group, name)
+    }
+
+    fn user(&self, name: &str) -> Result<i64, StoreError> {
+        Ids::find(&self.users, ObjectKind::User, name)
     }
 }
 
@@ -124,285 +56,511 @@ pub(super) async fn write<DB: Engine>(
     conn: &mut Conn<'_, DB>,
     changes: &ChangeSet,
 ) -> Result<(), StoreError> {
-    let failed = StoreError::query("writing changes");
-    let now = changes.now;
-
-    // Custom roles and their permissions.
-    if !changes.put_roles.is_empty() {
-        let rows = changes
-            .put_roles
-            .iter()
-            .map(|r| {
-                vec![
-                    Bind::Text(r.name.clone()),
-                    Bind::OptText(r.description.clone()),
-                    Bind::Flag(false),
-                ]
-            })
-            .collect();
-        conn.insert_rows(
-            "roles",
-            &["name", "description", "builtin"],
-            rows,
-            " ON CONFLICT (name) DO UPDATE SET description = excluded.description",
-        )
-        .await
-        .map_err(&failed)?;
-    }
-    let role_ids = ids(conn, "SELECT id, name FROM roles")
-        .await
-        .map_err(&failed)?;
-    if !changes.put_roles.is_empty() {
-        let targets: Vec<i64> = changes
-            .put_roles
-            .iter()
-            .map(|r| role_ids[&r.name])
-            .collect();
-        delete_where_in(conn, "role_permissions", "role_id", &targets)
-            .await
-            .map_err(&failed)?;
-        let rows = changes
-            .put_roles
-            .iter()
-            .flat_map(|r| {
-                r.permissions
-                    .iter()
-                    .map(|p| vec![Bind::Int(role_ids[&r.name]), Bind::Text(p.as_str().into())])
-            })
-            .collect();
-        conn.insert_rows("role_permissions", &["role_id", "permission"], rows, "")
-            .await
-            .map_err(&failed)?;
-    }
-
-    // Group rows (memberships come once the users exist).
-    if !changes.put_groups.is_empty() {
-        let rows = changes
-            .put_groups
-            .iter()
-            .map(|g| {
-                vec![
-                    Bind::Text(g.name.clone()),
-                    Bind::OptText(g.description.clone()),
-                ]
-            })
-            .collect();
-        conn.insert_rows(
-            "groups",
-            &["name", "description"],
-            rows,
-            " ON CONFLICT (name) DO UPDATE SET description = excluded.description",
-        )
-        .await
-        .map_err(&failed)?;
-    }
-    let group_ids = ids(conn, "SELECT id, name FROM groups")
-        .await
-        .map_err(&failed)?;
-
-    // User rows: new ones, then updates (renames included) by id.
-    if !changes.create_users.is_empty() {
-        let rows = changes
-            .create_users
-            .iter()
-            .map(|u| user_row(None, u, now))
-            .collect();
-        conn.insert_rows("users", USER_COLUMNS, rows, "")
-            .await
-            .map_err(&failed)?;
-    }
-    let mut user_ids = ids(conn, "SELECT id, username FROM users")
-        .await
-        .map_err(&failed)?;
-    if !changes.update_users.is_empty() {
-        let mut columns = vec!["id"];
-        columns.extend_from_slice(USER_COLUMNS);
-        let rows = changes
-            .update_users
-            .iter()
-            .map(|u| user_row(Some(user_ids[&u.live_username]), &u.user, now))
-            .collect();
-        let assignments: Vec<String> = USER_COLUMNS
-            .iter()
-            .filter(|c| **c != "created_at")
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
-        let suffix = format!(" ON CONFLICT (id) DO UPDATE SET {}", assignments.join(", "));
-        conn.insert_rows("users", &columns, rows, &suffix)
-            .await
-            .map_err(&failed)?;
-        for update in &changes.update_users {
-            if update.live_username != update.user.username {
-                let id = user_ids.remove(&update.live_username).unwrap_or_default();
-                user_ids.insert(update.user.username.clone(), id);
-            }
-        }
-    }
-
-    // A replace keeps the row but not what the platform knew of the old user.
-    let replaced: Vec<i64> = changes
-        .update_users
-        .iter()
-        .filter(|u| u.replace)
-        .map(|u| user_ids[&u.user.username])
-        .collect();
-    if !replaced.is_empty() {
-        for table in [
-            "push_methods",
-            "api_tokens",
-            "contact_verifications",
-            "invitations",
-        ] {
-            delete_where_in(conn, table, "user_id", &replaced)
-                .await
-                .map_err(&failed)?;
-        }
-        let mut sql = format!(
-            "UPDATE users SET last_login_at = NULL, created_at = {} WHERE ",
-            DB::placeholder(1)
-        );
-        sql.push_str(&Conn::<DB>::in_list("id", replaced.len(), 1));
-        let mut binds = vec![Bind::Time(now)];
-        binds.extend(replaced.iter().map(|id| Bind::Int(*id)));
-        conn.run(sql, binds).await.map_err(&failed)?;
-    }
-
-    // Invitations for users who are now `invited` without a pending one.
-    let invite: Vec<i64> = changes
-        .create_users
-        .iter()
-        .chain(
-            changes
-                .update_users
-                .iter()
-                .filter(|u| u.replace)
-                .map(|u| &u.user),
-        )
-        .filter(|u| u.status == UserStatus::Invited)
-        .map(|u| user_ids[&u.username])
-        .collect();
-    let rows = invite
-        .iter()
-        .map(|id| {
-            vec![
-                Bind::Int(*id),
-                Bind::Time(now),
-                Bind::Time(now + INVITATION_VALIDITY),
-                Bind::OptTime(None),
-            ]
-        })
-        .collect();
-    conn.insert_rows(
-        "invitations",
-        &["user_id", "sent_at", "expires_at", "accepted_at"],
-        rows,
-        "",
-    )
-    .await
-    .map_err(&failed)?;
-
-    // What users own: rewritten whole for every created or updated user.
+    let mut ids = Ids::default();
+    write_roles(conn, &changes.put_roles, &mut ids).await?;
+    write_group_rows(conn, &changes.put_groups, &mut ids).await?;
+    write_user_rows(conn, changes, &mut ids).await?;
+    discard_platform_records(conn, &changes.discard_platform, &ids, changes.now).await?;
+    send_invitations(conn, &changes.invitations, &ids, changes.now).await?;
     let touched: Vec<&User> = changes
         .create_users
         .iter()
         .chain(changes.update_users.iter().map(|u| &u.user))
         .collect();
-    if !touched.is_empty() {
-        let targets: Vec<i64> = touched.iter().map(|u| user_ids[&u.username]).collect();
-        write_user_children(
-            conn, &touched, &targets, &user_ids, &role_ids, &group_ids, now,
-        )
-        .await
-        .map_err(&failed)?;
-    }
-
-    // Memberships of the groups written.
-    if !changes.put_groups.is_empty() {
-        let targets: Vec<i64> = changes
-            .put_groups
-            .iter()
-            .map(|g| group_ids[&g.name])
-            .collect();
-        delete_where_in(conn, "group_members", "group_id", &targets)
-            .await
-            .map_err(&failed)?;
-        let rows = changes
-            .put_groups
-            .iter()
-            .flat_map(|g| {
-                g.members.iter().map(|(user, roles)| {
-                    vec![
-                        Bind::Int(group_ids[&g.name]),
-                        Bind::Int(user_ids[user]),
-                        Bind::Flag(roles.contains(&MemberRole::Primary)),
-                        Bind::Flag(roles.contains(&MemberRole::Secondary)),
-                        Bind::Flag(roles.contains(&MemberRole::Manager)),
-                    ]
-                })
-            })
-            .collect();
-        conn.insert_rows(
-            "group_members",
-            &[
-                "group_id",
-                "user_id",
-                "is_primary",
-                "is_secondary",
-                "is_manager",
-            ],
-            rows,
-            "",
-        )
-        .await
-        .map_err(&failed)?;
-    }
-
+    write_user_lists(conn, &touched, &ids).await?;
+    write_memberships(conn, &changes.put_groups, &ids).await?;
     if let Some(owner) = &changes.owner {
-        let sql = format!(
-            "UPDATE account SET owner_user_id = {} WHERE id = 1",
-            DB::placeholder(1)
-        );
-        conn.run(sql, vec![Bind::OptInt(owner.as_ref().map(|o| user_ids[o]))])
-            .await
-            .map_err(&failed)?;
+        write_owner(conn, owner.as_deref(), &ids).await?;
     }
+    delete_objects(conn, changes, &ids).await?;
+    record(conn, &changes.record).await?;
+    forget(conn, &changes.forget).await
+}
 
-    // Deletions last, once nothing written above points at them.
-    let doomed: Vec<i64> = changes.delete_users.iter().map(|u| user_ids[u]).collect();
-    delete_where_in(conn, "users", "id", &doomed)
-        .await
-        .map_err(&failed)?;
-    let doomed: Vec<i64> = changes.delete_groups.iter().map(|g| group_ids[g]).collect();
-    delete_where_in(conn, "groups", "id", &doomed)
-        .await
-        .map_err(&failed)?;
-    let doomed: Vec<i64> = changes.delete_roles.iter().map(|r| role_ids[r]).collect();
-    delete_where_in(conn, "roles", "id", &doomed)
-        .await
-        .map_err(&failed)?;
-
-    // Bookkeeping.
-    let rows = changes
-        .record
+/// Custom roles and their permissions; reads every role's id.
+async fn write_roles<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    roles: &[Role],
+    ids: &mut Ids,
+) -> Result<(), StoreError> {
+    let rows = roles
         .iter()
-        .map(|(key, fingerprint, body)| {
-            vec![
-                Bind::Text(key.kind.as_str().into()),
-                Bind::Text(key.name.clone()),
-                Bind::Text(fingerprint.clone()),
-                Bind::Text(body.clone()),
-            ]
+        .map(|r| {
+            RoleRow {
+                name: r.name.clone(),
+                description: r.description.clone(),
+                builtin: Flag(false),
+            }
+            .binds()
         })
         .collect();
-    conn.insert_rows(
-        "roster_managed",
-        &["kind", "name", "fingerprint", "body"],
+    insert(
+        conn,
+        RoleRow::TABLE,
+        RoleRow::COLUMNS,
+        rows,
+        " ON CONFLICT (name) DO UPDATE SET description = excluded.description",
+    )
+    .await?;
+    ids.roles = names_to_ids(conn, "SELECT id, name FROM roles").await?;
+    let targets = roles
+        .iter()
+        .map(|r| ids.role(&r.name))
+        .collect::<Result<Vec<_>, _>>()?;
+    delete_where_in(conn, RolePermissionRow::TABLE, "role_id", &targets).await?;
+    let mut rows = Vec::new();
+    for (role, id) in roles.iter().zip(&targets) {
+        rows.extend(role.permissions.iter().map(|p| {
+            RolePermissionRow {
+                role_id: *id,
+                permission: p.as_str().into(),
+            }
+            .binds()
+        }));
+    }
+    insert(
+        conn,
+        RolePermissionRow::TABLE,
+        RolePermissionRow::COLUMNS,
+        rows,
+        "",
+    )
+    .await
+}
+
+/// Group rows (memberships come once the users exist); reads every
+/// group's id.
+async fn write_group_rows<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    groups: &[Group],
+    ids: &mut Ids,
+) -> Result<(), StoreError> {
+    let rows = groups
+        .iter()
+        .map(|g| {
+            GroupRow {
+                name: g.name.clone(),
+                description: g.description.clone(),
+            }
+            .binds()
+        })
+        .collect();
+    insert(
+        conn,
+        GroupRow::TABLE,
+        GroupRow::COLUMNS,
+        rows,
+        " ON CONFLICT (name) DO UPDATE SET description = excluded.description",
+    )
+    .await?;
+    ids.groups = names_to_ids(conn, "SELECT id, name FROM groups").await?;
+    Ok(())
+}
+
+/// A user's own columns.
+fn user_row(user: &User) -> UserRow {
+    UserRow {
+        username: user.username.clone(),
+        email: user.email.clone(),
+        first_name: user.first_name.clone(),
+        last_name: user.last_name.clone(),
+        user_type: user.user_type.as_str().into(),
+        status: user.status.as_str().into(),
+        time_zone: user.time_zone.clone(),
+        locale: user.locale.clone(),
+        language: user.language.as_str().into(),
+        external_id: user.external_id.clone(),
+        protected: Flag(user.protected),
+        home_page: user.preferences.home_page.as_str().into(),
+        theme: user.preferences.theme.as_str().into(),
+        digest: user.preferences.digest.as_str().into(),
+        remind_email: Flag(user.reminders.email),
+        remind_push: Flag(user.reminders.push),
+        remind_lead_minutes: i64::from(user.reminders.lead_minutes),
+    }
+}
+
+/// New user rows (created now), then updated ones by id, renames
+/// included; reads every user's id.
+async fn write_user_rows<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    changes: &ChangeSet,
+    ids: &mut Ids,
+) -> Result<(), StoreError> {
+    let mut columns = UserRow::COLUMNS.to_vec();
+    columns.push("created_at");
+    let rows = changes
+        .create_users
+        .iter()
+        .map(|u| {
+            let mut row = user_row(u).binds();
+            row.push(Bind::Time(changes.now));
+            row
+        })
+        .collect();
+    insert(conn, UserRow::TABLE, &columns, rows, "").await?;
+    ids.users = names_to_ids(conn, "SELECT id, username FROM users").await?;
+    if changes.update_users.is_empty() {
+        return Ok(());
+    }
+    let mut columns = vec!["id"];
+    columns.extend_from_slice(UserRow::COLUMNS);
+    columns.push("created_at");
+    let mut rows = Vec::with_capacity(changes.update_users.len());
+    for update in &changes.update_users {
+        let mut row = vec![Bind::Int(ids.user(&update.live_username)?)];
+        row.extend(user_row(&update.user).binds());
+        // Never written: `id` names an existing row, so only the update
+        // half applies; the databases check NOT NULL before they look.
+        row.push(Bind::Time(changes.now));
+        rows.push(row);
+    }
+    let assignments: Vec<String> = UserRow::COLUMNS
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let suffix = format!(" ON CONFLICT (id) DO UPDATE SET {}", assignments.join(", "));
+    insert(conn, UserRow::TABLE, &columns, rows, &suffix).await?;
+    for update in &changes.update_users {
+        if update.live_username != update.user.username {
+            let id = ids.user(&update.live_username)?;
+            ids.users.remove(&update.live_username);
+            ids.users.insert(update.user.username.clone(), id);
+        }
+    }
+    Ok(())
+}
+
+/// Drops what the platform recorded of recreated accounts.
+async fn discard_platform_records<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    usernames: &[String],
+    ids: &Ids,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if usernames.is_empty() {
+        return Ok(());
+    }
+    let targets = usernames
+        .iter()
+        .map(|u| ids.user(u))
+        .collect::<Result<Vec<_>, _>>()?;
+    for table in [
+        "push_methods",
+        "api_tokens",
+        "contact_verifications",
+        "invitations",
+    ] {
+        delete_where_in(conn, table, "user_id", &targets).await?;
+    }
+    for chunk in targets.chunks(DB::MAX_PARAMS - 1) {
+        let sql = format!(
+            "UPDATE users SET last_login_at = NULL, created_at = {} WHERE {}",
+            DB::placeholder(1),
+            Conn::<DB>::in_list("id", chunk.len(), 1)
+        );
+        let mut binds = vec![Bind::Time(now)];
+        binds.extend(chunk.iter().map(|id| Bind::Int(*id)));
+        conn.run(sql, binds)
+            .await
+            .map_err(StoreError::query(WRITING))?;
+    }
+    Ok(())
+}
+
+async fn send_invitations<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    invitations: &[InvitationGrant],
+    ids: &Ids,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut rows = Vec::with_capacity(invitations.len());
+    for invitation in invitations {
+        rows.push(
+            InvitationRow {
+                user_id: ids.user(&invitation.username)?,
+                sent_at: Stamp(now),
+                expires_at: Stamp(invitation.expires_at),
+                accepted_at: None,
+            }
+            .binds(),
+        );
+    }
+    insert(
+        conn,
+        InvitationRow::TABLE,
+        InvitationRow::COLUMNS,
+        rows,
+        // A pending invitation is replaced by the new one.
+        " ON CONFLICT (user_id) DO UPDATE SET sent_at = excluded.sent_at, \
+         expires_at = excluded.expires_at, accepted_at = excluded.accepted_at",
+    )
+    .await
+}
+
+/// Rewrites grants, reminder groups, mutes, contact methods, notification
+/// profiles and out-of-office windows of `users`, each list whole.
+async fn write_user_lists<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    users: &[&User],
+    ids: &Ids,
+) -> Result<(), StoreError> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let targets = users
+        .iter()
+        .map(|u| ids.user(&u.username))
+        .collect::<Result<Vec<_>, _>>()?;
+    for table in [
+        UserRoleRow::TABLE,
+        ReminderGroupRow::TABLE,
+        MutedIntegrationRow::TABLE,
+        ContactMethodRow::TABLE,
+        NotificationProfileRow::TABLE,
+        OofWindowRow::TABLE,
+    ] {
+        delete_where_in(conn, table, "user_id", &targets).await?;
+    }
+    let mut lists = UserLists::default();
+    for (user, &id) in users.iter().zip(&targets) {
+        lists.add(user, id, ids)?;
+    }
+    lists.insert(conn).await
+}
+
+/// The rows of the lists users own, gathered for multi-row inserts.
+#[derive(Default)]
+struct UserLists {
+    roles: Vec<Vec<Bind>>,
+    reminder_groups: Vec<Vec<Bind>>,
+    mutes: Vec<Vec<Bind>>,
+    methods: Vec<Vec<Bind>>,
+    profiles: Vec<Vec<Bind>>,
+    steps: Vec<Vec<Bind>>,
+    windows: Vec<Vec<Bind>>,
+    covers: Vec<Vec<Bind>>,
+}
+
+impl UserLists {
+    fn add(&mut self, user: &User, user_id: i64, ids: &Ids) -> Result<(), StoreError> {
+        for role in &user.roles {
+            let role_id = ids.role(role)?;
+            self.roles.push(UserRoleRow { user_id, role_id }.binds());
+        }
+        for group in &user.reminders.groups {
+            let group_id = ids.group(group)?;
+            self.reminder_groups
+                .push(ReminderGroupRow { user_id, group_id }.binds());
+        }
+        for integration in &user.muted_integrations {
+            let integration = integration.clone();
+            self.mutes.push(
+                MutedIntegrationRow {
+                    user_id,
+                    integration,
+                }
+                .binds(),
+            );
+        }
+        for (position, m) in user.contact_methods.iter().enumerate() {
+            let hours = m.active_hours.as_ref();
+            let days = hours.map(|h| {
+                let days: Vec<&str> = h.days.iter().map(|d| d.as_str()).collect();
+                days.join(",")
+            });
+            let row = ContactMethodRow {
+                user_id,
+                position: position as i64,
+                channel: m.channel.as_str().into(),
+                label: m.label.as_str().into(),
+                variant: m.variant.map_or("", |v| v.as_str()).into(),
+                value: m.value.clone(),
+                wait_minutes: i64::from(m.wait_minutes),
+                retry_count: m.retry.map(|r| i64::from(r.count)),
+                retry_interval_minutes: m.retry.map(|r| i64::from(r.interval_minutes)),
+                active_days: days,
+                active_from: hours.map(|h| h.from.clone()),
+                active_to: hours.map(|h| h.to.clone()),
+                enabled: Flag(m.enabled),
+            };
+            self.methods.push(row.binds());
+        }
+        for (priority, steps) in &user.notification_profiles {
+            let priority_name = priority.as_str().to_string();
+            self.profiles.push(
+                NotificationProfileRow {
+                    user_id,
+                    priority: priority_name.clone(),
+                }
+                .binds(),
+            );
+            for (position, step) in steps.iter().enumerate() {
+                let row = NotificationStepRow {
+                    user_id,
+                    priority: priority_name.clone(),
+                    position: position as i64,
+                    channel: step.method.channel.as_str().into(),
+                    label: step.method.label.as_str().into(),
+                    variant: step.method.variant.map_or("", |v| v.as_str()).into(),
+                    wait_minutes: i64::from(step.wait_minutes),
+                    repeat_count: i64::from(step.repeat),
+                };
+                self.steps.push(row.binds());
+            }
+        }
+        for window in &user.out_of_office {
+            let cover_user_id = match &window.cover {
+                Cover::AllGroups(cover) => Some(ids.user(cover)?),
+                Cover::PerGroup(map) => {
+                    for (group, cover) in map {
+                        let row = GroupCoverRow {
+                            user_id,
+                            starts_at: Stamp(window.from),
+                            group_id: ids.group(group)?,
+                            cover_user_id: ids.user(cover)?,
+                        };
+                        self.covers.push(row.binds());
+                    }
+                    None
+                }
+            };
+            let row = OofWindowRow {
+                user_id,
+                starts_at: Stamp(window.from),
+                ends_at: Stamp(window.until),
+                cover_user_id,
+                note: window.note.clone(),
+            };
+            self.windows.push(row.binds());
+        }
+        Ok(())
+    }
+
+    async fn insert<DB: Engine>(self, conn: &mut Conn<'_, DB>) -> Result<(), StoreError> {
+        insert(
+            conn,
+            UserRoleRow::TABLE,
+            UserRoleRow::COLUMNS,
+            self.roles,
+            "",
+        )
+        .await?;
+        let (table, columns) = (ReminderGroupRow::TABLE, ReminderGroupRow::COLUMNS);
+        insert(conn, table, columns, self.reminder_groups, "").await?;
+        let (table, columns) = (MutedIntegrationRow::TABLE, MutedIntegrationRow::COLUMNS);
+        insert(conn, table, columns, self.mutes, "").await?;
+        let (table, columns) = (ContactMethodRow::TABLE, ContactMethodRow::COLUMNS);
+        insert(conn, table, columns, self.methods, "").await?;
+        let (table, columns) = (
+            NotificationProfileRow::TABLE,
+            NotificationProfileRow::COLUMNS,
+        );
+        insert(conn, table, columns, self.profiles, "").await?;
+        let (table, columns) = (NotificationStepRow::TABLE, NotificationStepRow::COLUMNS);
+        insert(conn, table, columns, self.steps, "").await?;
+        let (table, columns) = (OofWindowRow::TABLE, OofWindowRow::COLUMNS);
+        insert(conn, table, columns, self.windows, "").await?;
+        let (table, columns) = (GroupCoverRow::TABLE, GroupCoverRow::COLUMNS);
+        insert(conn, table, columns, self.covers, "").await?;
+        Ok(())
+    }
+}
+
+/// Rewrites the membership of the groups written.
+async fn write_memberships<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    groups: &[Group],
+    ids: &Ids,
+) -> Result<(), StoreError> {
+    let targets = groups
+        .iter()
+        .map(|g| ids.group(&g.name))
+        .collect::<Result<Vec<_>, _>>()?;
+    delete_where_in(conn, MemberRow::TABLE, "group_id", &targets).await?;
+    let mut rows = Vec::new();
+    for (group, &group_id) in groups.iter().zip(&targets) {
+        for (user, roles) in &group.members {
+            let row = MemberRow {
+                group_id,
+                user_id: ids.user(user)?,
+                is_primary: Flag(roles.contains(&MemberRole::Primary)),
+                is_secondary: Flag(roles.contains(&MemberRole::Secondary)),
+                is_manager: Flag(roles.contains(&MemberRole::Manager)),
+            };
+            rows.push(row.binds());
+        }
+    }
+    insert(conn, MemberRow::TABLE, MemberRow::COLUMNS, rows, "").await
+}
+
+async fn write_owner<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    owner: Option<&str>,
+    ids: &Ids,
+) -> Result<(), StoreError> {
+    let owner_id = owner.map(|o| ids.user(o)).transpose()?;
+    let sql = format!(
+        "UPDATE account SET owner_user_id = {} WHERE id = 1",
+        DB::placeholder(1)
+    );
+    conn.run(sql, vec![Bind::OptInt(owner_id)])
+        .await
+        .map_err(StoreError::query(WRITING))?;
+    Ok(())
+}
+
+/// Deletions last, once nothing written above points at them.
+async fn delete_objects<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    changes: &ChangeSet,
+    ids: &Ids,
+) -> Result<(), StoreError> {
+    let users = changes
+        .delete_users
+        .iter()
+        .map(|u| ids.user(u))
+        .collect::<Result<Vec<_>, _>>()?;
+    delete_where_in(conn, "users", "id", &users).await?;
+    let groups = changes
+        .delete_groups
+        .iter()
+        .map(|g| ids.group(g))
+        .collect::<Result<Vec<_>, _>>()?;
+    delete_where_in(conn, "groups", "id", &groups).await?;
+    let roles = changes
+        .delete_roles
+        .iter()
+        .map(|r| ids.role(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    delete_where_in(conn, "roles", "id", &roles).await
+}
+
+async fn record<DB: Engine>(conn: &mut Conn<'_, DB>, records: &[Record]) -> Result<(), StoreError> {
+    let rows = records
+        .iter()
+        .map(|r| {
+            ManagedRow {
+                kind: r.key.kind.as_str().into(),
+                name: r.key.name.clone(),
+                fingerprint: r.fingerprint.clone(),
+                body: r.body.clone(),
+            }
+            .binds()
+        })
+        .collect();
+    insert(
+        conn,
+        ManagedRow::TABLE,
+        ManagedRow::COLUMNS,
         rows,
         " ON CONFLICT (kind, name) DO UPDATE SET fingerprint = excluded.fingerprint, body = excluded.body",
     )
     .await
-    .map_err(&failed)?;
-    for chunk in changes.forget.chunks(DB::MAX_PARAMS / 2) {
+}
+
+async fn forget<DB: Engine>(conn: &mut Conn<'_, DB>, keys: &[ObjectKey]) -> Result<(), StoreError> {
+    for chunk in keys.chunks(DB::MAX_PARAMS / 2) {
         let conditions: Vec<String> = (0..chunk.len())
             .map(|i| {
                 format!(
@@ -413,7 +571,8 @@ pub(super) async fn write<DB: Engine>(
             })
             .collect();
         let sql = format!(
-            "DELETE FROM roster_managed WHERE {}",
+            "DELETE FROM {} WHERE {}",
+            ManagedRow::TABLE,
             conditions.join(" OR ")
         );
         let binds = chunk
@@ -425,286 +584,27 @@ pub(super) async fn write<DB: Engine>(
                 ]
             })
             .collect();
-        conn.run(sql, binds).await.map_err(&failed)?;
+        conn.run(sql, binds)
+            .await
+            .map_err(StoreError::query(WRITING))?;
     }
     Ok(())
 }
 
-const USER_COLUMNS: &[&str] = &[
-    "username",
-    "email",
-    "first_name",
-    "last_name",
-    "user_type",
-    "status",
-    "time_zone",
-    "locale",
-    "language",
-    "external_id",
-    "protected",
-    "home_page",
-    "theme",
-    "digest",
-    "remind_email",
-    "remind_push",
-    "remind_lead_minutes",
-    "created_at",
-];
-
-fn user_row(id: Option<i64>, user: &User, now: DateTime<Utc>) -> Vec<Bind> {
-    let mut row = Vec::with_capacity(USER_COLUMNS.len() + 1);
-    if let Some(id) = id {
-        row.push(Bind::Int(id));
-    }
-    row.extend([
-        Bind::Text(user.username.clone()),
-        Bind::Text(user.email.clone()),
-        Bind::Text(user.first_name.clone()),
-        Bind::Text(user.last_name.clone()),
-        Bind::Text(user.user_type.as_str().into()),
-        Bind::Text(user.status.as_str().into()),
-        Bind::OptText(user.time_zone.clone()),
-        Bind::OptText(user.locale.clone()),
-        Bind::Text(user.language.as_str().into()),
-        Bind::OptText(user.external_id.clone()),
-        Bind::Flag(user.protected),
-        Bind::Text(user.preferences.home_page.as_str().into()),
-        Bind::Text(user.preferences.theme.as_str().into()),
-        Bind::Text(user.preferences.digest.as_str().into()),
-        Bind::Flag(user.reminders.email),
-        Bind::Flag(user.reminders.push),
-        Bind::Int(i64::from(user.reminders.lead_minutes)),
-        // Only used when the row is new.
-        Bind::Time(now),
-    ]);
-    row
-}
-
-/// Rewrites grants, reminder groups, mutes, contact methods, notification
-/// profiles and current out-of-office windows of `users` (whose row ids are
-/// `targets`). Windows already over are history and stay as they are.
-async fn write_user_children<DB: Engine>(
+/// A multi-row insert, nothing when there are no rows.
+async fn insert<DB: Engine>(
     conn: &mut Conn<'_, DB>,
-    users: &[&User],
-    targets: &[i64],
-    user_ids: &HashMap<String, i64>,
-    role_ids: &HashMap<String, i64>,
-    group_ids: &HashMap<String, i64>,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    for table in [
-        "user_roles",
-        "user_reminder_groups",
-        "user_muted_integrations",
-        "contact_methods",
-        "notification_profiles",
-    ] {
-        delete_where_in(conn, table, "user_id", targets).await?;
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Bind>>,
+    suffix: &str,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
     }
-    for chunk in targets.chunks(DB::MAX_PARAMS - 1) {
-        let sql = format!(
-            "DELETE FROM oof_windows WHERE ends_at > {} AND {}",
-            DB::placeholder(1),
-            Conn::<DB>::in_list("user_id", chunk.len(), 1)
-        );
-        let mut binds = vec![Bind::Time(now)];
-        binds.extend(chunk.iter().map(|id| Bind::Int(*id)));
-        conn.run(sql, binds).await?;
-    }
-
-    let id = |u: &User| user_ids[&u.username];
-    let rows = users
-        .iter()
-        .flat_map(|u| {
-            u.roles
-                .iter()
-                .map(move |r| vec![Bind::Int(id(u)), Bind::Int(role_ids[r])])
-        })
-        .collect();
-    conn.insert_rows("user_roles", &["user_id", "role_id"], rows, "")
-        .await?;
-
-    let rows = users
-        .iter()
-        .flat_map(|u| {
-            u.reminders
-                .groups
-                .iter()
-                .map(move |g| vec![Bind::Int(id(u)), Bind::Int(group_ids[g])])
-        })
-        .collect();
-    conn.insert_rows("user_reminder_groups", &["user_id", "group_id"], rows, "")
-        .await?;
-
-    let rows = users
-        .iter()
-        .flat_map(|u| {
-            u.muted_integrations
-                .iter()
-                .map(move |i| vec![Bind::Int(id(u)), Bind::Text(i.clone())])
-        })
-        .collect();
-    conn.insert_rows(
-        "user_muted_integrations",
-        &["user_id", "integration"],
-        rows,
-        "",
-    )
-    .await?;
-
-    let rows = users
-        .iter()
-        .flat_map(|u| {
-            u.contact_methods
-                .iter()
-                .enumerate()
-                .map(move |(position, m)| {
-                    let hours = m.active_hours.as_ref();
-                    vec![
-                        Bind::Int(id(u)),
-                        Bind::Int(position as i64),
-                        Bind::Text(m.channel.as_str().into()),
-                        Bind::Text(m.label.as_str().into()),
-                        Bind::Text(m.variant.map_or("", |v| v.as_str()).into()),
-                        Bind::Text(m.value.clone()),
-                        Bind::Int(i64::from(m.wait_minutes)),
-                        Bind::OptInt(m.retry.map(|r| i64::from(r.count))),
-                        Bind::OptInt(m.retry.map(|r| i64::from(r.interval_minutes))),
-                        Bind::OptText(hours.map(|h| {
-                            h.days
-                                .iter()
-                                .map(|d| d.as_str())
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        })),
-                        Bind::OptText(hours.map(|h| h.from.clone())),
-                        Bind::OptText(hours.map(|h| h.to.clone())),
-                        Bind::Flag(m.enabled),
-                    ]
-                })
-        })
-        .collect();
-    conn.insert_rows(
-        "contact_methods",
-        &[
-            "user_id",
-            "position",
-            "channel",
-            "label",
-            "variant",
-            "value",
-            "wait_minutes",
-            "retry_count",
-            "retry_interval_minutes",
-            "active_days",
-            "active_from",
-            "active_to",
-            "enabled",
-        ],
-        rows,
-        "",
-    )
-    .await?;
-
-    let rows = users
-        .iter()
-        .flat_map(|u| {
-            u.notification_profiles
-                .keys()
-                .map(move |p| vec![Bind::Int(id(u)), Bind::Text(p.as_str().into())])
-        })
-        .collect();
-    conn.insert_rows("notification_profiles", &["user_id", "priority"], rows, "")
-        .await?;
-    let rows = users
-        .iter()
-        .flat_map(|u| {
-            u.notification_profiles
-                .iter()
-                .flat_map(move |(priority, steps)| {
-                    steps.iter().enumerate().map(move |(position, step)| {
-                        vec![
-                            Bind::Int(id(u)),
-                            Bind::Text(priority.as_str().into()),
-                            Bind::Int(position as i64),
-                            Bind::Text(step.method.channel.as_str().into()),
-                            Bind::Text(step.method.label.as_str().into()),
-                            Bind::Text(step.method.variant.map_or("", |v| v.as_str()).into()),
-                            Bind::Int(i64::from(step.wait_minutes)),
-                            Bind::Int(i64::from(step.repeat)),
-                        ]
-                    })
-                })
-        })
-        .collect();
-    conn.insert_rows(
-        "notification_steps",
-        &[
-            "user_id",
-            "priority",
-            "position",
-            "channel",
-            "label",
-            "variant",
-            "wait_minutes",
-            "repeat_count",
-        ],
-        rows,
-        "",
-    )
-    .await?;
-
-    let rows = users
-        .iter()
-        .flat_map(|u| {
-            current(u, now).map(move |w| {
-                let cover = match &w.cover {
-                    Cover::AllGroups(c) => Some(user_ids[c]),
-                    Cover::PerGroup(_) => None,
-                };
-                vec![
-                    Bind::Int(id(u)),
-                    Bind::Time(w.from),
-                    Bind::Time(w.until),
-                    Bind::OptInt(cover),
-                    Bind::OptText(w.note.clone()),
-                ]
-            })
-        })
-        .collect();
-    conn.insert_rows(
-        "oof_windows",
-        &["user_id", "starts_at", "ends_at", "cover_user_id", "note"],
-        rows,
-        "",
-    )
-    .await?;
-    let rows = users
-        .iter()
-        .flat_map(|u| {
-            current(u, now).flat_map(move |w| {
-                let covers = match &w.cover {
-                    Cover::PerGroup(map) => map.iter().collect(),
-                    Cover::AllGroups(_) => Vec::new(),
-                };
-                covers.into_iter().map(move |(group, cover)| {
-                    vec![
-                        Bind::Int(id(u)),
-                        Bind::Time(w.from),
-                        Bind::Int(group_ids[group]),
-                        Bind::Int(user_ids[cover]),
-                    ]
-                })
-            })
-        })
-        .collect();
-    conn.insert_rows(
-        "oof_group_covers",
-        &["user_id", "starts_at", "group_id", "cover_user_id"],
-        rows,
-        "",
-    )
-    .await?;
+    conn.insert_rows(table, columns, rows, suffix)
+        .await
+        .map_err(StoreError::query(WRITING))?;
     Ok(())
 }
 
@@ -714,36 +614,30 @@ async fn delete_where_in<DB: Engine>(
     table: &str,
     column: &str,
     values: &[i64],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     for chunk in values.chunks(DB::MAX_PARAMS) {
         let sql = format!(
             "DELETE FROM {table} WHERE {}",
             Conn::<DB>::in_list(column, chunk.len(), 0)
         );
         conn.run(sql, chunk.iter().map(|v| Bind::Int(*v)).collect())
-            .await?;
+            .await
+            .map_err(StoreError::query(WRITING))?;
     }
     Ok(())
 }
 
 /// Name → id of every row of a two-column `SELECT id, name` query.
-async fn ids<DB: Engine>(
+async fn names_to_ids<DB: Engine>(
     conn: &mut Conn<'_, DB>,
     sql: &'static str,
-) -> Result<HashMap<String, i64>, sqlx::Error> {
+) -> Result<HashMap<String, i64>, StoreError> {
     let mut map = HashMap::new();
     conn.each_row(sql, Vec::new(), |row| {
         map.insert(DB::text(row, 1)?, DB::int(row, 0)?);
         Ok(())
     })
-    .await?;
+    .await
+    .map_err(StoreError::query(WRITING))?;
     Ok(map)
-}
-
-/// A user's out-of-office windows that are not over yet.
-fn current(
-    user: &User,
-    now: DateTime<Utc>,
-) -> impl Iterator<Item = &crate::model::directory::OofWindow> {
-    user.out_of_office.iter().filter(move |w| !w.is_past(now))
 }

@@ -85,6 +85,33 @@ impl TestDb {
         }
     }
 
+    /// Whether an apply holds roster's write lock on this database, as
+    /// anyone can see it from outside: the note beside a SQLite file, the
+    /// advisory lock in PostgreSQL's `pg_locks`.
+    pub fn apply_holds_the_lock(&self) -> bool {
+        match self {
+            TestDb::Sqlite { url, .. } => {
+                std::path::Path::new(&format!("{url}.apply-lock")).exists()
+            }
+            TestDb::Postgres { name, .. } => block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&postgres_admin_url())
+                    .await
+                    .unwrap();
+                let held: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+                     WHERE l.locktype = 'advisory' AND l.granted \
+                     AND l.classid = 29295 AND l.objid = 1937007986 AND d.datname = $1",
+                )
+                .bind(name)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+                let _ = conn.close().await;
+                held > 0
+            }),
+        }
+    }
+
     /// The parsed URL.
     pub fn database_url(&self) -> roster::store::DatabaseUrl {
         roster::store::DatabaseUrl::parse(self.url()).unwrap()

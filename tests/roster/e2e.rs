@@ -810,19 +810,26 @@ fn a_killed_apply_leaves_the_directory_before_or_after_never_between() {
         let dir = tempfile::tempdir().unwrap();
         big_config(dir.path(), 2_000);
         let config = dir.path().display().to_string();
-        // How long a whole apply takes here, and its writing, to kill at
-        // moments across them.
+        let apply = |db: &TestDb| {
+            Command::new(env!("CARGO_BIN_EXE_roster"))
+                .args(["apply", &config, "--yes"])
+                .env("ROSTER_DATABASE_URL", db.url())
+                .env("ROSTER_NOW", NOW)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+        // How long a whole apply takes here, and how long it holds the lock
+        // (its load, plan and write), to kill at moments across them.
         let probe = fresh();
         roster(&probe, &["db", "migrate"]);
         let started = Instant::now();
-        let run = Roster::new(["apply", &config, "--yes"])
-            .env("ROSTER_DATABASE_URL", probe.url())
-            .env("ROSTER_TIMINGS", "1")
-            .run();
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        let mut child = apply(&probe);
+        let locked_at = wait_for_the_lock(&probe, &mut child).expect("the apply takes the lock");
+        assert!(child.wait().unwrap().success());
         let full = started.elapsed();
-        let writing = stage_ms(&run.stderr, "apply: write")
-            + stage_ms(&run.stderr, "apply: record and commit");
+        let locked = full - locked_at;
         let expected = block_on(async {
             let store = Store::open(&probe.database_url()).await.unwrap();
             store.load(true).await.unwrap()
@@ -835,34 +842,24 @@ fn a_killed_apply_leaves_the_directory_before_or_after_never_between() {
             (seed >> 33) as f64 / (1u64 << 31) as f64
         };
         // (killed before the commit, after it) for kills at any moment, and
-        // for kills once the writing has begun.
+        // for kills while the apply holds the lock and writes.
         let mut anywhere = (0, 0);
-        let mut writing_outcomes = (0, 0);
+        let mut locked_outcomes = (0, 0);
         for round in 0..16 {
-            let during_write = round % 2 == 1;
+            let under_the_lock = round % 2 == 1;
             let db = fresh();
             roster(&db, &["db", "migrate"]);
-            let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
-                .args(["apply", &config, "--yes"])
-                .env("ROSTER_DATABASE_URL", db.url())
-                .env("ROSTER_NOW", NOW)
-                .env("ROSTER_TIMINGS", "1")
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            if during_write {
-                // The planning is over and the writing starts when the
-                // decision's timing is printed.
-                let stderr = BufReader::new(child.stderr.take().unwrap());
-                for line in stderr.lines() {
-                    if line.unwrap().starts_with("timing: apply: decide") {
-                        break;
-                    }
+            let started = Instant::now();
+            let mut child = apply(&db);
+            if under_the_lock {
+                if wait_for_the_lock(&db, &mut child).is_some() {
+                    std::thread::sleep(locked.mul_f64(random() * 0.9));
                 }
-                std::thread::sleep(Duration::from_secs_f64(writing / 1000.0 * random() * 0.9));
             } else {
-                std::thread::sleep(full.mul_f64(random() * 1.1));
+                std::thread::sleep(
+                    full.mul_f64(random() * 1.1)
+                        .saturating_sub(started.elapsed()),
+                );
             }
             let _ = child.kill();
             let _ = child.wait();
@@ -871,8 +868,8 @@ fn a_killed_apply_leaves_the_directory_before_or_after_never_between() {
                 let live = store.load(true).await.unwrap();
                 (live, store.history().await.unwrap().len())
             });
-            let outcomes = if during_write {
-                &mut writing_outcomes
+            let outcomes = if under_the_lock {
+                &mut locked_outcomes
             } else {
                 &mut anywhere
             };
@@ -899,23 +896,25 @@ fn a_killed_apply_leaves_the_directory_before_or_after_never_between() {
             "{engine}: no kill landed before the commit: {anywhere:?}"
         );
         assert!(
-            writing_outcomes.0 > 0,
-            "{engine}: no kill landed while the apply was writing: {writing_outcomes:?}"
+            locked_outcomes.0 > 0,
+            "{engine}: no kill landed while the apply held the lock: {locked_outcomes:?}"
         );
     }
 }
 
-/// The milliseconds a stage took, from `ROSTER_TIMINGS` output.
-fn stage_ms(stderr: &str, stage: &str) -> f64 {
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with(&format!("timing: {stage} ")))
-        .unwrap_or_else(|| panic!("no timing for `{stage}` in:\n{stderr}"));
-    line.trim_end_matches(" ms")
-        .rsplit(' ')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no time in `{line}`"))
+/// Waits until the apply `child` holds the lock on `db`; how long after
+/// the call it took, or none when the apply ended first.
+fn wait_for_the_lock(db: &TestDb, child: &mut std::process::Child) -> Option<Duration> {
+    let started = Instant::now();
+    loop {
+        if db.apply_holds_the_lock() {
+            return Some(started.elapsed());
+        }
+        if child.try_wait().unwrap().is_some() {
+            return None;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
 }
 
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -10,7 +10,7 @@ use roster::model::live::{
 };
 use roster::model::vocab::{Channel, MemberRole, PruneMode, UserStatus, UserType};
 use roster::plan::{Action, Plan, PlanOptions, plan};
-use roster::store::memory;
+use roster::testkit::memory;
 
 use crate::support::{NOW, root};
 
@@ -34,7 +34,8 @@ const ALL: PlanOptions = PlanOptions {
 fn applied(desired: &DesiredState) -> LiveSnapshot {
     let mut live = LiveSnapshot::default();
     let first = plan(desired, &live, now(), ALL);
-    memory::apply(&mut live, &change_set(&first));
+    let changes = change_set(&first, now());
+    memory::apply(&mut live, &changes);
     live
 }
 
@@ -925,7 +926,8 @@ mod convergence {
             }
 
             let first = plan(&desired, &live, now(), ALL);
-            memory::apply(&mut live, &change_set(&first));
+            let changes = change_set(&first, now());
+    memory::apply(&mut live, &changes);
             let second = plan(&desired, &live, now(), ALL);
             prop_assert!(!second.has_changes(), "still to do: {:#?}\nafter: {:#?}", second.changes, first.changes);
             prop_assert!(second.adopt.is_empty(), "still to adopt: {:#?}", second.adopt);

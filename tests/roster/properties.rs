@@ -413,7 +413,7 @@ proptest! {
         let first = roster::plan::plan(&desired, &Default::default(), now(), options);
         let live = block_on(async {
             let store = roster::store::Store::open_ready(&db.database_url()).await.unwrap();
-            store.write(&roster::apply::change_set(&first)).await.unwrap();
+            store.write(&roster::apply::change_set(&first, now())).await.unwrap();
             let live = store.load(true).await.unwrap();
             store.close().await;
             live

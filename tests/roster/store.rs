@@ -9,7 +9,7 @@ use roster::model::directory::{ContactMethod, Group, User};
 use roster::model::live::{ObjectKey, ObjectKind, VerificationState, fingerprint};
 use roster::model::vocab::{Channel, Label, MemberRole, UserStatus};
 use roster::model::{DesiredState, Directory};
-use roster::store::write::UserUpdate;
+use roster::store::change_set::{InvitationGrant, Record, UserUpdate};
 use roster::store::{ChangeSet, Store};
 
 use crate::db::{TestDb, block_on, on_both_engines};
@@ -37,12 +37,10 @@ fn create_all(directory: &Directory) -> ChangeSet {
         record: directory
             .users
             .values()
-            .map(|u| {
-                (
-                    ObjectKey::new(ObjectKind::User, &u.username),
-                    fingerprint(u),
-                    serde_json::to_string(u).unwrap(),
-                )
+            .map(|u| Record {
+                key: ObjectKey::new(ObjectKind::User, &u.username),
+                fingerprint: fingerprint(u),
+                body: serde_json::to_string(u).unwrap(),
             })
             .collect(),
         ..ChangeSet::default()
@@ -170,7 +168,7 @@ on_both_engines! {
             platform_group.members.insert("anguyen".into(), roles);
             let rename = ChangeSet {
                 now: now(),
-                update_users: vec![UserUpdate { live_username: "alice".into(), user: alice.clone(), replace: false }],
+                update_users: vec![UserUpdate { live_username: "alice".into(), user: alice.clone() }],
                 put_groups: vec![platform_group],
                 owner: Some(Some("anguyen".into())),
                 ..ChangeSet::default()
@@ -189,7 +187,9 @@ on_both_engines! {
             dave.status = UserStatus::Invited;
             let replace = ChangeSet {
                 now: now(),
-                update_users: vec![UserUpdate { live_username: "dave".into(), user: dave.clone(), replace: true }],
+                update_users: vec![UserUpdate { live_username: "dave".into(), user: dave.clone() }],
+                discard_platform: vec!["dave".into()],
+                invitations: vec![InvitationGrant { username: "dave".into(), expires_at: now() + chrono::Duration::days(7) }],
                 ..ChangeSet::default()
             };
             store.write(&replace).await.unwrap();
@@ -213,19 +213,21 @@ on_both_engines! {
         block_on(async {
             let store = open(&db).await;
             store.write(&create_all(&desired.directory)).await.unwrap();
-            // Much later, Bob's February window is over; rewriting Bob keeps it.
+            // Much later, Bob's February window is over; the plan that
+            // rewrites Bob keeps it, and the writer writes what it says.
             let later = DateTime::parse_from_rfc3339("2027-06-01T00:00:00Z").unwrap().to_utc();
-            let mut bob = desired.directory.users["bob"].clone();
+            let mut edited = desired.clone();
+            let bob = edited.directory.users.get_mut("bob").unwrap();
             bob.out_of_office.clear();
             bob.first_name = "Robert".into();
-            let update = ChangeSet {
-                now: later,
-                update_users: vec![UserUpdate { live_username: "bob".into(), user: bob, replace: false }],
-                ..ChangeSet::default()
-            };
-            store.write(&update).await.unwrap();
+            let live = store.load(false).await.unwrap();
+            let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true };
+            let plan = roster::plan::plan(&edited, &live, later, options);
+            assert_eq!(plan.summary.update, 1, "{:#?}", plan.changes);
+            store.write(&roster::apply::change_set(&plan, later)).await.unwrap();
             let live = store.load(false).await.unwrap();
             assert_eq!(live.directory.users["bob"].first_name, "Robert");
+            assert!(!desired.directory.users["bob"].out_of_office.is_empty());
             assert_eq!(live.directory.users["bob"].out_of_office, desired.directory.users["bob"].out_of_office);
         });
     }
@@ -243,9 +245,9 @@ on_both_engines! {
                 let live = store.load(true).await.unwrap();
                 let plan = roster::plan::plan(desired, &live, now(), options);
                 assert!(plan.refusals.is_empty(), "{:#?}", plan.refusals);
-                let changes = roster::apply::change_set(&plan);
+                let changes = roster::apply::change_set(&plan, now());
                 store.write(&changes).await.unwrap();
-                roster::store::memory::apply(&mut memory, &changes);
+                roster::testkit::memory::apply(&mut memory, &changes);
                 let written = store.load(true).await.unwrap();
                 assert_eq!(written.directory, memory.directory);
                 assert_eq!(written.managed, memory.managed);

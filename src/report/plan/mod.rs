@@ -54,12 +54,7 @@ pub fn symbol(action: Action) -> &'static str {
 
 /// What happens, in words.
 pub fn verb(action: Action) -> &'static str {
-    match action {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Replace => "replace",
-        Action::Delete => "delete",
-    }
+    action.verb()
 }
 
 /// `user bob`, `user anguyen (renamed from alice)`, `account`.

@@ -14,10 +14,12 @@ use crate::model::directory::{
     ActiveHours, ContactMethod, Cover, Group, OofWindow, Preferences, ProfileStep, Reminders,
     Retry, Role, User,
 };
+use crate::model::live::{ACCOUNT, ObjectKey, ObjectKind};
 use crate::model::vocab::{
     Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, Theme,
     UserStatus, UserType, Variant, Weekday,
 };
+use crate::plan::{Action, Change, LiveFingerprint, Object, Plan, PlatformEffects, Summary};
 
 /// SplitMix64: small, fast, and the same everywhere.
 #[derive(Debug, Clone)]
@@ -455,49 +457,72 @@ pub fn new_users(count: usize, existing: usize, seed: u64) -> Vec<User> {
         .collect()
 }
 
-/// The change set that writes a generated directory as if roster had
-/// applied it and every invitation had been accepted.
-pub fn change_set(directory: &Directory, now: DateTime<Utc>) -> crate::store::ChangeSet {
-    use crate::model::live::{ACCOUNT, ObjectKey, ObjectKind};
-    use crate::plan::Object;
-    let mut record: Vec<(ObjectKey, String, String)> =
-        Vec::with_capacity(directory.users.len() + directory.groups.len() + 8);
-    let mut push = |key: ObjectKey, object: Object| {
-        record.push((key, object.fingerprint(), object.canonical_json()))
+/// A plan that creates a generated directory as if roster had applied it
+/// long ago and every invitation had been accepted: statuses as declared,
+/// no invitations sent. The benchmarks seed their databases through the
+/// apply pipeline with it.
+pub fn seed_plan(directory: &Directory, now: DateTime<Utc>) -> Plan {
+    let create = |key: ObjectKey, object: Object| Change {
+        key,
+        action: Action::Create,
+        renamed_from: None,
+        fields: Vec::new(),
+        after: Some(object),
+        platform: PlatformEffects::default(),
     };
-    push(
-        ObjectKey::new(ObjectKind::Account, ACCOUNT),
-        Object::Account {
-            owner: directory.owner.clone(),
-        },
-    );
-    for role in directory.roles.values() {
-        push(
-            ObjectKey::new(ObjectKind::Role, &role.name),
-            Object::Role(role.clone()),
-        );
-    }
-    for user in directory.users.values() {
-        push(
-            ObjectKey::new(ObjectKind::User, &user.username),
-            Object::User(Box::new(user.clone())),
-        );
-    }
-    for group in directory.groups.values() {
-        push(
-            ObjectKey::new(ObjectKind::Group, &group.name),
-            Object::Group(group.clone()),
-        );
-    }
-    crate::store::ChangeSet {
+    let mut changes: Vec<Change> = Vec::new();
+    changes.extend(directory.roles.values().map(|r| {
+        create(
+            ObjectKey::new(ObjectKind::Role, &r.name),
+            Object::Role(r.clone()),
+        )
+    }));
+    changes.extend(directory.users.values().map(|u| {
+        create(
+            ObjectKey::new(ObjectKind::User, &u.username),
+            Object::User(Box::new(u.clone())),
+        )
+    }));
+    changes.extend(directory.groups.values().map(|g| {
+        create(
+            ObjectKey::new(ObjectKind::Group, &g.name),
+            Object::Group(g.clone()),
+        )
+    }));
+    let fingerprints = changes
+        .iter()
+        .map(|c| LiveFingerprint {
+            object: c.key.clone(),
+            fingerprint: None,
+        })
+        .collect();
+    // The account exists in every directory: its owner is an update.
+    changes.push(Change {
+        action: Action::Update,
+        ..create(
+            ObjectKey::new(ObjectKind::Account, ACCOUNT),
+            Object::Account {
+                owner: directory.owner.clone(),
+            },
+        )
+    });
+    let mut plan = Plan {
         now,
-        put_roles: directory.roles.values().cloned().collect(),
-        put_groups: directory.groups.values().cloned().collect(),
-        create_users: directory.users.values().cloned().collect(),
-        owner: Some(directory.owner.clone()),
-        record,
-        ..Default::default()
-    }
+        summary: Summary {
+            create: changes.len() - 1,
+            update: 1,
+            ..Summary::default()
+        },
+        changes,
+        fingerprints,
+        ..Plan::default()
+    };
+    plan.fingerprints.push(LiveFingerprint {
+        object: ObjectKey::new(ObjectKind::Account, ACCOUNT),
+        fingerprint: Some(crate::model::live::fingerprint(&None::<String>)),
+    });
+    plan.fingerprints.sort();
+    plan
 }
 
 /// SQL recording the platform's state for a generated directory (push

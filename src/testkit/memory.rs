@@ -1,14 +1,13 @@
-//! The store's write semantics on an in-memory snapshot: what
-//! [`super::write`] does to the tables, done to a [`LiveSnapshot`]. Property
+//! The writer's semantics on an in-memory snapshot: what
+//! `store::write` does to the tables, done to a [`LiveSnapshot`], with the
+//! same lack of choices — every value comes from the change set. Property
 //! tests use it to apply thousands of random plans; a test checks it
 //! against the real databases.
 
 use crate::model::Directory;
 use crate::model::directory::{Cover, User};
 use crate::model::live::{Invitation, LiveSnapshot, ManagedRecord, PlatformState};
-use crate::model::vocab::UserStatus;
-
-use super::write::{ChangeSet, INVITATION_VALIDITY};
+use crate::store::ChangeSet;
 
 /// Applies a change set to a snapshot as the store would to its database.
 pub fn apply(live: &mut LiveSnapshot, changes: &ChangeSet) {
@@ -22,60 +21,29 @@ pub fn apply(live: &mut LiveSnapshot, changes: &ChangeSet) {
         dir.users.insert(user.username.clone(), user.clone());
     }
     for update in &changes.update_users {
-        let old = update.live_username.clone();
-        let new = update.user.username.clone();
-        let previous = dir.users.remove(&old);
-        let mut user = update.user.clone();
-        // Windows already over are never rewritten.
-        let mut windows: Vec<_> = previous
-            .map(|p| {
-                p.out_of_office
-                    .into_iter()
-                    .filter(|w| w.is_past(now))
-                    .collect()
-            })
-            .unwrap_or_default();
-        windows.extend(
-            user.out_of_office
-                .iter()
-                .filter(|w| !w.is_past(now))
-                .cloned(),
-        );
-        windows.sort_by_key(|w| (w.from, w.until));
-        windows.dedup();
-        user.out_of_office = windows;
-        dir.users.insert(new.clone(), user);
+        let (old, new) = (&update.live_username, &update.user.username);
+        dir.users.remove(old);
+        dir.users.insert(new.clone(), update.user.clone());
         if old != new {
-            rename_references(dir, platform, &old, &new);
-        }
-        if update.replace {
-            platform.push_methods.remove(&new);
-            platform.api_tokens.remove(&new);
-            platform.verifications.retain(|(u, _, _), _| *u != new);
-            platform.invitations.remove(&new);
-            platform.last_login.remove(&new);
+            rename_references(dir, platform, old, new);
         }
     }
-    let invited = changes
-        .create_users
-        .iter()
-        .chain(
-            changes
-                .update_users
-                .iter()
-                .filter(|u| u.replace)
-                .map(|u| &u.user),
-        )
-        .filter(|u| u.status == UserStatus::Invited);
-    for user in invited {
+    for name in &changes.discard_platform {
+        platform.push_methods.remove(name);
+        platform.api_tokens.remove(name);
+        platform.verifications.retain(|(u, _, _), _| u != name);
+        platform.invitations.remove(name);
+        platform.last_login.remove(name);
+    }
+    for grant in &changes.invitations {
         let invitation = Invitation {
             sent_at: now,
-            expires_at: now + INVITATION_VALIDITY,
+            expires_at: grant.expires_at,
             accepted_at: None,
         };
         platform
             .invitations
-            .insert(user.username.clone(), invitation);
+            .insert(grant.username.clone(), invitation);
     }
     for group in &changes.put_groups {
         dir.groups.insert(group.name.clone(), group.clone());
@@ -83,6 +51,7 @@ pub fn apply(live: &mut LiveSnapshot, changes: &ChangeSet) {
     if let Some(owner) = &changes.owner {
         dir.owner = owner.clone();
     }
+    // What the database's cascades take along with a deleted row.
     for name in &changes.delete_users {
         dir.users.remove(name);
         for group in dir.groups.values_mut() {
@@ -111,12 +80,12 @@ pub fn apply(live: &mut LiveSnapshot, changes: &ChangeSet) {
     for key in &changes.forget {
         live.managed.objects.remove(key);
     }
-    for (key, fingerprint, body) in &changes.record {
-        let record = ManagedRecord {
-            fingerprint: fingerprint.clone(),
-            body: Some(body.clone()),
+    for record in &changes.record {
+        let managed = ManagedRecord {
+            fingerprint: record.fingerprint.clone(),
+            body: Some(record.body.clone()),
         };
-        live.managed.objects.insert(key.clone(), record);
+        live.managed.objects.insert(record.key.clone(), managed);
     }
 }
 
