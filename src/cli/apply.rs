@@ -224,8 +224,9 @@ fn show(plan: &Plan, options: &RenderOptions, output: &Output) -> Result<(), Exi
 /// A saved plan, made against this database by this roster, and
 /// consistent.
 fn saved_plan(file: &Path, url: &DatabaseUrl) -> Result<Plan, Failure> {
-    let saved = PlanFile::read(file).map_err(|e| {
-        Failure::message(format!("`{}`: {}", file.display(), output::error_chain(&e)))
+    let saved = PlanFile::read(file).map_err(|e| Failure {
+        message: format!("`{}`: {}", file.display(), output::error_chain(&e)),
+        hint: Some("plan again with `roster plan --out`".into()),
     })?;
     if saved.database != url.masked() {
         return Err(Failure {

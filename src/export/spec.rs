@@ -2,7 +2,6 @@
 //! form, defaults left out, sets sorted, instants written in the user's
 //! time zone with their offset.
 
-use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 
 use crate::model::directory::{
@@ -16,6 +15,7 @@ use crate::model::document::{
     RoleSpec, SlackValue, StatusSpec, UserSpec,
 };
 use crate::model::policy::Policy;
+use crate::model::timezone::instant_text;
 use crate::model::vocab::{
     self, Channel, Language, Priority, PruneMode, UserStatus, UserType, Variant,
 };
@@ -201,19 +201,5 @@ fn oof_spec(window: &OofWindow, zone: Option<Tz>) -> OutOfOfficeSpec {
             Cover::PerGroup(map) => CoverSpec::PerGroup(map.clone()),
         },
         note: window.note.clone(),
-    }
-}
-
-/// An instant as the user's local time with its offset, so it reads as
-/// the user would say it and is exact whatever the zone's rules.
-pub fn instant_text(instant: DateTime<Utc>, zone: Option<Tz>) -> String {
-    let format = if instant.second() == 0 {
-        "%Y-%m-%dT%H:%M%:z"
-    } else {
-        "%Y-%m-%dT%H:%M:%S%:z"
-    };
-    match zone {
-        Some(tz) => instant.with_timezone(&tz).format(format).to_string(),
-        None => instant.format(format).to_string().replace("+00:00", "Z"),
     }
 }

@@ -78,6 +78,7 @@ fn written(change: &Change) -> Option<String> {
     match (change.action, &change.after) {
         (Action::Delete, Some(_)) => Some("a delete that also writes the object".into()),
         (Action::Delete, None) => None,
+        (Action::Update, None) => Some("an update without the object it writes".into()),
         (_, None) => Some(format!(
             "a {} without the object it writes",
             change.action.verb()

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::FieldChange;
-use crate::export::spec::instant_text;
 use crate::model::directory::{ContactMethod, Cover, Group, OofWindow, ProfileStep, Role, User};
+use crate::model::timezone::instant_text;
 
 struct Fields(Vec<FieldChange>);
 

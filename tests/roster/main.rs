@@ -11,5 +11,6 @@ mod planner;
 mod properties;
 mod scale;
 mod schema;
+mod stale;
 mod store;
 mod validate;

@@ -1,0 +1,200 @@
+//! Saved plans meet a directory that moved on, and plan files edited by
+//! hand: a stale or inconsistent plan is refused with what is wrong, and
+//! the directory is left as it was — never a crash, never half an apply.
+
+use std::path::Path;
+
+use roster::store::Store;
+
+use crate::db::{TestDb, block_on, on_both_engines};
+use crate::e2e::copy_dir;
+use crate::support::{Roster, Run};
+
+fn roster(db: &TestDb, args: &[&str]) -> Run {
+    Roster::new(args).env("ROSTER_DATABASE_URL", db.url()).run()
+}
+
+fn transcript(db: &TestDb, dir: &Path, run: &Run) -> String {
+    run.transcript()
+        .replace(db.url(), "[db]")
+        .replace(&dir.display().to_string(), "[dir]")
+}
+
+fn sql(db: &TestDb, statements: &str) {
+    block_on(async {
+        let store = Store::open(&db.database_url()).await.unwrap();
+        store.run_script(statements).await.unwrap();
+        store.close().await;
+    });
+}
+
+/// The live directory, for comparing before and after a refused apply.
+fn live(db: &TestDb) -> roster::model::live::LiveSnapshot {
+    block_on(async {
+        let store = Store::open(&db.database_url()).await.unwrap();
+        let live = store.load(true).await.unwrap();
+        store.close().await;
+        live
+    })
+}
+
+/// examples/acme applied, and a copy of it in a temporary folder edited by
+/// `edit` (file under the config, text replaced, replacement).
+fn acme_with(db: &TestDb, edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let run = roster(db, &["apply", "examples/acme", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("examples/acme"), dir.path());
+    for (file, from, to) in edits {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "`{from}` is not in {file}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+    dir
+}
+
+/// Plans the config in `dir` into `dir/plan.json`.
+fn save_plan(db: &TestDb, dir: &Path) -> String {
+    let plan = dir.join("plan.json").display().to_string();
+    let config = dir.display().to_string();
+    let run = roster(db, &["plan", &config, "--out", &plan]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    plan
+}
+
+/// A plan that refers to `what` without changing it, saved; then `what`
+/// deleted outside git; the apply of the saved plan is refused, naming it.
+fn referenced_object_deleted(db: &TestDb, edits: &[(&str, &str, &str)], delete: &str, name: &str) {
+    let dir = acme_with(db, edits);
+    let plan = save_plan(db, dir.path());
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    assert!(!saved["plan"]["references"].as_array().unwrap().is_empty());
+    sql(db, delete);
+    let before = live(db);
+    let run = roster(db, &["apply", "--plan", &plan, "--yes"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(live(db), before, "a refused apply changes nothing");
+    insta::assert_snapshot!(name, transcript(db, dir.path(), &run));
+}
+
+on_both_engines! {
+    fn a_member_deleted_before_the_apply_makes_the_plan_stale(db) {
+        referenced_object_deleted(
+            &db,
+            &[("groups.yaml", "      - { user: niaj, roles: [secondary] }", "      - { user: niaj, roles: [secondary] }\n      - { user: olivia, roles: [secondary] }")],
+            "DELETE FROM users WHERE username = 'olivia'",
+            "stale_member_deleted",
+        );
+    }
+
+    fn a_granted_role_deleted_before_the_apply_makes_the_plan_stale(db) {
+        referenced_object_deleted(
+            &db,
+            &[("users/web.yaml", "    last_name: Brown\n", "    last_name: Brown\n    roles: [basic, incident_commander]\n")],
+            "DELETE FROM roles WHERE name = 'incident_commander'",
+            "stale_role_deleted",
+        );
+    }
+
+    fn a_reminder_group_deleted_before_the_apply_makes_the_plan_stale(db) {
+        referenced_object_deleted(
+            &db,
+            &[("users/support.yaml", "    preferences: { theme: dark }\n", "    preferences: { theme: dark }\n    on_call_reminders: { email: true, groups: [support] }\n")],
+            "DELETE FROM groups WHERE name = 'support'",
+            "stale_reminder_group_deleted",
+        );
+    }
+
+    fn a_cover_deleted_before_the_apply_makes_the_plan_stale(db) {
+        referenced_object_deleted(
+            &db,
+            &[("users/web.yaml", "    locale: en-AU\n", "    locale: en-AU\n    out_of_office:\n      - { from: 2027-03-01T00:00, until: 2027-03-08T00:00, covered_by: niaj }\n")],
+            "DELETE FROM users WHERE username = 'niaj'",
+            "stale_cover_deleted",
+        );
+    }
+
+    fn an_invitation_runs_from_the_apply_not_from_the_plan(db) {
+        // A pull request open for eight days: the plan was made then, the
+        // apply happens now, and the invitation is valid for a week from now.
+        let dir = acme_with(&db, &[("users/web.yaml", "users:\n", "users:\n  - { email: zoe@acme.example, username: zoe, first_name: Zoe, last_name: Park, contact_methods: [{ channel: email, label: official, value: zoe@acme.example }] }\n")]);
+        let plan = save_plan(&db, dir.path());
+        let run = Roster::new(["apply", "--plan", &plan, "--yes"])
+            .env("ROSTER_DATABASE_URL", db.url())
+            .env("ROSTER_NOW", "2026-11-30T09:00:00Z")
+            .run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let invitation = &live(&db).platform.invitations["zoe"];
+        assert_eq!(invitation.sent_at.to_rfc3339(), "2026-11-30T09:00:00+00:00");
+        assert_eq!(invitation.expires_at.to_rfc3339(), "2026-12-07T09:00:00+00:00");
+    }
+}
+
+/// A saved plan for the member case, its JSON, and the database it is for.
+fn saved_plan(db: &TestDb) -> (tempfile::TempDir, String, serde_json::Value) {
+    let dir = acme_with(
+        db,
+        &[
+            (
+                "groups.yaml",
+                "      - { user: niaj, roles: [secondary] }",
+                "      - { user: niaj, roles: [secondary] }\n      - { user: olivia, roles: [secondary] }",
+            ),
+            (
+                "users/web.yaml",
+                "    last_name: Brown\n",
+                "    last_name: Browning\n",
+            ),
+        ],
+    );
+    let plan = save_plan(db, dir.path());
+    let json = serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    (dir, plan, json)
+}
+
+#[test]
+fn a_plan_file_edited_by_hand_is_refused_with_what_is_wrong() {
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 6] = [
+        ("plan_edited_unknown_kind", |p| {
+            p["plan"]["changes"][0]["key"]["kind"] = "team".into();
+        }),
+        ("plan_edited_update_without_object", |p| {
+            p["plan"]["changes"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("after");
+        }),
+        ("plan_edited_object_renamed", |p| {
+            p["plan"]["changes"][0]["after"]["object"]["username"] = "mallory".into();
+        }),
+        ("plan_edited_summary_zeroed", |p| {
+            p["plan"]["summary"] =
+                serde_json::json!({"create": 0, "update": 0, "replace": 0, "delete": 0});
+        }),
+        ("plan_edited_fingerprints_dropped", |p| {
+            p["plan"]["fingerprints"] = serde_json::json!([]);
+        }),
+        ("plan_edited_unknown_action", |p| {
+            p["plan"]["changes"][0]["action"] = "truncate".into();
+        }),
+    ];
+    let db = TestDb::sqlite();
+    let (dir, path, original) = saved_plan(&db);
+    let before = live(&db);
+    for (name, edit) in edits {
+        let mut plan = original.clone();
+        edit(&mut plan);
+        std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
+        let run = roster(&db, &["apply", "--plan", &path, "--yes"]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert_eq!(live(&db), before, "{name}: a refused apply changes nothing");
+        insta::assert_snapshot!(name, transcript(&db, dir.path(), &run));
+    }
+    // The plan as saved still applies.
+    std::fs::write(&path, serde_json::to_string_pretty(&original).unwrap()).unwrap();
+    let run = roster(&db, &["apply", "--plan", &path, "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
