@@ -68,6 +68,20 @@ pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> LocalInstant {
     }
 }
 
+/// An instant as the user's local time with its offset, so it reads as
+/// the user would say it and is exact whatever the zone's rules.
+pub fn instant_text(instant: DateTime<Utc>, zone: Option<Tz>) -> String {
+    let format = if instant.second() == 0 {
+        "%Y-%m-%dT%H:%M%:z"
+    } else {
+        "%Y-%m-%dT%H:%M:%S%:z"
+    };
+    match zone {
+        Some(tz) => instant.with_timezone(&tz).format(format).to_string(),
+        None => instant.format(format).to_string().replace("+00:00", "Z"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,19 +126,5 @@ mod tests {
             local_to_utc(tz, at("2026-12-21T00:00")),
             LocalInstant::Single(_)
         ));
-    }
-}
-
-/// An instant as the user's local time with its offset, so it reads as
-/// the user would say it and is exact whatever the zone's rules.
-pub fn instant_text(instant: DateTime<Utc>, zone: Option<Tz>) -> String {
-    let format = if instant.second() == 0 {
-        "%Y-%m-%dT%H:%M%:z"
-    } else {
-        "%Y-%m-%dT%H:%M:%S%:z"
-    };
-    match zone {
-        Some(tz) => instant.with_timezone(&tz).format(format).to_string(),
-        None => instant.format(format).to_string().replace("+00:00", "Z"),
     }
 }
