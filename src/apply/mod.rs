@@ -6,7 +6,7 @@
 //!    lock on the data the apply writes over;
 //! 2. the *lock*: one transaction holding roster's write lock;
 //! 3. the *locked load* of the live directory;
-//! 4. the *re-check*: a reviewed plan must still fit ([`verify`]); a
+//! 4. the *re-check*: a reviewed plan must still fit ([`verify()`]); a
 //!    config is planned, and a refused or empty plan stops here;
 //! 5. the *change set*: the plan translated, nothing decided
 //!    ([`change_set()`]);

@@ -1,6 +1,6 @@
 //! What one apply writes, as data: every row to put, every record to drop,
 //! every invitation to send. The planner decided all of it; the apply
-//! translates a plan into a change set and the writer ([`super::write`])
+//! translates a plan into a change set and the writer (`store::write`)
 //! and its in-memory model (`testkit::memory`) execute it without choices
 //! of their own.
 

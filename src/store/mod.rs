@@ -1,6 +1,6 @@
 //! The live directory database: SQLite (a file, the default) or PostgreSQL,
 //! roster's own migrations, loading the whole snapshot in a fixed number of
-//! queries ([`load`]), and writing a change set ([`write`]) inside an
+//! queries (`load`), and writing a change set (`write`) inside an
 //! apply's locked transaction ([`lock`]).
 //!
 //! Everything engine-specific sits in [`engine`]; the rows of every table

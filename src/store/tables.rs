@@ -2,7 +2,7 @@
 //! the one list of columns that loading and writing share.
 //!
 //! A row struct holds exactly the columns of its table that roster reads
-//! or writes, in order; [`table!`] derives the column list and the
+//! or writes, in order; `table!` derives the column list and the
 //! parameters of an `INSERT` from the same declaration, so a column can be
 //! neither read under one name and written under another nor forgotten on
 //! one side. Surrogate ids (`users.id`, `groups.id`, `roles.id`) are read
@@ -56,7 +56,7 @@ macro_rules! table {
     };
 }
 
-/// A row struct declared with [`table!`].
+/// A row struct declared with `table!`.
 pub trait Row: Sized {
     /// The table.
     const TABLE: &'static str;
