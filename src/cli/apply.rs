@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::origin;
 use super::output::{self, Output};
 use super::plan::GuardArgs;
 use super::settings::Settings;
@@ -85,7 +86,7 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
         ),
         (None, path) => {
             let path = path.clone().unwrap_or_else(|| PathBuf::from("."));
-            let dir = config_dir(&path);
+            let dir = origin::config_dir(&path);
             let config = PendingConfig::read(path.clone(), now, settings.cache_dir.clone());
             let source = if args.yes {
                 Source::Config {
@@ -133,12 +134,7 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
     };
 
     let store = super::open_store(&url, now).await?;
-    let actor = args
-        .actor
-        .clone()
-        .or_else(|| settings.actor.clone())
-        .or_else(account_name)
-        .unwrap_or_else(|| "unknown".into());
+    let actor = origin::actor(args.actor.as_deref(), settings);
     let request = Request {
         now,
         lock: LockOptions {
@@ -149,11 +145,7 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
                 std::process::id()
             ),
         },
-        revision: args
-            .revision
-            .clone()
-            .or_else(|| settings.ci_revision.clone())
-            .or_else(|| git_head(config_dir.as_deref())),
+        revision: origin::revision(args.revision.as_deref(), settings, config_dir.as_deref()),
         actor,
         note: None,
     };
@@ -356,64 +348,6 @@ fn stale(mismatch: &Mismatch) -> Failure {
         message,
         hint: Some("plan again against the directory as it is now".into()),
     }
-}
-
-/// The folder whose git HEAD names the config's revision.
-fn config_dir(path: &Path) -> Option<PathBuf> {
-    let dir = if path.is_dir() {
-        path.to_path_buf()
-    } else {
-        path.parent()?.to_path_buf()
-    };
-    Some(if dir.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        dir
-    })
-}
-
-/// The git HEAD of the config's folder.
-fn git_head(dir: Option<&Path>) -> Option<String> {
-    let output = std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(dir?)
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let head = String::from_utf8(output.stdout).ok()?;
-    (output.status.success() && !head.trim().is_empty()).then(|| head.trim().to_string())
-}
-
-/// The name of the account the process runs as, from the user database:
-/// containers and service managers often set no `USER`.
-#[cfg(target_os = "linux")]
-pub(super) fn account_name() -> Option<String> {
-    let mut entry = std::mem::MaybeUninit::<libc::passwd>::uninit();
-    let mut buffer = vec![0 as libc::c_char; 16 * 1024];
-    let mut found: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: getpwuid_r writes the entry into `entry`, its strings into
-    // `buffer` (whose length it is given), and sets `found` to `entry` on
-    // success or to null; the name is read only on success, while `buffer`
-    // is alive.
-    unsafe {
-        let code = libc::getpwuid_r(
-            libc::getuid(),
-            entry.as_mut_ptr(),
-            buffer.as_mut_ptr(),
-            buffer.len(),
-            &mut found,
-        );
-        if code != 0 || found.is_null() {
-            return None;
-        }
-        let name = std::ffi::CStr::from_ptr((*found).pw_name);
-        name.to_str().ok().map(str::to_string)
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-pub(super) fn account_name() -> Option<String> {
-    None
 }
 
 /// How long an apply runs before its progress is shown.

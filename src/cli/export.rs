@@ -228,11 +228,7 @@ async fn adopt(
             holder: format!("roster export --adopt (pid {})", std::process::id()),
         },
         revision: None,
-        actor: settings
-            .actor
-            .clone()
-            .or_else(super::apply::account_name)
-            .unwrap_or_else(|| "unknown".into()),
+        actor: super::origin::actor(None, settings),
         note: Some(format!(
             "adopted {count} objects exported by `roster export --adopt`"
         )),

@@ -8,6 +8,7 @@ mod drift;
 mod export;
 mod generate;
 mod history;
+mod origin;
 mod output;
 mod plan;
 mod schema;
