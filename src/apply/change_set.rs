@@ -59,7 +59,11 @@ pub fn change_set(plan: &Plan, now: DateTime<Utc>) -> ChangeSet {
             set.forget
                 .push(ObjectKey::new(change.key.kind, old.clone()));
         }
-        set.record.push(record(&change.key, after));
+        // People's own changes stay live; git's side is what is recorded.
+        set.record.push(record(
+            &change.key,
+            change.applied.as_ref().unwrap_or(after),
+        ));
     }
     set.record
         .extend(plan.adopt.iter().map(|(key, object)| record(key, object)));

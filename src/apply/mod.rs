@@ -217,7 +217,7 @@ pub async fn apply(
     let mut session = store.session().await?;
     let mut locked = session.lock(&request.lock).await?;
     let stage = crate::timing::Stage::start("apply: load");
-    let live = locked.load().await?;
+    let mut live = locked.load().await?;
     drop(stage);
     let (plan, findings) = match source {
         Source::Reviewed(plan) => {
@@ -227,6 +227,11 @@ pub async fn apply(
         }
         Source::Config { config, options } => {
             let (desired, findings) = config.finish().map_err(ApplyError::Config)?;
+            let needed = crate::plan::bodies_needed(&desired, &live);
+            if !needed.is_empty() {
+                let bodies = locked.load_bodies(&needed).await?;
+                live.managed.add_bodies(bodies);
+            }
             let stage = crate::timing::Stage::start("apply: plan");
             let plan = crate::plan::plan(&desired, &live, request.now, options);
             drop(stage);

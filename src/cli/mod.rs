@@ -306,6 +306,19 @@ async fn config_and_live(
     Ok((config, store, live))
 }
 
+/// Reads the recorded bodies a plan of `desired` needs into `live`.
+async fn load_bodies(
+    store: &Store,
+    desired: &crate::model::DesiredState,
+    live: &mut crate::model::live::LiveSnapshot,
+) -> Result<(), Failure> {
+    let needed = crate::plan::bodies_needed(desired, live);
+    store
+        .load_bodies(live, &needed)
+        .await
+        .map_err(|e| Failure::store(e, store.url()))
+}
+
 /// Leaves large values for the process's exit to reclaim.
 fn release_at_exit<T>(value: T) {
     crate::release_at_exit(value);

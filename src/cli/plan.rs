@@ -36,7 +36,7 @@ pub struct PlanArgs {
 }
 
 /// Flags that let a plan through its guards.
-#[derive(Debug, Clone, Copy, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GuardArgs {
     /// Allow more deletions than `account.policy.max_deletes`.
     #[arg(long)]
@@ -44,14 +44,22 @@ pub struct GuardArgs {
     /// Allow replacing users whose `type` changes (the platform's state for them is lost).
     #[arg(long)]
     pub allow_replace: bool,
+    /// Where git and a person both changed a self-service field differently,
+    /// take git's value or the live one (the plan stops otherwise).
+    #[arg(long, value_name = "SIDE", value_parser = ["git", "live"])]
+    pub prefer: Option<String>,
 }
 
 impl GuardArgs {
     /// The planner's options.
-    pub fn options(self) -> PlanOptions {
+    pub fn options(&self) -> PlanOptions {
         PlanOptions {
             allow_mass_delete: self.allow_mass_delete,
             allow_replace: self.allow_replace,
+            prefer: self
+                .prefer
+                .as_deref()
+                .and_then(crate::model::vocab::Prefer::parse),
         }
     }
 }
@@ -80,8 +88,9 @@ async fn plan(args: PlanArgs, settings: &Settings) -> Result<ExitStatus, Failure
     let output = &settings.output;
     let now = settings.now()?;
     let url = args.database.url()?;
-    let (config, store, live) =
+    let (config, store, mut live) =
         super::config_and_live(&args.path, now, settings, &url, false).await?;
+    super::load_bodies(&store, &config.desired, &mut live).await?;
     let stage = crate::timing::Stage::start("plan");
     let plan = plan::plan(&config.desired, &live, now, args.guards.options());
     drop(stage);

@@ -14,7 +14,6 @@ use serde::de::DeserializeOwned;
 
 use crate::model::DesiredState;
 use crate::model::live::{ACCOUNT, LiveSnapshot, ManagedRecord, ObjectKey, ObjectKind};
-use crate::model::vocab::UserStatus;
 use crate::plan::{FieldChange, diff, live_fingerprint};
 
 /// One object that differs, field by field.
@@ -112,21 +111,17 @@ pub fn drift(
     let dir = &live.directory;
     for (key, record) in &live.managed.objects {
         let fields = match key.kind {
-            ObjectKind::User => dir.users.get(&key.name).map(|current| {
-                match applied(record, Some(current)) {
-                    Some(Cow::Borrowed(_)) => Vec::new(),
-                    Some(Cow::Owned(mut applied)) => {
-                        // Accepting an invitation is the platform's to do.
-                        if applied.status == UserStatus::Invited
-                            && current.status == UserStatus::Active
-                        {
-                            applied.status = UserStatus::Active;
+            ObjectKind::User => {
+                dir.users
+                    .get(&key.name)
+                    .map(|current| match applied(record, Some(current)) {
+                        Some(Cow::Borrowed(_)) => Vec::new(),
+                        Some(Cow::Owned(applied)) => {
+                            diff::user(Some(&crate::plan::as_settled(&applied, current)), current)
                         }
-                        diff::user(Some(&applied), current)
-                    }
-                    None => diff::user(None, current),
-                }
-            }),
+                        None => diff::user(None, current),
+                    })
+            }
             ObjectKind::Group => dir
                 .groups
                 .get(&key.name)
@@ -252,6 +247,7 @@ fn owner_fields(old: Option<&String>, new: Option<&String>) -> Vec<FieldChange> 
         path: "owner".into(),
         old: old.map(|o| serde_json::json!(o)),
         new: new.map(|o| serde_json::json!(o)),
+        reverts: false,
     }]
 }
 

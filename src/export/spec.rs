@@ -40,7 +40,11 @@ pub fn account_spec(owner: &str, policy: &Policy) -> AccountSpec {
             (Some(count), None) => Some(MaxDeletesSpec::Count(count)),
             (count, percent) => Some(MaxDeletesSpec::Limits(MaxDeletesLimits { count, percent })),
         };
-        PolicySpec { prune, max_deletes }
+        PolicySpec {
+            prune,
+            max_deletes,
+            self_service: policy.self_service.iter().copied().collect(),
+        }
     });
     AccountSpec {
         owner: owner.to_string(),

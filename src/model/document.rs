@@ -10,7 +10,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::vocab::{
-    Digest, HomePage, Label, Language, MemberRole, Permission, PruneMode, Theme, UserType, Weekday,
+    Digest, HomePage, Label, Language, MemberRole, Permission, PruneMode, SelfServiceField, Theme,
+    UserType, Weekday,
 };
 
 /// The only document format version this roster reads.
@@ -67,6 +68,13 @@ pub struct PolicySpec {
     /// than this stops unless `--allow-mass-delete` is given. Default: 10.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_deletes: Option<MaxDeletesSpec>,
+    /// User fields people maintain themselves in the platform's app: the
+    /// config sets them when the user is created and whenever git changes
+    /// them; a person's own change is kept. Default: none (git owns every
+    /// field). Roles, type, status, username, email, memberships,
+    /// protection and the owner are always git's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub self_service: Vec<SelfServiceField>,
 }
 
 /// One prune mode for every collection, or one per collection.

@@ -224,6 +224,15 @@ impl Managed {
     pub fn contains(&self, key: &ObjectKey) -> bool {
         self.objects.contains_key(key)
     }
+
+    /// Fills in recorded bodies read afterwards.
+    pub fn add_bodies(&mut self, bodies: Vec<(ObjectKey, String)>) {
+        for (key, body) in bodies {
+            if let Some(record) = self.objects.get_mut(&key) {
+                record.body = Some(body);
+            }
+        }
+    }
 }
 
 /// A content fingerprint: SHA-256 of the canonical JSON, hex, 32 characters.

@@ -1,13 +1,15 @@
 //! How a plan treats what the config does not declare: prune modes per
 //! collection and the mass-delete guard.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use super::document::{MaxDeletesSpec, PolicySpec, PruneSpec};
-use super::vocab::PruneMode;
+use super::vocab::{PruneMode, SelfServiceField};
 
 /// The reconciliation policy of a config, defaults filled in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     /// Prune mode for users.
     pub prune_users: PruneMode,
@@ -19,6 +21,8 @@ pub struct Policy {
     pub max_deletes: Option<u32>,
     /// At most this percentage of the live users, groups and roles.
     pub max_delete_percent: Option<u32>,
+    /// The user fields people maintain themselves.
+    pub self_service: BTreeSet<SelfServiceField>,
 }
 
 /// The mass-delete guard when a config sets none.
@@ -32,6 +36,7 @@ impl Default for Policy {
             prune_roles: PruneMode::Managed,
             max_deletes: Some(DEFAULT_MAX_DELETES),
             max_delete_percent: None,
+            self_service: BTreeSet::new(),
         }
     }
 }
@@ -64,6 +69,12 @@ impl Policy {
             }
             None => {}
         }
+        policy.self_service = spec.self_service.iter().copied().collect();
         policy
+    }
+
+    /// Whether people maintain `field` themselves.
+    pub fn is_self_service(&self, field: SelfServiceField) -> bool {
+        self.self_service.contains(&field)
     }
 }

@@ -235,6 +235,45 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// A user field people maintain themselves in the platform's app
+    /// (`account.policy.self_service`): the config is its starting point,
+    /// and a person's own change to it is kept.
+    pub enum SelfServiceField {
+        /// First and last name.
+        Name => "name",
+        /// Time zone.
+        TimeZone => "time_zone",
+        /// Locale.
+        Locale => "locale",
+        /// Interface language.
+        Language => "language",
+        /// Web app preferences.
+        Preferences => "preferences",
+        /// On-call reminders.
+        OnCallReminders => "on_call_reminders",
+        /// Integrations that do not notify the user.
+        MutedIntegrations => "muted_integrations",
+        /// Contact methods: values, settings and order.
+        ContactMethods => "contact_methods",
+        /// Notification profiles.
+        NotificationProfiles => "notification_profiles",
+        /// Out-of-office windows.
+        OutOfOffice => "out_of_office",
+    }
+}
+
+vocabulary! {
+    /// Whose value wins when git and a person both changed a self-service
+    /// field differently (`--prefer`).
+    pub enum Prefer {
+        /// The config's value.
+        Git => "git",
+        /// The person's value, as it is live.
+        Live => "live",
+    }
+}
+
+vocabulary! {
     /// A permission a custom platform role can grant.
     pub enum Permission {
         /// See the dashboard.

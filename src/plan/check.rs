@@ -40,6 +40,14 @@ pub fn problems(plan: &Plan) -> Vec<String> {
             ),
             _ => {}
         }
+        if let Some(applied) = &change.applied
+            && !names(&change.key, applied)
+        {
+            problems.push(format!(
+                "{at}: it records a {} named otherwise",
+                kind(applied)
+            ));
+        }
         if change.renamed_from.is_some() && change.key.kind != ObjectKind::User {
             problems.push(format!("{at}: only users are renamed"));
         }

@@ -23,6 +23,7 @@ impl Fields {
                 path: path.to_string(),
                 old: old.map(to_json),
                 new: new.map(to_json),
+                reverts: false,
             });
         }
     }
@@ -44,7 +45,12 @@ impl Fields {
     }
 
     fn push(&mut self, path: String, old: Option<Value>, new: Option<Value>) {
-        self.0.push(FieldChange { path, old, new });
+        self.0.push(FieldChange {
+            path,
+            old,
+            new,
+            reverts: false,
+        });
     }
 }
 

@@ -7,7 +7,9 @@ pub mod check;
 pub mod diff;
 pub mod file;
 mod guards;
+mod merge;
 mod notes;
+mod ownership;
 mod reconcile;
 mod references;
 
@@ -19,6 +21,7 @@ use crate::model::directory::{Group, Role, User};
 use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, fingerprint};
 
 pub use guards::recheck;
+pub use ownership::{as_settled, bodies_needed};
 
 /// A declared user as an apply writes it over `current` (pending
 /// invitations kept, past windows as history).
@@ -104,6 +107,10 @@ pub struct FieldChange {
     /// After.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new: Option<serde_json::Value>,
+    /// The field was changed outside git since the last apply, and this
+    /// change undoes that.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reverts: bool,
 }
 
 /// One change to one object.
@@ -124,6 +131,11 @@ pub struct Change {
     /// What the apply does to the platform's records of the object.
     #[serde(default, skip_serializing_if = "PlatformEffects::is_empty")]
     pub platform: PlatformEffects,
+    /// What roster records as applied, when it differs from `after`: git's
+    /// side of an object whose live form keeps what people changed and what
+    /// was made outside git.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<Object>,
 }
 
 /// What an apply does to the platform-owned records of one object: decided
@@ -181,6 +193,33 @@ pub struct Note {
     pub message: String,
 }
 
+/// Something live that git does not say and the plan keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kept {
+    /// The object.
+    pub object: ObjectKey,
+    /// The field or item, as a change would name it.
+    pub path: String,
+    /// What git says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<serde_json::Value>,
+    /// What is live, and stays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<serde_json::Value>,
+    /// Why it stays.
+    pub reason: KeptReason,
+}
+
+/// Why a plan keeps a live value git does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeptReason {
+    /// A person changed a field they maintain themselves.
+    ChangedByUser,
+    /// An item was added outside git, and the policy keeps such items.
+    MadeOutsideGit,
+}
+
 /// Totals per action.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -220,6 +259,10 @@ pub struct Plan {
     pub pending: Vec<Note>,
     /// Live objects the config does not declare and roster does not manage.
     pub unmanaged: Vec<ObjectKey>,
+    /// Live values git does not say that the plan keeps: people's own
+    /// changes and items made outside git.
+    #[serde(default)]
+    pub kept: Vec<Kept>,
     /// Objects that already match and that roster records as managed when applied.
     pub adopt: Vec<(ObjectKey, Object)>,
     /// The fingerprint of every live object the changes touch, sorted by
@@ -255,6 +298,8 @@ pub struct PlanOptions {
     pub allow_mass_delete: bool,
     /// Allow replacing users (a `type` change), losing platform state.
     pub allow_replace: bool,
+    /// Whose value wins where git and a person changed a field differently.
+    pub prefer: Option<crate::model::vocab::Prefer>,
 }
 
 /// Plans the changes that make `live` what `desired` declares.
@@ -269,7 +314,7 @@ pub fn plan(
         ..Plan::default()
     };
     let stage = crate::timing::Stage::start("plan: reconcile");
-    reconcile::reconcile(desired, live, now, &mut plan);
+    reconcile::reconcile(desired, live, now, options, &mut plan);
     plan.summary = summarize(&plan.changes);
     drop(stage);
     let stage = crate::timing::Stage::start("plan: guards");

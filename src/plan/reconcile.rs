@@ -2,13 +2,19 @@
 //! applied before, object by object, and turns every difference into a
 //! [`Change`] — in the order an apply writes them: roles, users, groups,
 //! the owner, then deletions (groups, users, roles) once nothing points at
-//! what goes.
+//! what goes. What each declared object becomes is the three-way merge of
+//! [`super::merge`]; what it keeps and reverts is noted on the way.
 
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::{Action, Change, INVITATION_VALIDITY_DAYS, Note, Object, Plan, PlatformEffects, diff};
+use super::merge::{self, Conflict};
+use super::ownership::{self, Applied};
+use super::{
+    Action, Change, FieldChange, INVITATION_VALIDITY_DAYS, Kept, Note, Object, Plan, PlanOptions,
+    PlatformEffects, Refusal, diff,
+};
 use crate::model::DesiredState;
 use crate::model::directory::{Cover, Group, Role, User};
 use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind, fingerprint};
@@ -18,17 +24,20 @@ pub(super) fn reconcile(
     desired: &DesiredState,
     live: &LiveSnapshot,
     now: DateTime<Utc>,
+    options: PlanOptions,
     plan: &mut Plan,
 ) {
-    let mut deletes = Vec::new();
-    let mut unchanged = Vec::new();
-    roles(desired, live, plan, &mut deletes, &mut unchanged);
-    users(desired, live, now, plan, &mut deletes, &mut unchanged);
-    groups(desired, live, plan, &mut deletes, &mut unchanged);
-    account(desired, live, plan, &mut unchanged);
-    plan.adopt = adoptions(live, unchanged);
+    let mut r = Reconciled::default();
+    roles(desired, live, plan, &mut r);
+    users(desired, live, now, options, plan, &mut r);
+    groups(desired, live, plan, &mut r);
+    account(desired, live, plan, &mut r);
+    plan.adopt = adoptions(live, r.unchanged);
+    plan.kept = r.kept;
+    plan.refusals.extend(r.conflicts);
     // Groups go first (members and covers point at users), roles last
     // (grants point at them).
+    let mut deletes = r.deletes;
     deletes.sort_by_key(|c: &Change| {
         let rank = match c.key.kind {
             ObjectKind::Group => 0,
@@ -42,27 +51,38 @@ pub(super) fn reconcile(
     plan.unmanaged.sort();
 }
 
+/// What reconciling gathers besides the changes themselves.
+#[derive(Default)]
+struct Reconciled<'a> {
+    deletes: Vec<Change>,
+    unchanged: Vec<(ObjectKey, Unchanged<'a>)>,
+    kept: Vec<Kept>,
+    conflicts: Vec<Refusal>,
+}
+
 /// Whether a live object that the config does not declare is deleted.
 fn prunes(live: &LiveSnapshot, key: &ObjectKey, mode: PruneMode) -> bool {
     mode == PruneMode::Authoritative || live.managed.contains(key)
 }
 
-/// A declared object that needs no change: as it is live.
-#[derive(Clone, Copy)]
+/// A declared object that needs no change: as it is live, or — when the
+/// live form keeps what people changed — git's side of it.
 enum Unchanged<'a> {
     Account(&'a Option<String>),
     Role(&'a Role),
     User(&'a User),
     Group(&'a Group),
+    Git(Object),
 }
 
 impl Unchanged<'_> {
-    fn fingerprint(self) -> String {
+    fn fingerprint(&self) -> String {
         match self {
             Unchanged::Account(owner) => fingerprint(owner),
             Unchanged::Role(role) => fingerprint(role),
             Unchanged::User(user) => fingerprint(user),
             Unchanged::Group(group) => fingerprint(group),
+            Unchanged::Git(object) => object.fingerprint(),
         }
     }
 
@@ -74,6 +94,7 @@ impl Unchanged<'_> {
             Unchanged::Role(role) => Object::Role(role.clone()),
             Unchanged::User(user) => Object::User(Box::new(user.clone())),
             Unchanged::Group(group) => Object::Group(group.clone()),
+            Unchanged::Git(object) => object,
         }
     }
 }
@@ -109,6 +130,51 @@ fn deletion(key: ObjectKey) -> Change {
         fields: Vec::new(),
         after: None,
         platform: PlatformEffects::default(),
+        applied: None,
+    }
+}
+
+/// An update of a declared object: git's side `git`, written as `written`
+/// over `current`. None when nothing changes. `outside` is what changed
+/// outside git since the last apply, for the revert marks.
+fn update(
+    key: ObjectKey,
+    mut fields: Vec<FieldChange>,
+    written: Object,
+    git: Object,
+    outside: &[FieldChange],
+) -> Change {
+    ownership::mark_reverts(&mut fields, outside);
+    let applied = (written != git).then_some(git);
+    Change {
+        key,
+        action: Action::Update,
+        renamed_from: None,
+        fields,
+        after: Some(written),
+        platform: PlatformEffects::default(),
+        applied,
+    }
+}
+
+/// The refusal a merge's conflicts make.
+fn conflict_refusal(object: &ObjectKey, conflicts: &[Conflict]) -> Refusal {
+    let show = |v: &Option<serde_json::Value>| match v {
+        None => "nothing".to_string(),
+        Some(serde_json::Value::String(s)) => format!("`{s}`"),
+        Some(other) => format!("`{other}`"),
+    };
+    Refusal {
+        object: Some(object.clone()),
+        message: format!(
+            "git and the person both changed {} of {object} since the last apply",
+            if conflicts.len() == 1 { "a field" } else { "fields" }
+        ),
+        reasons: conflicts
+            .iter()
+            .map(|c| format!("{}: git says {}, live is {}", c.path, show(&c.git), show(&c.live)))
+            .collect(),
+        hint: "choose with `--prefer git` or `--prefer live`, or write the person's value into the config".into(),
     }
 }
 
@@ -116,8 +182,7 @@ fn roles<'a>(
     desired: &DesiredState,
     live: &'a LiveSnapshot,
     plan: &mut Plan,
-    deletes: &mut Vec<Change>,
-    unchanged: &mut Vec<(ObjectKey, Unchanged<'a>)>,
+    r: &mut Reconciled<'a>,
 ) {
     for (name, role) in &desired.directory.roles {
         let key = ObjectKey::new(ObjectKind::Role, name);
@@ -129,16 +194,19 @@ fn roles<'a>(
                 fields: diff::role(None, role),
                 after: Some(Object::Role(role.clone())),
                 platform: PlatformEffects::default(),
+                applied: None,
             }),
-            Some(current) if current != role => plan.changes.push(Change {
-                key,
-                action: Action::Update,
-                renamed_from: None,
-                fields: diff::role(Some(current), role),
-                after: Some(Object::Role(role.clone())),
-                platform: PlatformEffects::default(),
-            }),
-            Some(current) => unchanged.push((key, Unchanged::Role(current))),
+            Some(current) if current != role => {
+                let applied = ownership::applied(live, &key, Some(current));
+                let outside = applied
+                    .known()
+                    .map_or_else(Vec::new, |a| diff::role(Some(a), current));
+                let fields = diff::role(Some(current), role);
+                let object = Object::Role(role.clone());
+                plan.changes
+                    .push(update(key, fields, object.clone(), object, &outside));
+            }
+            Some(current) => r.unchanged.push((key, Unchanged::Role(current))),
         }
     }
     for name in live
@@ -149,7 +217,7 @@ fn roles<'a>(
     {
         let key = ObjectKey::new(ObjectKind::Role, name);
         if prunes(live, &key, desired.policy.prune_roles) {
-            deletes.push(deletion(key));
+            r.deletes.push(deletion(key));
         } else {
             plan.unmanaged.push(key);
         }
@@ -221,9 +289,9 @@ fn users<'a>(
     desired: &DesiredState,
     live: &'a LiveSnapshot,
     now: DateTime<Utc>,
+    options: PlanOptions,
     plan: &mut Plan,
-    deletes: &mut Vec<Change>,
-    unchanged: &mut Vec<(ObjectKey, Unchanged<'a>)>,
+    r: &mut Reconciled<'a>,
 ) {
     let live_users = &live.directory.users;
     // A rename applies when the old name is live and the new one is not.
@@ -251,53 +319,68 @@ fn users<'a>(
                 invitation_days: invitation(&written),
                 discard: false,
             };
-            return UserOutcome {
-                live_name: None,
-                pending: None,
-                result: Ok(Change {
+            return UserOutcome::changed(
+                None,
+                None,
+                Change {
                     key,
                     action: Action::Create,
                     renamed_from: None,
                     fields: diff::user(None, &written),
                     after: Some(Object::User(Box::new(written))),
                     platform,
-                }),
-            };
+                    applied: None,
+                },
+            );
         };
         // The common case of a large directory: nothing to adjust, nothing
         // to change, so no copy of the user either.
         if live_name == name && applied_renames.is_empty() && user == current {
-            return UserOutcome {
-                live_name: Some(live_name),
-                pending: None,
-                result: Err((key, current)),
-            };
+            return UserOutcome::unchanged(live_name, None, key, Unchanged::User(current));
         }
-        let (written, pending) = as_updated(user, current, now, &applied_renames);
+        let (git, pending) = as_updated(user, current, now, &applied_renames);
         let pending = pending.then(|| Note {
             object: key.clone(),
             message: format!("`{name}` has not accepted the invitation yet; the platform makes the user active when they do"),
         });
+        let live_key = ObjectKey::new(ObjectKind::User, live_name);
+        let applied = ownership::applied(live, &live_key, Some(current));
+        // Unknown is treated as "git did not change it": the person's
+        // side is kept rather than lost.
+        let base = match &applied {
+            Applied::Known(a) => Some(a.as_ref()),
+            Applied::Unknown => Some(&git),
+            Applied::Never => None,
+        };
+        let (written, conflicts) =
+            merge::user(&git, base, current, &desired.policy, options.prefer, now);
+        let mut outcome = UserOutcome {
+            live_name: Some(live_name),
+            pending,
+            result: Err((key.clone(), Unchanged::User(current))),
+            kept: ownership::kept(&key, diff::user(Some(&git), &written), &desired.policy),
+            conflicts: (!conflicts.is_empty()).then(|| conflict_refusal(&key, &conflicts)),
+        };
         let renamed_from = (live_name != name).then(|| live_name.to_string());
         let action = if written.user_type != current.user_type {
             Action::Replace
         } else if written != *current {
             Action::Update
         } else {
-            return UserOutcome {
-                live_name: Some(live_name),
-                pending,
-                result: Err((key, current)),
-            };
-        };
-        let written = if action == Action::Replace && written.status == UserStatus::Active {
-            // A replaced user is a new account on the platform: invited again.
-            User {
-                status: UserStatus::Invited,
-                ..written
+            if git != written {
+                outcome.result = Err((key, Unchanged::Git(Object::User(Box::new(git)))));
             }
+            return outcome;
+        };
+        let (written, git) = if action == Action::Replace && written.status == UserStatus::Active {
+            // A replaced user is a new account on the platform: invited again.
+            let invited = |u: User| User {
+                status: UserStatus::Invited,
+                ..u
+            };
+            (invited(written), invited(git))
         } else {
-            written
+            (written, git)
         };
         // A replaced account is new to the platform: what it knew of the
         // old one goes, and an invited user gets a new invitation.
@@ -308,32 +391,37 @@ fn users<'a>(
             },
             _ => PlatformEffects::default(),
         };
-        UserOutcome {
-            live_name: Some(live_name),
-            pending,
-            result: Ok(Change {
-                key,
-                action,
-                renamed_from,
-                fields: diff::user(Some(current), &written),
-                after: Some(Object::User(Box::new(written))),
-                platform,
-            }),
-        }
+        let outside = applied.known().map_or_else(Vec::new, |a| {
+            diff::user(Some(&ownership::as_settled(a, current)), current)
+        });
+        let mut change = update(
+            key,
+            diff::user(Some(current), &written),
+            Object::User(Box::new(written)),
+            Object::User(Box::new(git)),
+            &outside,
+        );
+        change.action = action;
+        change.renamed_from = renamed_from;
+        change.platform = platform;
+        outcome.result = Ok(change);
+        outcome
     });
     let mut matched: HashSet<&str> = HashSet::with_capacity(outcomes.len());
     for outcome in outcomes {
         matched.extend(outcome.live_name);
         plan.pending.extend(outcome.pending);
+        r.kept.extend(outcome.kept);
+        r.conflicts.extend(outcome.conflicts);
         match outcome.result {
             Ok(change) => plan.changes.push(change),
-            Err((key, current)) => unchanged.push((key, Unchanged::User(current))),
+            Err((key, unchanged)) => r.unchanged.push((key, unchanged)),
         }
     }
     for name in live_users.keys().filter(|n| !matched.contains(n.as_str())) {
         let key = ObjectKey::new(ObjectKind::User, name);
         if prunes(live, &key, desired.policy.prune_users) {
-            deletes.push(deletion(key));
+            r.deletes.push(deletion(key));
         } else {
             plan.unmanaged.push(key);
         }
@@ -346,38 +434,93 @@ struct UserOutcome<'a> {
     live_name: Option<&'a str>,
     /// A note that the user is still invited.
     pending: Option<Note>,
-    /// The change, or the live user it leaves unchanged.
-    result: Result<Change, (ObjectKey, &'a User)>,
+    /// The change, or what is recorded of the unchanged user.
+    result: Result<Change, (ObjectKey, Unchanged<'a>)>,
+    /// What the plan keeps of the live user.
+    kept: Vec<Kept>,
+    /// Fields git and the person both changed.
+    conflicts: Option<Refusal>,
+}
+
+impl<'a> UserOutcome<'a> {
+    fn changed(live_name: Option<&'a str>, pending: Option<Note>, change: Change) -> Self {
+        UserOutcome {
+            live_name,
+            pending,
+            result: Ok(change),
+            kept: Vec::new(),
+            conflicts: None,
+        }
+    }
+
+    fn unchanged(
+        live_name: &'a str,
+        pending: Option<Note>,
+        key: ObjectKey,
+        unchanged: Unchanged<'a>,
+    ) -> Self {
+        UserOutcome {
+            live_name: Some(live_name),
+            pending,
+            result: Err((key, unchanged)),
+            kept: Vec::new(),
+            conflicts: None,
+        }
+    }
 }
 
 fn groups<'a>(
     desired: &DesiredState,
     live: &'a LiveSnapshot,
     plan: &mut Plan,
-    deletes: &mut Vec<Change>,
-    unchanged: &mut Vec<(ObjectKey, Unchanged<'a>)>,
+    r: &mut Reconciled<'a>,
 ) {
     for (name, group) in &desired.directory.groups {
         let key = ObjectKey::new(ObjectKind::Group, name);
-        match live.directory.groups.get(name) {
-            None => plan.changes.push(Change {
+        let Some(current) = live.directory.groups.get(name) else {
+            plan.changes.push(Change {
                 key,
                 action: Action::Create,
                 renamed_from: None,
                 fields: diff::group(None, group),
                 after: Some(Object::Group(group.clone())),
                 platform: PlatformEffects::default(),
-            }),
-            Some(current) if current != group => plan.changes.push(Change {
-                key,
-                action: Action::Update,
-                renamed_from: None,
-                fields: diff::group(Some(current), group),
-                after: Some(Object::Group(group.clone())),
-                platform: PlatformEffects::default(),
-            }),
-            Some(current) => unchanged.push((key, Unchanged::Group(current))),
+                applied: None,
+            });
+            continue;
+        };
+        if current == group {
+            r.unchanged.push((key, Unchanged::Group(current)));
+            continue;
         }
+        let applied = ownership::applied(live, &key, Some(current));
+        let base = match &applied {
+            Applied::Known(a) => Some(a.as_ref()),
+            Applied::Unknown => Some(group),
+            Applied::Never => None,
+        };
+        let written = merge::group(group, base, current, desired.policy.prune_groups);
+        r.kept.extend(ownership::kept(
+            &key,
+            diff::group(Some(group), &written),
+            &desired.policy,
+        ));
+        if written == *current {
+            r.unchanged
+                .push((key, Unchanged::Git(Object::Group(group.clone()))));
+            continue;
+        }
+        let outside = applied
+            .known()
+            .map_or_else(Vec::new, |a| diff::group(Some(a), current));
+        let fields = diff::group(Some(current), &written);
+        plan.changes.push(update(
+            key,
+            fields,
+            Object::Group(written),
+            Object::Group(group.clone()),
+            &outside,
+        ));
     }
     for name in live
         .directory
@@ -387,7 +530,7 @@ fn groups<'a>(
     {
         let key = ObjectKey::new(ObjectKind::Group, name);
         if prunes(live, &key, desired.policy.prune_groups) {
-            deletes.push(deletion(key));
+            r.deletes.push(deletion(key));
         } else {
             plan.unmanaged.push(key);
         }
@@ -398,28 +541,35 @@ fn account<'a>(
     desired: &DesiredState,
     live: &'a LiveSnapshot,
     plan: &mut Plan,
-    unchanged: &mut Vec<(ObjectKey, Unchanged<'a>)>,
+    r: &mut Reconciled<'a>,
 ) {
     let key = ObjectKey::new(ObjectKind::Account, ACCOUNT);
     let (current, wanted) = (&live.directory.owner, &desired.directory.owner);
     if current == wanted {
-        unchanged.push((key, Unchanged::Account(current)));
+        r.unchanged.push((key, Unchanged::Account(current)));
         return;
     }
+    let applied = ownership::applied(live, &key, Some(current));
+    let owner_field = |old: &Option<String>, new: &Option<String>| FieldChange {
+        path: "owner".into(),
+        old: old.as_ref().map(|o| serde_json::json!(o)),
+        new: new.as_ref().map(|o| serde_json::json!(o)),
+        reverts: false,
+    };
+    let outside: Vec<FieldChange> = applied
+        .known()
+        .filter(|a| *a != current)
+        .map(|a| owner_field(a, current))
+        .into_iter()
+        .collect();
     let object = Object::Account {
         owner: wanted.clone(),
     };
-    let fields = vec![super::FieldChange {
-        path: "owner".into(),
-        old: current.as_ref().map(|o| serde_json::json!(o)),
-        new: wanted.as_ref().map(|o| serde_json::json!(o)),
-    }];
-    plan.changes.push(Change {
+    plan.changes.push(update(
         key,
-        action: Action::Update,
-        renamed_from: None,
-        fields,
-        after: Some(object),
-        platform: PlatformEffects::default(),
-    });
+        vec![owner_field(current, wanted)],
+        object.clone(),
+        object,
+        &outside,
+    ));
 }

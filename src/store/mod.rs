@@ -279,11 +279,7 @@ impl Store {
             return Ok(());
         }
         let bodies = with_pool!(self, pool => bodies_with(pool, &self.counters, keys).await)?;
-        for (key, body) in bodies {
-            if let Some(record) = snapshot.managed.objects.get_mut(&key) {
-                record.body = Some(body);
-            }
-        }
+        snapshot.managed.add_bodies(bodies);
         Ok(())
     }
 

@@ -469,6 +469,7 @@ pub fn seed_plan(directory: &Directory, now: DateTime<Utc>) -> Plan {
         fields: Vec::new(),
         after: Some(object),
         platform: PlatformEffects::default(),
+        applied: None,
     };
     let mut changes: Vec<Change> = Vec::new();
     changes.extend(directory.roles.values().map(|r| {

@@ -28,6 +28,7 @@ fn acme() -> DesiredState {
 const ALL: PlanOptions = PlanOptions {
     allow_mass_delete: true,
     allow_replace: true,
+    prefer: None,
 };
 
 /// The live directory after applying `desired` to an empty one.
@@ -173,15 +174,37 @@ fn contact_methods_are_added_removed_changed_and_reordered() {
     extra.variant = None;
     alice.contact_methods.push(extra);
     let plan = plan(&desired, &live, now(), ALL);
+    let change = change(&plan, ObjectKind::User, "alice");
+    // The WhatsApp method was made outside git: under `prune: managed` it
+    // stays, after the methods git declares.
     assert_eq!(
-        paths(change(&plan, ObjectKind::User, "alice")),
+        paths(change),
         [
             "contact_methods[phone-official-mobile].wait_minutes",
-            "contact_methods[whatsapp-official]",
             "contact_methods[email-official]",
             "contact_methods.order"
         ]
     );
+    assert!(
+        change.fields.iter().all(|f| f.reverts),
+        "{:#?}",
+        change.fields
+    );
+    assert_eq!(plan.kept.len(), 1, "{:#?}", plan.kept);
+    assert_eq!(plan.kept[0].path, "contact_methods[whatsapp-official]");
+    assert_eq!(
+        plan.kept[0].reason,
+        roster::plan::KeptReason::MadeOutsideGit
+    );
+    // Under `authoritative`, it goes.
+    let mut strict = desired.clone();
+    strict.policy.prune_users = PruneMode::Authoritative;
+    let plan = roster::plan::plan(&strict, &live, now(), ALL);
+    assert!(
+        paths(super::planner::change(&plan, ObjectKind::User, "alice"))
+            .contains(&"contact_methods[whatsapp-official]")
+    );
+    assert!(plan.kept.is_empty());
 }
 
 #[test]

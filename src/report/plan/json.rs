@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::RenderOptions;
 use crate::model::live::{ObjectKey, ObjectKind};
-use crate::plan::{Action, Note, Plan, Refusal, Summary};
+use crate::plan::{Action, KeptReason, Note, Plan, Refusal, Summary};
 
 /// The version of the JSON plan structure.
 pub const FORMAT_VERSION: u32 = 1;
@@ -25,7 +25,21 @@ struct JsonPlan<'a> {
     warnings: &'a [Note],
     pending: &'a [Note],
     unmanaged: &'a [ObjectKey],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    kept: Vec<JsonKept<'a>>,
     adopt: Vec<&'a ObjectKey>,
+}
+
+#[derive(Serialize)]
+struct JsonKept<'a> {
+    kind: ObjectKind,
+    name: &'a str,
+    path: &'a str,
+    reason: KeptReason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    live: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -45,6 +59,8 @@ struct JsonField<'a> {
     old: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     new: Option<Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    reverts: bool,
 }
 
 /// Renders a plan as one JSON document.
@@ -72,6 +88,7 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
                         path: &f.path,
                         old: redact(&f.path, &f.old),
                         new: redact(&f.path, &f.new),
+                        reverts: f.reverts,
                     })
                     .collect(),
             })
@@ -81,6 +98,18 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         warnings: &plan.warnings,
         pending: &plan.pending,
         unmanaged: &plan.unmanaged,
+        kept: plan
+            .kept
+            .iter()
+            .map(|k| JsonKept {
+                kind: k.object.kind,
+                name: &k.object.name,
+                path: &k.path,
+                reason: k.reason,
+                git: redact(&k.path, &k.git),
+                live: redact(&k.path, &k.live),
+            })
+            .collect(),
         adopt: plan.adopt.iter().map(|(k, _)| k).collect(),
     };
     let mut text = serde_json::to_string_pretty(&document).expect("plans serialize");

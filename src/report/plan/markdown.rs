@@ -45,6 +45,15 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     }
 
     let mut tail = String::new();
+    if !plan.kept.is_empty() {
+        let _ = writeln!(tail, "**Kept as it is live**\n");
+        let lines = plan
+            .kept
+            .iter()
+            .map(|k| escape(&super::kept_line(k, &options.redactor)));
+        list(&mut tail, "- ", lines, SHOWN_NOTES);
+        tail.push('\n');
+    }
     for (title, notes) in [
         ("Warnings", &plan.warnings),
         ("Pending on the platform", &plan.pending),

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::redact::Redactor;
 use crate::model::live::ObjectKind;
-use crate::plan::{Action, Change, FieldChange, Plan};
+use crate::plan::{Action, Change, FieldChange, Kept, KeptReason, Plan};
 
 /// How many reasons of one refusal text and Markdown show (a mass delete
 /// can have thousands); JSON has them all.
@@ -117,8 +117,45 @@ fn set_change(old: &[Value], new: &[Value]) -> String {
     parts.join(", ")
 }
 
-/// One field change as a line: `~ path: old → new`, `+ path: new`, `- path: old`.
+/// One field change as a line: `~ path: old → new`, `+ path: new`, `- path: old`,
+/// marked when it undoes a change made outside git.
 pub fn field_line(field: &FieldChange, redactor: &Redactor) -> (char, String) {
+    let (mark, mut line) = field_text(field, redactor);
+    if field.reverts {
+        line.push_str(" (reverts a change made outside git)");
+    }
+    (mark, line)
+}
+
+/// What the plan keeps of one live object, as a line:
+/// `user alice: time_zone "Europe/Lisbon" (changed by the user; the config says "Europe/Berlin")`.
+pub fn kept_line(kept: &Kept, redactor: &Redactor) -> String {
+    let show = |v: &Option<Value>| {
+        v.as_ref().map_or_else(
+            || "nothing".to_string(),
+            |v| inline_top(&redactor.field(&kept.path, v)),
+        )
+    };
+    let object = match kept.object.kind {
+        ObjectKind::Account => "account".to_string(),
+        kind => format!("{kind} {}", kept.object.name),
+    };
+    match kept.reason {
+        KeptReason::ChangedByUser => format!(
+            "{object}: {} {} (changed by the user; the config says {})",
+            kept.path,
+            show(&kept.live),
+            show(&kept.git)
+        ),
+        KeptReason::MadeOutsideGit => format!(
+            "{object}: {} {} (made outside git)",
+            kept.path,
+            show(&kept.live)
+        ),
+    }
+}
+
+fn field_text(field: &FieldChange, redactor: &Redactor) -> (char, String) {
     let show = |v: &Value| inline_top(&redactor.field(&field.path, v));
     if let (Some(Value::Array(old)), Some(Value::Array(new))) = (&field.old, &field.new)
         && is_set(&field.path)

@@ -54,6 +54,15 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     section(
         &mut out,
         options,
+        "Kept as it is live",
+        "=",
+        plan.kept
+            .iter()
+            .map(|k| super::kept_line(k, &options.redactor)),
+    );
+    section(
+        &mut out,
+        options,
         "Sensitive changes",
         "!",
         plan.sensitive.iter().map(|n| n.message.clone()),
