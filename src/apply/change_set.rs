@@ -67,6 +67,7 @@ pub fn change_set(plan: &Plan, now: DateTime<Utc>) -> ChangeSet {
     }
     set.record
         .extend(plan.adopt.iter().map(|(key, object)| record(key, object)));
+    set.self_service = plan.self_service.clone();
     set
 }
 

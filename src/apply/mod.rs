@@ -240,7 +240,7 @@ pub async fn apply(
             if !plan.refusals.is_empty() {
                 return Ok(Outcome::Refused { plan, findings });
             }
-            if !plan.has_changes() && plan.adopt.is_empty() {
+            if !plan.has_work() {
                 return Ok(Outcome::Nothing { plan, findings });
             }
             (plan, findings)

@@ -206,7 +206,7 @@ fn show(plan: &Plan, options: &RenderOptions, output: &Output) -> Result<(), Exi
         output.error(&render::text::refusals(plan), None);
         return Err(ExitStatus::Failure);
     }
-    if !plan.has_changes() && plan.adopt.is_empty() {
+    if !plan.has_work() {
         output.message("Nothing to apply.\n");
         return Err(ExitStatus::Success);
     }

@@ -34,6 +34,10 @@ pub struct DriftArgs {
     /// Show contact values (phone numbers, emails) instead of masking them.
     #[arg(long)]
     show_values: bool,
+    /// Exit 2 also when people changed fields they maintain themselves
+    /// (`account.policy.self_service`), which is not drift.
+    #[arg(long)]
+    fail_on_self_service: bool,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -94,8 +98,10 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
         PlanFormat::Json => render::json(&report, &options),
         PlanFormat::Markdown => render::markdown(&report, &options),
     });
+    let found =
+        report.has_drift() || (args.fail_on_self_service && !report.changed_by_users.is_empty());
     if let Some(webhook) = &args.notify
-        && report.has_drift()
+        && found
     {
         let body = notify::payload(
             &render::chat_text(&report, &options),
@@ -122,9 +128,8 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
             }
         }
     }
-    let drift = report.has_drift();
     super::release_at_exit((desired, live, report));
-    Ok(if drift {
+    Ok(if found {
         ExitStatus::Changes
     } else {
         ExitStatus::Success

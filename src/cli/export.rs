@@ -72,7 +72,13 @@ async fn export(args: ExportArgs, settings: &Settings) -> Result<ExitStatus, Fai
         LayoutArg::PerGroup => Layout::PerGroup,
         LayoutArg::PerUser => Layout::PerUser,
     };
-    let files = export::files(&directory, layout);
+    // The policy is not in the directory, but the fields people maintain
+    // themselves are recorded by the last apply.
+    let policy = crate::model::policy::Policy {
+        self_service: live.managed.self_service.clone(),
+        ..Default::default()
+    };
+    let files = export::files(&directory, layout, &policy);
     let counts = (
         directory.users.len(),
         directory.groups.len(),

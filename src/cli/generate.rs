@@ -68,7 +68,7 @@ async fn generate(args: GenerateArgs, settings: &Settings) -> Result<ExitStatus,
                 dir.display()
             )));
         }
-        let files = export::files(&directory, Layout::PerUser);
+        let files = export::files(&directory, Layout::PerUser, &Default::default());
         for file in &files {
             write(&dir.join(&file.path), &file.text)?;
         }

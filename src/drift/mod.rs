@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::model::DesiredState;
 use crate::model::live::{ACCOUNT, LiveSnapshot, ManagedRecord, ObjectKey, ObjectKind};
+use crate::model::vocab::SelfServiceField;
 use crate::plan::{FieldChange, diff, live_fingerprint};
 
 /// One object that differs, field by field.
@@ -49,11 +50,29 @@ pub struct Pending {
     pub fields: Vec<FieldChange>,
 }
 
+/// An item added to a managed object outside git: a contact method, an
+/// out-of-office window, a notification profile, a muted integration, a
+/// group member. `prune: managed` keeps it; it is roster's to report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnmanagedItem {
+    /// The object it was added to.
+    pub object: ObjectKey,
+    /// The item, as a change names it.
+    pub path: String,
+    /// Its value.
+    pub value: Option<serde_json::Value>,
+}
+
 /// A drift report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DriftReport {
     /// Managed objects changed outside git.
     pub changed: Vec<ObjectDrift>,
+    /// Fields people changed themselves that they maintain themselves
+    /// (`account.policy.self_service`): theirs, not drift.
+    pub changed_by_users: Vec<ObjectDrift>,
+    /// Items added to managed objects outside git.
+    pub unmanaged_items: Vec<UnmanagedItem>,
     /// Managed objects deleted outside git.
     pub deleted: Vec<ObjectKey>,
     /// Live objects roster does not manage (and the config does not declare).
@@ -63,9 +82,13 @@ pub struct DriftReport {
 }
 
 impl DriftReport {
-    /// Whether anything changed outside git.
+    /// Whether anything changed outside git (people's own changes to
+    /// their self-service fields are not drift).
     pub fn has_drift(&self) -> bool {
-        !self.changed.is_empty() || !self.deleted.is_empty() || !self.unmanaged.is_empty()
+        !self.changed.is_empty()
+            || !self.deleted.is_empty()
+            || !self.unmanaged.is_empty()
+            || !self.unmanaged_items.is_empty()
     }
 }
 
@@ -109,6 +132,9 @@ pub fn drift(
 ) -> DriftReport {
     let mut report = DriftReport::default();
     let dir = &live.directory;
+    // The fields people maintain: the config's when it is given (the next
+    // apply keeps their changes), else those of the last apply.
+    let self_service = desired.map_or(&live.managed.self_service, |d| &d.policy.self_service);
     for (key, record) in &live.managed.objects {
         let fields = match key.kind {
             ObjectKind::User => {
@@ -140,10 +166,7 @@ pub fn drift(
         };
         match fields {
             None => report.deleted.push(key.clone()),
-            Some(fields) if !fields.is_empty() => report.changed.push(ObjectDrift {
-                object: key.clone(),
-                fields,
-            }),
+            Some(fields) if !fields.is_empty() => sort_out(&mut report, key, fields, self_service),
             Some(_) => {}
         }
     }
@@ -180,6 +203,75 @@ pub fn drift(
         report.pending = pending(live, desired, now);
     }
     report
+}
+
+/// Files the differences of one object under drift, people's own changes
+/// and items made outside git.
+fn sort_out(
+    report: &mut DriftReport,
+    key: &ObjectKey,
+    fields: Vec<FieldChange>,
+    self_service: &BTreeSet<SelfServiceField>,
+) {
+    let mut drifted = Vec::new();
+    let mut theirs = Vec::new();
+    for field in fields {
+        let owned_by_user = key.kind == ObjectKind::User
+            && crate::plan::self_service_field(&field.path)
+                .is_some_and(|f| self_service.contains(&f));
+        if owned_by_user {
+            theirs.push(field);
+        } else if let Some(items) = added_items(key, &field) {
+            report.unmanaged_items.extend(items);
+        } else {
+            drifted.push(field);
+        }
+    }
+    for (list, fields) in [
+        (&mut report.changed, drifted),
+        (&mut report.changed_by_users, theirs),
+    ] {
+        if !fields.is_empty() {
+            list.push(ObjectDrift {
+                object: key.clone(),
+                fields,
+            });
+        }
+    }
+}
+
+/// The items a field change only adds to a keyed list, if that is all it
+/// does: a new contact method, window, profile or member, or integrations
+/// added to the muted ones.
+fn added_items(key: &ObjectKey, field: &FieldChange) -> Option<Vec<UnmanagedItem>> {
+    let item = |path: String, value: Option<serde_json::Value>| UnmanagedItem {
+        object: key.clone(),
+        path,
+        value,
+    };
+    let path = field.path.as_str();
+    let bracketed = path.ends_with(']')
+        && ["contact_methods[", "out_of_office[", "members["]
+            .iter()
+            .any(|p| path.starts_with(p));
+    let profile = path
+        .strip_prefix("notification_profiles.")
+        .is_some_and(|p| !p.contains('.'));
+    if field.old.is_none() && (bracketed || profile) {
+        return Some(vec![item(field.path.clone(), field.new.clone())]);
+    }
+    if field.path == "muted_integrations" {
+        let (old, new) = (names(&field.old), names(&field.new));
+        if old.iter().all(|o| new.contains(o)) && new.len() > old.len() {
+            let added = new.into_iter().filter(|n| !old.contains(n));
+            return Some(
+                added
+                    .map(|n| item(format!("muted_integrations[{n}]"), None))
+                    .collect(),
+            );
+        }
+    }
+    None
 }
 
 /// Deleting a user or a role outside git also takes it out of the groups

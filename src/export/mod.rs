@@ -72,9 +72,9 @@ pub fn single_document(directory: &Directory, policy: &Policy) -> Document {
     }
 }
 
-/// The files of an export of `directory` (already [`declarable`]).
-pub fn files(directory: &Directory, layout: Layout) -> Vec<ExportFile> {
-    let policy = Policy::default();
+/// The files of an export of `directory` (already [`declarable`]), with
+/// the account's `policy` (only what differs from the default is written).
+pub fn files(directory: &Directory, layout: Layout, policy: &Policy) -> Vec<ExportFile> {
     let file = |path: PathBuf, document: &Document| {
         let depth = path.components().count() - 1;
         ExportFile {
@@ -90,7 +90,7 @@ pub fn files(directory: &Directory, layout: Layout) -> Vec<ExportFile> {
         account: directory
             .owner
             .as_deref()
-            .map(|owner| spec::account_spec(owner, &policy)),
+            .map(|owner| spec::account_spec(owner, policy)),
         roles: directory.roles.values().map(spec::role_spec).collect(),
         ..empty()
     };

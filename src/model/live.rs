@@ -2,14 +2,14 @@
 //! directory — platform-owned state roster reads but never writes, and
 //! roster's record of what it applied.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Directory;
-use super::vocab::Channel;
+use super::vocab::{Channel, SelfServiceField};
 
 /// Everything read from the live database in one go.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -203,11 +203,15 @@ impl std::fmt::Display for ObjectKey {
     }
 }
 
-/// The last-applied form of every managed object.
+/// The last-applied form of every managed object, and the policy that
+/// applied it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Managed {
     /// Per object: fingerprint, and the canonical JSON body when loaded.
     pub objects: BTreeMap<ObjectKey, ManagedRecord>,
+    /// The self-service fields in force at the last apply (none recorded:
+    /// none).
+    pub self_service: BTreeSet<SelfServiceField>,
 }
 
 /// What roster applied last for one object.

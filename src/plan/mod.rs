@@ -21,7 +21,7 @@ use crate::model::directory::{Group, Role, User};
 use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, fingerprint};
 
 pub use guards::recheck;
-pub use ownership::{as_settled, bodies_needed};
+pub use ownership::{as_settled, bodies_needed, self_service_field};
 
 /// A declared user as an apply writes it over `current` (pending
 /// invitations kept, past windows as history).
@@ -268,6 +268,10 @@ pub struct Plan {
     /// The fingerprint of every live object the changes touch, sorted by
     /// object; `None` when the object must not exist yet.
     pub fingerprints: Vec<LiveFingerprint>,
+    /// The self-service fields to record as in force, when the config's
+    /// differ from those of the last apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_service: Option<std::collections::BTreeSet<crate::model::vocab::SelfServiceField>>,
     /// Live objects the changes refer to without changing them (a member,
     /// a cover, a granted role, a reminder group), sorted: each must still
     /// exist when the plan is applied.
@@ -288,6 +292,12 @@ impl Plan {
     /// Whether applying it would change the directory.
     pub fn has_changes(&self) -> bool {
         !self.summary.is_empty()
+    }
+
+    /// Whether an apply has anything to do: changes, or only bookkeeping
+    /// (objects to record as managed, the self-service fields in force).
+    pub fn has_work(&self) -> bool {
+        self.has_changes() || !self.adopt.is_empty() || self.self_service.is_some()
     }
 }
 
@@ -340,6 +350,8 @@ pub fn plan(
     fingerprints.dedup();
     plan.fingerprints = fingerprints;
     plan.references = references::referenced(&plan.changes);
+    plan.self_service = (desired.policy.self_service != live.managed.self_service)
+        .then(|| desired.policy.self_service.clone());
     plan
 }
 

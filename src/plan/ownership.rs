@@ -124,7 +124,7 @@ pub fn bodies_needed(desired: &DesiredState, live: &LiveSnapshot) -> Vec<ObjectK
 }
 
 /// The self-service field a change's path belongs to, if any.
-pub(super) fn self_service_field(path: &str) -> Option<SelfServiceField> {
+pub fn self_service_field(path: &str) -> Option<SelfServiceField> {
     let head = path.split(['.', '[']).next().unwrap_or(path);
     Some(match head {
         "first_name" | "last_name" => SelfServiceField::Name,

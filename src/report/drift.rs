@@ -6,8 +6,8 @@ use std::fmt::Write;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::plan::{RenderOptions, field_line};
-use crate::drift::{DriftReport, PendingKind};
+use super::plan::{RenderOptions, field_line, inline_top};
+use crate::drift::{DriftReport, ObjectDrift, PendingKind, UnmanagedItem};
 use crate::model::live::{ObjectKey, ObjectKind};
 use crate::plan::FieldChange;
 
@@ -21,14 +21,40 @@ fn name(key: &ObjectKey) -> String {
     }
 }
 
-/// `1 changed, 1 deleted, 2 unmanaged`.
+/// `1 changed, 1 deleted, 2 unmanaged`, then items made outside git and
+/// people's own changes when there are any.
 pub fn summary_line(report: &DriftReport) -> String {
-    format!(
+    let mut line = format!(
         "{} changed, {} deleted, {} unmanaged",
         report.changed.len(),
         report.deleted.len(),
         report.unmanaged.len()
-    )
+    );
+    let items = report.unmanaged_items.len();
+    if items > 0 {
+        line.push_str(&format!(
+            ", {items} item{} made outside git",
+            if items == 1 { "" } else { "s" }
+        ));
+    }
+    let theirs = report.changed_by_users.len();
+    if theirs > 0 {
+        line.push_str(&format!(
+            "; {theirs} user{} changed their own fields (not drift)",
+            if theirs == 1 { "" } else { "s" }
+        ));
+    }
+    line
+}
+
+/// `user alice`, `group db-oncall`: an item's object and its path.
+fn item_line(item: &UnmanagedItem, options: &RenderOptions) -> String {
+    let value = item
+        .value
+        .as_ref()
+        .map(|v| format!(": {}", inline_top(&options.redactor.field(&item.path, v))))
+        .unwrap_or_default();
+    format!("{} {}{value}", name(&item.object), item.path)
 }
 
 fn pending_sign(kind: PendingKind) -> &'static str {
@@ -60,6 +86,15 @@ pub fn text(report: &DriftReport, options: &RenderOptions) -> String {
             }
         }
     }
+    if !report.unmanaged_items.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nMade outside git, kept by `prune: managed` (not roster's):"
+        );
+        for item in &report.unmanaged_items {
+            let _ = writeln!(out, "  ? {}", item_line(item, options));
+        }
+    }
     if !report.deleted.is_empty() {
         let _ = writeln!(out, "\nDeleted outside roster:");
         for key in &report.deleted {
@@ -70,6 +105,19 @@ pub fn text(report: &DriftReport, options: &RenderOptions) -> String {
         let _ = writeln!(out, "\nNot managed by roster:");
         for key in &report.unmanaged {
             let _ = writeln!(out, "  ? {}", name(key));
+        }
+    }
+    if !report.changed_by_users.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nChanged by users, their own fields (not drift; applies keep these):"
+        );
+        for object in &report.changed_by_users {
+            let _ = writeln!(out, "\n  = {}", name(&object.object));
+            for field in &object.fields {
+                let (mark, line) = field_line(field, &options.redactor);
+                let _ = writeln!(out, "      {mark} {line}");
+            }
         }
     }
     if !report.pending.is_empty() {
@@ -105,6 +153,8 @@ struct JsonDrift<'a> {
     changed: Vec<JsonObject<'a>>,
     deleted: &'a [ObjectKey],
     unmanaged: &'a [ObjectKey],
+    unmanaged_items: Vec<JsonItem<'a>>,
+    changed_by_users: Vec<JsonObject<'a>>,
     pending: Vec<JsonPending<'a>>,
 }
 
@@ -113,7 +163,18 @@ struct JsonSummary {
     changed: usize,
     deleted: usize,
     unmanaged: usize,
+    unmanaged_items: usize,
+    changed_by_users: usize,
     pending: usize,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    kind: ObjectKind,
+    name: &'a str,
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -151,6 +212,17 @@ fn json_fields<'a>(fields: &'a [FieldChange], options: &RenderOptions) -> Vec<Js
         .collect()
 }
 
+fn json_objects<'a>(objects: &'a [ObjectDrift], options: &RenderOptions) -> Vec<JsonObject<'a>> {
+    objects
+        .iter()
+        .map(|o| JsonObject {
+            kind: o.object.kind,
+            name: &o.object.name,
+            fields: json_fields(&o.fields, options),
+        })
+        .collect()
+}
+
 /// The report as a JSON value.
 pub fn json_value(report: &DriftReport, options: &RenderOptions) -> Value {
     let document = JsonDrift {
@@ -162,19 +234,24 @@ pub fn json_value(report: &DriftReport, options: &RenderOptions) -> Value {
             changed: report.changed.len(),
             deleted: report.deleted.len(),
             unmanaged: report.unmanaged.len(),
+            unmanaged_items: report.unmanaged_items.len(),
+            changed_by_users: report.changed_by_users.len(),
             pending: report.pending.len(),
         },
-        changed: report
-            .changed
-            .iter()
-            .map(|o| JsonObject {
-                kind: o.object.kind,
-                name: &o.object.name,
-                fields: json_fields(&o.fields, options),
-            })
-            .collect(),
+        changed: json_objects(&report.changed, options),
         deleted: &report.deleted,
         unmanaged: &report.unmanaged,
+        unmanaged_items: report
+            .unmanaged_items
+            .iter()
+            .map(|i| JsonItem {
+                kind: i.object.kind,
+                name: &i.object.name,
+                path: &i.path,
+                value: i.value.as_ref().map(|v| options.redactor.field(&i.path, v)),
+            })
+            .collect(),
+        changed_by_users: json_objects(&report.changed_by_users, options),
         pending: report
             .pending
             .iter()
@@ -219,6 +296,24 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
         out.push_str("```\n</details>\n");
     }
     if !report.changed.is_empty() {
+        out.push('\n');
+    }
+    if !report.unmanaged_items.is_empty() {
+        let _ = writeln!(out, "**Made outside git** (kept by `prune: managed`):\n");
+        for item in &report.unmanaged_items {
+            let _ = writeln!(out, "- `{}`", item_line(item, options).replace('`', "'"));
+        }
+        out.push('\n');
+    }
+    if !report.changed_by_users.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Changed by users**, their own fields (not drift; applies keep these):\n"
+        );
+        for object in &report.changed_by_users {
+            let paths: Vec<&str> = object.fields.iter().map(|f| f.path.as_str()).collect();
+            let _ = writeln!(out, "- `{}`: {}", name(&object.object), paths.join(", "));
+        }
         out.push('\n');
     }
     for (title, keys) in [
@@ -283,6 +378,12 @@ pub fn chat_text(report: &DriftReport, options: &RenderOptions) -> String {
                 .unmanaged
                 .iter()
                 .map(|k| format!("• ? {} (not managed)", name(k))),
+        )
+        .chain(
+            report
+                .unmanaged_items
+                .iter()
+                .map(|i| format!("• ? {} {} (made outside git)", name(&i.object), i.path)),
         )
         .collect();
     const SHOWN: usize = 20;

@@ -4,10 +4,13 @@
 //! and its in-memory model (`testkit::memory`) execute it without choices
 //! of their own.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 
 use crate::model::directory::{Cover, Group, Role, User};
 use crate::model::live::ObjectKey;
+use crate::model::vocab::SelfServiceField;
 
 /// Everything one apply writes. Names identify objects; the writer finds
 /// their rows and fails, naming the object, when one is missing.
@@ -43,6 +46,8 @@ pub struct ChangeSet {
     pub record: Vec<Record>,
     /// Objects roster no longer manages.
     pub forget: Vec<ObjectKey>,
+    /// The self-service fields now in force, when they change.
+    pub self_service: Option<BTreeSet<SelfServiceField>>,
 }
 
 /// One user to update.

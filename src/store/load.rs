@@ -20,7 +20,7 @@ use super::tables::{
     ApiTokenRow, ContactMethodRow, GroupCoverRow, GroupRow, IntegrationRow, InvitationRow,
     ManagedFingerprintRow, ManagedRow, MemberRow, MutedIntegrationRow, NotificationProfileRow,
     NotificationStepRow, OofWindowRow, PushMethodRow, ReminderGroupRow, RolePermissionRow, RoleRow,
-    Row, ShiftRow, SignInRow, UserRoleRow, UserRow, VerificationRow, WithId,
+    Row, SettingRow, ShiftRow, SignInRow, UserRoleRow, UserRow, VerificationRow, WithId,
 };
 use crate::model::canonical;
 use crate::model::directory::{
@@ -33,8 +33,8 @@ use crate::model::live::{
 };
 use crate::model::timezone;
 use crate::model::vocab::{
-    Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, Theme,
-    UserStatus, UserType, Variant, Weekday,
+    Channel, Digest, HomePage, Label, Language, MemberRole, Permission, Priority, SelfServiceField,
+    Theme, UserStatus, UserType, Variant, Weekday,
 };
 
 const LOADING: &str = "loading the live directory";
@@ -272,6 +272,7 @@ pub(super) async fn load<DB: Engine>(
 
     platform(conn, &mut snapshot, &names).await?;
     snapshot.managed.objects = managed(conn, bodies).await?;
+    snapshot.managed.self_service = self_service(rows::<DB, SettingRow>(conn).await?)?;
 
     let directory = &mut snapshot.directory;
     directory.owner = owner;
@@ -646,6 +647,33 @@ async fn managed<DB: Engine>(
     }
     Ok(objects)
 }
+
+/// The self-service fields the last apply recorded.
+fn self_service(rows: Vec<SettingRow>) -> Result<BTreeSet<SelfServiceField>, StoreError> {
+    let Some(row) = rows.into_iter().find(|r| r.name == SELF_SERVICE) else {
+        return Ok(BTreeSet::new());
+    };
+    let names: Vec<String> = serde_json::from_str(&row.value).map_err(|e| {
+        corrupt(format!(
+            "`{}` holds self-service fields roster cannot read: {e}",
+            SettingRow::TABLE
+        ))
+    })?;
+    names
+        .iter()
+        .map(|n| {
+            SelfServiceField::parse(n).ok_or_else(|| {
+                corrupt(format!(
+                    "`{}` names an unknown self-service field `{n}`",
+                    SettingRow::TABLE
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The setting that holds the self-service fields.
+pub(super) const SELF_SERVICE: &str = "self_service";
 
 /// Users keyed by name. Users are large: their names are ordered first,
 /// then each user is moved once into the map.

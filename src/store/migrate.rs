@@ -31,6 +31,11 @@ const SQLITE: &[Migration] = &[
         description: "notification steps name existing contact methods",
         sql: include_str!("../../migrations/sqlite/0002_profile_step_methods.sql"),
     },
+    Migration {
+        version: 5,
+        description: "roster's settings: the self-service fields in force",
+        sql: include_str!("../../migrations/sqlite/0005_roster_settings.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -43,6 +48,11 @@ const POSTGRES: &[Migration] = &[
         version: 2,
         description: "notification steps name existing contact methods",
         sql: include_str!("../../migrations/postgres/0002_profile_step_methods.sql"),
+    },
+    Migration {
+        version: 5,
+        description: "roster's settings: the self-service fields in force",
+        sql: include_str!("../../migrations/postgres/0005_roster_settings.sql"),
     },
 ];
 

@@ -450,6 +450,14 @@ table! {
     }
 }
 
+table! {
+    /// One of roster's settings, as the last apply left it.
+    pub struct SettingRow in "roster_settings" {
+        name: String,
+        value: String,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

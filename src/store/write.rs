@@ -16,7 +16,7 @@ use super::engine::{Bind, Conn, Engine};
 use super::tables::{
     ContactMethodRow, Flag, GroupCoverRow, GroupRow, InvitationRow, ManagedRow, MemberRow,
     MutedIntegrationRow, NotificationProfileRow, NotificationStepRow, OofWindowRow,
-    ReminderGroupRow, RolePermissionRow, RoleRow, Row, Stamp, UserRoleRow, UserRow,
+    ReminderGroupRow, RolePermissionRow, RoleRow, Row, SettingRow, Stamp, UserRoleRow, UserRow,
 };
 use crate::model::directory::{Cover, Group, Role, User};
 use crate::model::live::{ObjectKey, ObjectKind};
@@ -74,7 +74,30 @@ pub(super) async fn write<DB: Engine>(
     }
     delete_objects(conn, changes, &ids).await?;
     record(conn, &changes.record).await?;
-    forget(conn, &changes.forget).await
+    forget(conn, &changes.forget).await?;
+    if let Some(fields) = &changes.self_service {
+        write_self_service(conn, fields).await?;
+    }
+    Ok(())
+}
+
+async fn write_self_service<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    fields: &std::collections::BTreeSet<crate::model::vocab::SelfServiceField>,
+) -> Result<(), StoreError> {
+    let names: Vec<&str> = fields.iter().map(|f| f.as_str()).collect();
+    let row = SettingRow {
+        name: super::load::SELF_SERVICE.into(),
+        value: serde_json::to_string(&names).expect("names serialize"),
+    };
+    insert(
+        conn,
+        SettingRow::TABLE,
+        SettingRow::COLUMNS,
+        vec![row.binds()],
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    )
+    .await
 }
 
 /// Custom roles and their permissions; reads every role's id.

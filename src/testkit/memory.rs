@@ -80,6 +80,9 @@ pub fn apply(live: &mut LiveSnapshot, changes: &ChangeSet) {
     for key in &changes.forget {
         live.managed.objects.remove(key);
     }
+    if let Some(fields) = &changes.self_service {
+        live.managed.self_service = fields.clone();
+    }
     for record in &changes.record {
         let managed = ManagedRecord {
             fingerprint: record.fingerprint.clone(),

@@ -390,7 +390,7 @@ proptest! {
             });
         }
         let layout = [export::Layout::Single, export::Layout::PerGroup, export::Layout::PerUser][layout];
-        let files = export::files(&export::declarable(&live.directory, now()), layout);
+        let files = export::files(&export::declarable(&live.directory, now()), layout, &Default::default());
         let texts = files.iter().map(|f| (f.path.display().to_string(), f.text.clone())).collect();
         let exported = config::load_texts(texts, now());
         prop_assert!(!exported.has_errors(), "{:#?}", exported.diagnostics);
@@ -419,7 +419,7 @@ proptest! {
             live
         });
         let layout = [export::Layout::Single, export::Layout::PerGroup, export::Layout::PerUser][layout];
-        let files = export::files(&export::declarable(&live.directory, now()), layout);
+        let files = export::files(&export::declarable(&live.directory, now()), layout, &Default::default());
         let texts = files.iter().map(|f| (f.path.display().to_string(), f.text.clone())).collect();
         let exported = config::load_texts(texts, now());
         prop_assert!(!exported.has_errors(), "{:#?}", exported.diagnostics);

@@ -28,6 +28,8 @@ struct JsonPlan<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     kept: Vec<JsonKept<'a>>,
     adopt: Vec<&'a ObjectKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    self_service: Option<Vec<&'static str>>,
 }
 
 #[derive(Serialize)]
@@ -111,6 +113,10 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
             })
             .collect(),
         adopt: plan.adopt.iter().map(|(k, _)| k).collect(),
+        self_service: plan
+            .self_service
+            .as_ref()
+            .map(|fields| fields.iter().map(|f| f.as_str()).collect()),
     };
     let mut text = serde_json::to_string_pretty(&document).expect("plans serialize");
     text.push('\n');

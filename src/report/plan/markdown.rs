@@ -88,6 +88,9 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     if let Some(line) = super::adopt_line(plan) {
         let _ = writeln!(tail, "{line}\n");
     }
+    if let Some(line) = super::self_service_line(plan) {
+        let _ = writeln!(tail, "{}\n", escape(&line));
+    }
 
     // What stops the plan and what is sensitive come first and are never
     // dropped; if even they do not fit, the comment is cut at a line.

@@ -31,6 +31,21 @@ pub fn adopt_line(plan: &Plan) -> Option<String> {
     })
 }
 
+/// The sentence about the self-service fields the next apply records, if
+/// they change.
+pub fn self_service_line(plan: &Plan) -> Option<String> {
+    let fields = plan.self_service.as_ref()?;
+    let names: Vec<&str> = fields.iter().map(|f| f.as_str()).collect();
+    Some(if names.is_empty() {
+        "The next apply records that people maintain no field themselves.".to_string()
+    } else {
+        format!(
+            "The next apply records the fields people maintain themselves: {}.",
+            names.join(", ")
+        )
+    })
+}
+
 /// What every renderer needs besides the plan.
 #[derive(Debug, Clone)]
 pub struct RenderOptions {

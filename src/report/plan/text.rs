@@ -92,6 +92,9 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     if let Some(line) = super::adopt_line(plan) {
         let _ = writeln!(out, "\n{line}");
     }
+    if let Some(line) = super::self_service_line(plan) {
+        let _ = writeln!(out, "\n{line}");
+    }
     let _ = writeln!(out, "\nPlan: {}.", summary_line(plan));
     out
 }
