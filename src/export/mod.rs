@@ -98,7 +98,7 @@ pub fn files(directory: &Directory, layout: Layout, policy: &Policy) -> Vec<Expo
     match layout {
         Layout::Single => out.push(file(
             "roster.yaml".into(),
-            &single_document(directory, &policy),
+            &single_document(directory, policy),
         )),
         Layout::PerUser => {
             out.push(file("account.yaml".into(), &account()));
