@@ -3,6 +3,7 @@
 //! [`ExitStatus`].
 
 mod apply;
+mod coverage;
 mod db;
 mod drift;
 mod export;
@@ -63,6 +64,8 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Report what changed in the live directory outside git (exit 2 when something did).
     Drift(drift::DriftArgs),
+    /// Who can be reached, per group, over time (exit 2 when there is a gap).
+    Coverage(coverage::CoverageArgs),
     /// Write the live directory as roster YAML (optionally adopting it).
     Export(export::ExportArgs),
     /// Generate a realistic directory of any size (benchmarks).
@@ -83,6 +86,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Plan(args) => plan::run(args, &output),
         Command::Apply(args) => apply::run(args, &output),
         Command::Drift(args) => drift::run(args, &output),
+        Command::Coverage(args) => coverage::run(args, &output),
         Command::Export(args) => export::run(args, &output),
         Command::Generate(args) => generate::run(args, &output),
         Command::History(args) => history::run(args, &output),

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::covers::{Person, Resolver};
 use super::reach::{self, Unusable};
 use super::spans::{Span, SpanSet};
-use super::{MethodProblem, Step, Unreachable};
+use super::{MethodIssue, MethodProblem, Step, Unreachable};
 use crate::model::vocab::UserStatus;
 
 impl Resolver<'_> {
@@ -122,7 +122,10 @@ impl Resolver<'_> {
                     None => continue,
                 },
             };
-            problems.push((method.key().to_string(), problem));
+            problems.push(MethodIssue {
+                method: method.key().to_string(),
+                problem,
+            });
         }
         Unreachable::Methods { methods: problems }
     }

@@ -101,6 +101,7 @@ pub struct Gap {
     /// End.
     pub until: DateTime<Utc>,
     /// What kind of gap.
+    #[serde(flatten)]
     pub kind: GapKind,
     /// Why, per person who would be paged.
     pub reasons: Vec<Reason>,
@@ -128,10 +129,10 @@ pub enum Reason {
     NobodyOnDuty,
     /// A person who would be paged, and the chain that leads to nobody.
     Person {
+        /// Why they would be paged.
+        duty: Duty,
         /// Who would be paged.
         user: String,
-        /// Why.
-        duty: Duty,
         /// Each step: away (and to whom it passes), a circle, unreachable.
         chain: Vec<Step>,
     },
@@ -186,9 +187,19 @@ pub enum Unreachable {
     NoContactMethod,
     /// Every contact method is unusable then.
     Methods {
-        /// Each method (`channel-label[-variant]`) and why.
-        methods: Vec<(String, MethodProblem)>,
+        /// Each method and why.
+        methods: Vec<MethodIssue>,
     },
+}
+
+/// One contact method that does not reach its person, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct MethodIssue {
+    /// `channel-label[-variant]`.
+    pub method: String,
+    /// Why.
+    #[serde(flatten)]
+    pub problem: MethodProblem,
 }
 
 /// Why a contact method does not reach its person.

@@ -73,6 +73,7 @@ impl SpanSet {
     }
 
     /// Whether every second of `span` is in the set.
+    #[cfg(test)]
     pub fn contains_span(&self, span: Span) -> bool {
         span.is_empty()
             || self
@@ -154,6 +155,7 @@ impl SpanSet {
     }
 
     /// Total seconds.
+    #[cfg(test)]
     pub fn seconds(&self) -> i64 {
         self.0.iter().map(|s| s.until - s.from).sum()
     }
@@ -186,6 +188,7 @@ impl<T: Copy + PartialEq> Labelled<T> {
     }
 
     /// The pieces, sorted.
+    #[cfg(test)]
     pub fn pieces(&self) -> &[(Span, T)] {
         &self.0
     }

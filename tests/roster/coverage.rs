@@ -25,7 +25,10 @@ fn acme_with_platform(db: &TestDb) {
 fn try_sql(db: &TestDb, statement: &str) -> Result<(), String> {
     block_on(async {
         let store = Store::open(&db.database_url()).await.unwrap();
-        let result = store.run_script(statement).await.map_err(|e| format!("{e:?}"));
+        let result = store
+            .run_script(statement)
+            .await
+            .map_err(|e| format!("{e:?}"));
         store.close().await;
         result
     })
@@ -143,4 +146,368 @@ on_both_engines! {
         let error = try_sql(&db, "DELETE FROM groups WHERE name = 'db-oncall'").unwrap_err();
         assert!(error.contains("FOREIGN KEY") || error.contains("foreign key"), "{error}");
     }
+}
+
+/// The acme directory a week on: shifts, an unverified phone, absences
+/// entered in the app (`tests/fixtures/platform/coverage.sql`).
+fn acme_a_week_on(db: &TestDb) {
+    acme_with_platform(db);
+    let run = roster(db, &["db", "exec", "tests/fixtures/platform/coverage.sql"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// A transcript with the database's location (which differs per run) replaced.
+fn transcript(db: &TestDb, run: &Run) -> String {
+    run.transcript().replace(db.url(), "[db]")
+}
+
+on_both_engines! {
+    fn coverage_reports_gaps_in_every_format(db) {
+        acme_a_week_on(&db);
+        for format in ["text", "json", "markdown", "html"] {
+            let run = roster(&db, &["coverage", "--format", format]);
+            assert_eq!(run.code, 2, "{format}: {}", run.stderr);
+            insta::assert_snapshot!(format!("coverage_{format}"), transcript(&db, &run));
+        }
+    }
+
+    fn coverage_of_a_config_uses_its_directory_and_the_live_platform_state(db) {
+        acme_a_week_on(&db);
+        // The config says nothing of Heidi's and Dave's absences (entered
+        // in the app) and has Grace active; the shifts and verifications
+        // come from the database.
+        let run = roster(&db, &["coverage", "examples/acme"]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        insta::assert_snapshot!("coverage_config", transcript(&db, &run));
+    }
+
+    fn coverage_exits_0_when_every_group_is_reachable(db) {
+        acme_a_week_on(&db);
+        let run = roster(&db, &["coverage", "--from", "2026-11-22", "--horizon", "36h"]);
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        insta::assert_snapshot!("coverage_reachable", transcript(&db, &run));
+    }
+}
+
+#[test]
+fn coverage_json_is_the_documented_structure() {
+    let db = TestDb::sqlite();
+    acme_a_week_on(&db);
+    let run = roster(&db, &["coverage", "--format", "json"]);
+    assert_eq!(run.code, 2);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["period"]["from"], "2026-11-22T00:00:00Z");
+    assert_eq!(report["period"]["until"], "2026-12-22T00:00:00Z");
+    assert_eq!(report["summary"]["gaps"], 2);
+    assert_eq!(report["summary"]["reachable_throughout"], false);
+    let groups = report["groups"].as_array().unwrap();
+    let names: Vec<&str> = groups
+        .iter()
+        .map(|g| g["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["db-oncall", "platform", "support", "web-oncall"]);
+    let web = &groups[3];
+    let gap = &web["gaps"][0];
+    assert_eq!(gap["kind"], "nobody_reachable");
+    assert_eq!(gap["from"], "2026-12-15T08:00:00Z");
+    assert_eq!(gap["until"], "2026-12-22T00:00:00Z");
+    let reason = &gap["reasons"][0];
+    assert_eq!(reason["kind"], "person");
+    assert_eq!(reason["duty"], "shift");
+    assert_eq!(reason["chain"][0]["step"], "unreachable");
+    assert_eq!(reason["chain"][0]["why"]["cause"], "methods");
+    assert_eq!(
+        reason["chain"][0]["why"]["methods"][0]["problem"],
+        "unverified"
+    );
+    let support = &groups[2]["gaps"][0];
+    assert_eq!(support["kind"], "uncovered_absence");
+    assert_eq!(support["user"], "heidi");
+    assert_eq!(support["reasons"][0]["chain"][0]["step"], "away");
+    assert_eq!(
+        support["reasons"][0]["chain"][0]["cover"],
+        serde_json::Value::Null
+    );
+    let platform = &groups[1];
+    assert!(
+        platform["paged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["user"] == "dave" && p["answered_by"] == "erin" && p["duty"] == "primary")
+    );
+    assert_eq!(platform["absences"][0]["cover"], "erin");
+    assert_eq!(platform["shifts"][0]["user"], "alice");
+}
+
+/// Seconds since the epoch of an RFC 3339 time.
+fn epoch(text: &str) -> f64 {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .timestamp() as f64
+}
+
+#[test]
+fn coverage_html_is_well_formed_with_one_timeline_per_group() {
+    let db = TestDb::sqlite();
+    acme_a_week_on(&db);
+    let json: serde_json::Value =
+        serde_json::from_str(&roster(&db, &["coverage", "--format", "json"]).stdout).unwrap();
+    let run = roster(&db, &["coverage", "--format", "html"]);
+    assert_eq!(run.code, 2);
+    let page = roxmltree::Document::parse_with_options(
+        &run.stdout,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("the page is not well-formed: {e}"));
+    let class = |n: &roxmltree::Node, c: &str| {
+        n.attribute("class")
+            .is_some_and(|v| v.split(' ').any(|x| x == c))
+    };
+    // Self-contained: no script, no external reference.
+    for node in page.descendants() {
+        assert_ne!(node.tag_name().name(), "script");
+        for attribute in ["src", "href"] {
+            if let Some(value) = node.attribute(attribute) {
+                assert!(value.starts_with('#'), "external reference {value}");
+            }
+        }
+    }
+    let sections: Vec<roxmltree::Node> = page
+        .descendants()
+        .filter(|n| n.tag_name().name() == "section")
+        .collect();
+    let order: Vec<&str> = sections
+        .iter()
+        .map(|s| {
+            s.descendants()
+                .find(|n| n.tag_name().name() == "h2")
+                .unwrap()
+                .first_child()
+                .unwrap()
+                .text()
+                .unwrap()
+                .trim()
+        })
+        .collect();
+    // Groups with gaps first.
+    assert_eq!(order, ["support", "web-oncall", "db-oncall", "platform"]);
+    let from = epoch(json["period"]["from"].as_str().unwrap());
+    let until = epoch(json["period"]["until"].as_str().unwrap());
+    for (section, name) in sections.iter().zip(&order) {
+        let group = json["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == *name)
+            .unwrap();
+        let svgs: Vec<_> = section
+            .descendants()
+            .filter(|n| n.tag_name().name() == "svg")
+            .collect();
+        assert_eq!(svgs.len(), 1, "{name}: one timeline");
+        let svg = svgs[0];
+        assert_eq!(
+            svg.tag_name().namespace(),
+            Some("http://www.w3.org/2000/svg")
+        );
+        let view: Vec<f64> = svg
+            .attribute("viewBox")
+            .unwrap()
+            .split(' ')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        // Every paged time is drawn with its tooltip, in time order, where
+        // its times fall on the axis.
+        let paged: Vec<_> = svg
+            .descendants()
+            .filter(|n| n.tag_name().name() == "g" && class(n, "paged"))
+            .collect();
+        let expected = group["paged"].as_array().unwrap();
+        assert_eq!(paged.len(), expected.len(), "{name}");
+        let axis = |rect: roxmltree::Node| {
+            let x: f64 = rect.attribute("x").unwrap().parse().unwrap();
+            let w: f64 = rect.attribute("width").unwrap().parse().unwrap();
+            assert!(
+                x >= 0.0 && x + w <= view[2] + 0.1,
+                "{name}: drawn outside the picture"
+            );
+            (x, w)
+        };
+        let scale =
+            |x: f64, t: f64| (x - 130.0) / (view[2] - 130.0 - 16.0) * (until - from) + from - t;
+        for (g, p) in paged.iter().zip(expected) {
+            let title = g
+                .children()
+                .find(|n| n.tag_name().name() == "title")
+                .unwrap()
+                .text()
+                .unwrap();
+            assert!(
+                title.contains(p["answered_by"].as_str().unwrap()),
+                "{title}"
+            );
+            let rect = g
+                .children()
+                .find(|n| n.tag_name().name() == "rect")
+                .unwrap();
+            let (x, w) = axis(rect);
+            // Within a pixel's worth of time (30 days over ~950 px).
+            let pixel = (until - from) / (view[2] - 146.0);
+            assert!(
+                scale(x, epoch(p["from"].as_str().unwrap())).abs() <= pixel,
+                "{name}: {title}"
+            );
+            assert!(
+                scale(x + w, epoch(p["until"].as_str().unwrap())).abs() <= pixel,
+                "{name}: {title}"
+            );
+        }
+        // Every gap is a red rectangle on the gaps lane; nobody-reachable
+        // ones are also drawn on the paged lane with the word "nobody".
+        let gap_rects: Vec<_> = svg
+            .descendants()
+            .filter(|n| n.tag_name().name() == "rect" && class(n, "gap"))
+            .collect();
+        let gaps = group["gaps"].as_array().unwrap();
+        assert_eq!(gap_rects.len(), gaps.len(), "{name}");
+        for rect in &gap_rects {
+            axis(*rect);
+        }
+        let nobody = gaps
+            .iter()
+            .filter(|g| g["kind"] == "nobody_reachable")
+            .count();
+        let nobody_drawn = svg
+            .descendants()
+            .filter(|n| n.tag_name().name() == "g" && class(n, "gap"))
+            .count();
+        assert_eq!(nobody_drawn, nobody, "{name}");
+        // One row per absent person and per shift holder.
+        let rows: Vec<&str> = svg
+            .descendants()
+            .filter(|n| class(n, "row"))
+            .map(|n| n.text().unwrap())
+            .collect();
+        let mut want = vec!["paged", "gaps"];
+        let absent: Vec<String> = group["absences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| format!("{} out", a["user"].as_str().unwrap()))
+            .collect();
+        let shifts: Vec<String> = group["shifts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| format!("{} shift", s["user"].as_str().unwrap()))
+            .collect();
+        want.extend(absent.iter().map(String::as_str));
+        want.extend(shifts.iter().map(String::as_str));
+        assert_eq!(rows, want, "{name}");
+        // The gap list under the picture names every gap.
+        let items = section
+            .descendants()
+            .filter(|n| n.tag_name().name() == "ol")
+            .flat_map(|ol| ol.children().filter(|n| n.tag_name().name() == "li"))
+            .count();
+        assert_eq!(items, gaps.len(), "{name}");
+    }
+}
+
+#[test]
+fn coverage_html_renders_in_a_browser() {
+    let db = TestDb::sqlite();
+    acme_a_week_on(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("coverage.html");
+    let run = roster(
+        &db,
+        &["coverage", "--format", "html", "-o", page.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "the page goes to the file only");
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("a Chromium browser is needed for this test (Debian: apt-get install -y chromium)");
+    let browse = |extra: &[&str]| {
+        let profile = tempfile::tempdir().unwrap();
+        let output = std::process::Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    // The browser's own parse of the page: four inline SVG timelines, the
+    // gaps drawn and named.
+    let dom = browse(&["--dump-dom"]);
+    assert_eq!(dom.matches("<svg").count(), 4, "{dom}");
+    assert!(dom.contains("class=\"gap\""), "{dom}");
+    assert!(dom.contains(">nobody</text>"), "{dom}");
+    assert!(dom.contains("erin answers for dave"), "{dom}");
+    // And a picture of it, as a person would see it.
+    let shot = dir.path().join("coverage.png");
+    browse(&[
+        "--window-size=1200,1400",
+        &format!("--screenshot={}", shot.display()),
+    ]);
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(
+        png.len() > 20_000,
+        "an empty page compresses far smaller: {} bytes",
+        png.len()
+    );
+}
+
+#[test]
+fn coverage_refuses_a_bad_horizon_or_start() {
+    for (args, snapshot) in [
+        (vec!["coverage", "--horizon", "0d"], "coverage_bad_horizon"),
+        (vec!["coverage", "--horizon", "30x"], "coverage_bad_unit"),
+        (
+            vec!["coverage", "--from", "next tuesday"],
+            "coverage_bad_from",
+        ),
+    ] {
+        let db = TestDb::sqlite();
+        let run = roster(&db, &args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        insta::assert_snapshot!(snapshot, run.transcript());
+        assert!(db.tables().is_empty(), "nothing was created");
+    }
+}
+
+#[test]
+fn coverage_of_an_empty_directory_has_nothing_to_miss() {
+    let db = TestDb::sqlite();
+    let run = roster(&db, &["coverage", "--format", "markdown"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("coverage_empty", transcript(&db, &run));
 }
