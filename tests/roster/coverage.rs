@@ -511,3 +511,67 @@ fn coverage_of_an_empty_directory_has_nothing_to_miss() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!("coverage_empty", transcript(&db, &run));
 }
+
+/// A config of `n` people, each out the same week and covered by the next;
+/// the last is in (a chain), or covered by the first (a circle).
+fn chain_config(dir: &std::path::Path, n: usize, circle: bool) -> String {
+    let mut text = String::from("version: 1\naccount: { owner: u0 }\nusers:\n");
+    for i in 0..n {
+        let roles = if i == 0 { "[app_admin]" } else { "[basic]" };
+        text.push_str(&format!(
+            "  - {{ email: u{i}@acme.example, username: u{i}, first_name: U, last_name: N{i}, roles: {roles}, time_zone: Europe/Berlin, contact_methods: [{{ channel: email, label: official, value: u{i}@acme.example }}]"
+        ));
+        if i + 1 < n || circle {
+            text.push_str(&format!(
+                ", out_of_office: [{{ from: 2027-02-01T00:00, until: 2027-02-08T00:00, covered_by: u{} }}]",
+                (i + 1) % n
+            ));
+        }
+        text.push_str(" }\n");
+    }
+    text.push_str(
+        "groups:\n  - name: ops\n    members:\n      - { user: u0, roles: [primary, manager] }\n",
+    );
+    let path = dir.join(if circle { "circle.yaml" } else { "chain.yaml" });
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn cover_chains_and_circles_of_5000_are_checked_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    // A chain ending at someone who is in: valid.
+    let chain = chain_config(dir.path(), 5_000, false);
+    let run = Roster::new(["validate", "--format", "json", &chain])
+        .env("ROSTER_CACHE", "off")
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        report["errors"],
+        0,
+        "{}",
+        run.stdout.chars().take(2000).collect::<String>()
+    );
+    assert_eq!(run.code, 0);
+    // A circle of all of them: one finding, naming everyone in order.
+    let circle = chain_config(dir.path(), 5_000, true);
+    let run = Roster::new(["validate", "--format", "json", &circle])
+        .env("ROSTER_CACHE", "off")
+        .run();
+    assert_eq!(run.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = report["diagnostics"].as_array().unwrap();
+    let cycles: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|d| d["code"] == "roster::oof::cycle")
+        .collect();
+    assert_eq!(cycles.len(), 1, "one circle, reported once");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let message = cycles[0]["message"].as_str().unwrap();
+    let people: Vec<&str> = message.rsplit(": ").next().unwrap().split(" → ").collect();
+    let expected: Vec<String> = (0..5_000)
+        .map(|i| format!("u{i}"))
+        .chain(["u0".to_string()])
+        .collect();
+    assert_eq!(people, expected);
+}

@@ -2,6 +2,7 @@
 //! concern over the whole merged directory and reports every finding.
 
 mod advice;
+mod chains;
 mod coverage;
 mod owner;
 mod references;
