@@ -5,6 +5,7 @@ mod advice;
 mod chains;
 mod coverage;
 mod owner;
+mod people;
 mod references;
 
 use chrono::{DateTime, Utc};
@@ -78,6 +79,7 @@ pub fn check(context: &Context<'_>) -> Vec<Diagnostic> {
         });
         let mut out = Vec::new();
         owner::check(context, &mut out);
+        people::check(context, &mut out);
         references::check(context, &mut out);
         (out, other.join().expect("rules do not panic"))
     });
