@@ -42,7 +42,7 @@ pub fn html(coverage: &Coverage, options: &ReportOptions) -> String {
     let _ = writeln!(
         out,
         "<p class=\"subject\">{} · {} ({})</p>",
-        esc(&subject(options)),
+        esc(&subject(options).replace('`', "")),
         esc(&between(period.from, period.until)),
         esc(&duration((period.until - period.from).num_seconds()))
     );

@@ -246,10 +246,10 @@ pub(crate) fn summary(coverage: &Coverage) -> String {
 pub(crate) fn subject(options: &ReportOptions) -> String {
     match &options.config {
         Some(config) => format!(
-            "the config at {config} with the platform state at {}",
+            "the config at `{config}` with the platform state at `{}`",
             options.location
         ),
-        None => format!("the directory at {}", options.location),
+        None => format!("the directory at `{}`", options.location),
     }
 }
 
