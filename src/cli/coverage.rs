@@ -103,12 +103,15 @@ async fn coverage(args: CoverageArgs, output: &Output) -> Result<ExitStatus, Fai
         }
         None => {
             let store = super::open_store(&url).await?;
-            let live = store
-                .load(false)
-                .await
-                .map_err(|e| Failure::store(e, &url))?;
+            let mut live = {
+                let _stage = crate::timing::Stage::start("coverage: load");
+                store
+                    .load(false)
+                    .await
+                    .map_err(|e| Failure::store(e, &url))?
+            };
             let location = store.location().to_string();
-            (live.directory.clone(), live, location)
+            (std::mem::take(&mut live.directory), live, location)
         }
     };
     let analysis = {

@@ -226,7 +226,6 @@ fn document(seeds: &[UserSeed]) -> Document {
             }
         }
         // Active hours are read in the user's zone: none without one.
-        let mut methods = methods;
         if zone.is_none() {
             for method in &mut methods {
                 match method {

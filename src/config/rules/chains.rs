@@ -35,6 +35,9 @@ pub(super) enum ChainProblem {
 
 type Interval = (DateTime<Utc>, DateTime<Utc>);
 
+/// A person walked for a group over an interval.
+type Node<'a> = (&'a str, Option<&'a str>, Interval);
+
 /// A circle found once: its people in order (first repeated at the end),
 /// and the set of them, shared by every node on it.
 struct Ring<'a> {
@@ -45,8 +48,8 @@ struct Ring<'a> {
 /// Walks chains of covers, remembering across walks.
 pub(super) struct Chains<'a> {
     directory: &'a Directory,
-    clean: HashSet<(&'a str, Option<&'a str>, Interval)>,
-    on_ring: HashMap<(&'a str, Option<&'a str>, Interval), (Rc<Ring<'a>>, usize)>,
+    clean: HashSet<Node<'a>>,
+    on_ring: HashMap<Node<'a>, (Rc<Ring<'a>>, usize)>,
     reported: Vec<Rc<Ring<'a>>>,
     reported_sets: HashSet<BTreeSet<&'a str>>,
 }
@@ -117,9 +120,7 @@ impl<'a> Chains<'a> {
                 }
                 continue;
             }
-            let Some(frame) = frames.last_mut() else {
-                return None;
-            };
+            let frame = frames.last_mut()?;
             let user = &self.directory.users[frame.person];
             let during = frame.during;
             let away = user.out_of_office[frame.next..]
