@@ -27,6 +27,7 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod diagnostic;
 pub mod drift;
 pub mod export;

@@ -3,6 +3,7 @@
 //! [`ExitStatus`].
 
 mod apply;
+mod coverage;
 mod db;
 mod drift;
 mod export;
@@ -67,6 +68,8 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Report what changed in the live directory outside git (exit 2 when something did).
     Drift(drift::DriftArgs),
+    /// Who can be reached, per group, over time (exit 2 when there is a gap).
+    Coverage(coverage::CoverageArgs),
     /// Write the live directory as roster YAML (optionally adopting it).
     Export(export::ExportArgs),
     /// Generate a realistic directory of any size (benchmarks).
@@ -87,6 +90,7 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Plan(args) => plan::run(args, settings),
         Command::Apply(args) => apply::run(args, settings),
         Command::Drift(args) => drift::run(args, settings),
+        Command::Coverage(args) => coverage::run(args, settings),
         Command::Export(args) => export::run(args, settings),
         Command::Generate(args) => generate::run(args, settings),
         Command::History(args) => history::run(args, settings),

@@ -1,4 +1,5 @@
 //! Renderers: everything roster prints for people and tools.
+pub mod coverage;
 pub mod diagnostics;
 pub mod drift;
 pub mod plan;

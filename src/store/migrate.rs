@@ -32,6 +32,11 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0002_profile_step_methods.sql"),
     },
     Migration {
+        version: 3,
+        description: "platform-owned rows are never deleted through a cascade",
+        sql: include_str!("../../migrations/sqlite/0003_platform_rows_kept.sql"),
+    },
+    Migration {
         version: 5,
         description: "roster's settings: the self-service fields in force",
         sql: include_str!("../../migrations/sqlite/0005_roster_settings.sql"),
@@ -48,6 +53,11 @@ const POSTGRES: &[Migration] = &[
         version: 2,
         description: "notification steps name existing contact methods",
         sql: include_str!("../../migrations/postgres/0002_profile_step_methods.sql"),
+    },
+    Migration {
+        version: 3,
+        description: "platform-owned rows are never deleted through a cascade",
+        sql: include_str!("../../migrations/postgres/0003_platform_rows_kept.sql"),
     },
     Migration {
         version: 5,

@@ -449,6 +449,8 @@ pub fn new_users(count: usize, existing: usize, seed: u64) -> Vec<User> {
             user.email = format!("{name}@corp.example");
             user.contact_methods[0].value = user.email.clone();
             user.username = name;
+            // The HR ids of new hires follow on from the existing staff's.
+            user.external_id = Some(format!("E{:07}", existing + k));
             user.roles.remove("app_admin");
             user.out_of_office.clear();
             user.protected = false;

@@ -3,6 +3,7 @@
 mod support;
 
 mod cache;
+mod coverage;
 mod db;
 mod e2e;
 mod examples;

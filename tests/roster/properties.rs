@@ -225,6 +225,18 @@ fn document(seeds: &[UserSeed]) -> Document {
                 });
             }
         }
+        // Active hours are read in the user's zone: none without one.
+        if zone.is_none() {
+            for method in &mut methods {
+                match method {
+                    ContactMethodSpec::Email { fields, .. } => fields.active_hours = None,
+                    ContactMethodSpec::Sms { fields }
+                    | ContactMethodSpec::Phone { fields, .. }
+                    | ContactMethodSpec::Whatsapp { fields } => fields.active_hours = None,
+                    ContactMethodSpec::Slack { fields } => fields.active_hours = None,
+                }
+            }
+        }
         users.push(UserSpec {
             email: format!("{}@Acme.Example", case_variant(&username, seed.upper)),
             username: (i % 2 == 0).then(|| case_variant(&username, !seed.upper)),
@@ -298,7 +310,7 @@ fn document(seeds: &[UserSeed]) -> Document {
             description: (g == 1).then(|| "Team: one".to_string()),
             members: std::iter::once(MemberSpec {
                 user: "user0".into(),
-                roles: vec![MemberRole::Manager],
+                roles: vec![MemberRole::Manager, MemberRole::Primary],
             })
             .chain(
                 seeds

@@ -120,6 +120,10 @@ cases! {
     profile_method_unknown => ["roster::reference::method"],
     member_unknown => ["roster::reference::user"],
     member_disabled => ["roster::membership::disabled"],
+    profile_disabled => ["roster::profile::disabled"],
+    contact_active_hours_zone => ["roster::contact::active-hours-zone"],
+    reminder_group_not_member => ["roster::reminder::not-member"],
+    duplicate_external_id => ["roster::duplicate::external-id"],
     oof_overlap => ["roster::oof::overlap"],
     oof_self_cover => ["roster::oof::self-cover"],
     oof_cover_unknown => ["roster::reference::user"],
@@ -128,13 +132,15 @@ cases! {
     oof_cover_unreachable => ["roster::oof::cover-unreachable", "roster::user::unreachable"],
     oof_cover_not_member => ["roster::oof::cover-not-member"],
     oof_user_not_member => ["roster::oof::not-member"],
-    oof_cover_away => ["roster::oof::cover-away"],
+    oof_cover_away => ["roster::oof::cover-away", "roster::oof::partial-cover"],
     oof_cover_cycle => ["roster::oof::cycle"],
     // warnings
     warn_group_no_manager => ["roster::group::no-manager"],
     warn_user_unreachable => ["roster::user::unreachable"],
     warn_profile_empty => ["roster::profile::empty"],
     warn_oof_past => ["roster::oof::past"],
+    warn_group_no_primary => ["roster::group::no-primary"],
+    warn_oof_partial_cover => ["roster::oof::partial-cover"],
 }
 
 #[test]

@@ -1,10 +1,43 @@
 //! Warnings: things that are allowed but probably not meant.
 
+use std::collections::BTreeMap;
+
 use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::model::directory::Cover;
 use crate::model::vocab::{MemberRole, UserStatus};
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mut groups_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (name, group) in &cx.directory.groups {
+        for member in group.members.keys() {
+            groups_of
+                .entry(member.as_str())
+                .or_default()
+                .push(name.as_str());
+        }
+        if !group
+            .members
+            .values()
+            .any(|roles| roles.contains(&MemberRole::Primary))
+        {
+            let (file, pointer) = cx.group_at(name);
+            out.push(
+                Diagnostic::warning(
+                    "roster::group::no-primary",
+                    format!("group `{name}` has no primary"),
+                )
+                .at_value(
+                    file,
+                    format!("{pointer}/name"),
+                    "no member has the `primary` role",
+                )
+                .with_help(
+                    "give one member `roles: [primary]`: primaries are paged first; `roster coverage` shows who is reached",
+                ),
+            );
+        }
+    }
     for (name, group) in &cx.directory.groups {
         if !group
             .members
@@ -62,6 +95,43 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         for (i, window) in user.out_of_office.iter().enumerate() {
+            if let Cover::PerGroup(covers) = &window.cover
+                && !window.is_past(cx.now)
+            {
+                let mine = groups_of.get(username.as_str());
+                let left: Vec<String> = mine
+                    .into_iter()
+                    .flatten()
+                    .filter(|g| !covers.contains_key(**g))
+                    .map(|g| format!("`{g}`"))
+                    .collect();
+                // A cover for a group the user is not in is an error of its
+                // own; the warning waits until the groups named are right.
+                let named_right = covers
+                    .keys()
+                    .all(|g| mine.is_some_and(|m| m.contains(&g.as_str())));
+                if !left.is_empty() && named_right {
+                    let (file, pointer) = at();
+                    out.push(
+                        Diagnostic::warning(
+                            "roster::oof::partial-cover",
+                            format!(
+                                "while `{username}` is out, nobody covers {}",
+                                left.join(", ")
+                            ),
+                        )
+                        .at_key(
+                            file,
+                            format!("{}/covered_by", cx.oof_pointer(username, &pointer, i)),
+                            "covers some of the user's groups only",
+                        )
+                        .with_help(format!(
+                            "name a cover for {} too, or use one cover for all groups",
+                            left.join(", ")
+                        )),
+                    );
+                }
+            }
             if window.is_past(cx.now) {
                 let (file, pointer) = at();
                 out.push(

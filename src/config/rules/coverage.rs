@@ -3,11 +3,10 @@
 //! covers; and a cover who is out at the same time is covered in turn,
 //! without the chain coming back to where it started.
 
-use std::collections::{BTreeSet, HashMap};
-
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
 use super::Context;
+use super::chains::{ChainProblem, Chains};
 use super::references::{unknown_group, unknown_user};
 use crate::diagnostic::Diagnostic;
 use crate::model::directory::{Cover, OofWindow};
@@ -15,7 +14,7 @@ use crate::model::vocab::UserStatus;
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let groups_of = groups_by_member(cx);
-    let mut reported_cycles: BTreeSet<BTreeSet<String>> = BTreeSet::new();
+    let mut chains = Chains::new(cx.directory);
     for (username, user) in &cx.directory.users {
         if user.out_of_office.is_empty() {
             continue;
@@ -53,11 +52,11 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 },
             };
             for group in relevant {
-                if let Some(problem) = follow_chain(cx, username, group, window) {
+                if let Some(problem) = chains.follow(username, group, window) {
                     let at = format!("{window_pointer}/covered_by");
                     match problem {
                         ChainProblem::Cycle(path) => {
-                            if reported_cycles.insert(path.iter().cloned().collect()) {
+                            if let Some(path) = path {
                                 out.push(
                                     Diagnostic::error(
                                         "roster::oof::cycle",
@@ -235,65 +234,4 @@ fn check_cover(
         }
     }
     ok
-}
-
-enum ChainProblem {
-    /// The chain of covers comes back to someone already in it.
-    Cycle(Vec<String>),
-    /// Someone in the chain is out with no cover for the group.
-    Uncovered {
-        cover: String,
-        group: Option<String>,
-    },
-}
-
-/// Follows covers while they are out during (part of) the window.
-fn follow_chain(
-    cx: &Context<'_>,
-    username: &str,
-    group: Option<&str>,
-    window: &OofWindow,
-) -> Option<ChainProblem> {
-    let first = window.cover.for_group(group.unwrap_or_default())?;
-    let mut path = vec![username.to_string()];
-    walk(cx, group, first, (window.from, window.until), &mut path)
-}
-
-fn walk(
-    cx: &Context<'_>,
-    group: Option<&str>,
-    current: &str,
-    during: (DateTime<Utc>, DateTime<Utc>),
-    path: &mut Vec<String>,
-) -> Option<ChainProblem> {
-    if path.iter().any(|p| p == current) {
-        let mut cycle = path.clone();
-        cycle.push(current.to_string());
-        return Some(ChainProblem::Cycle(cycle));
-    }
-    let user = cx.directory.users.get(current)?;
-    path.push(current.to_string());
-    for away in user
-        .out_of_office
-        .iter()
-        .filter(|w| w.from < during.1 && during.0 < w.until)
-    {
-        let next = match (&away.cover, group) {
-            (Cover::AllGroups(next), _) => Some(next.as_str()),
-            (Cover::PerGroup(map), Some(g)) => map.get(g).map(String::as_str),
-            (Cover::PerGroup(_), None) => None,
-        };
-        let Some(next) = next else {
-            return Some(ChainProblem::Uncovered {
-                cover: current.to_string(),
-                group: group.map(str::to_string),
-            });
-        };
-        let overlap = (during.0.max(away.from), during.1.min(away.until));
-        if let Some(problem) = walk(cx, group, next, overlap, path) {
-            return Some(problem);
-        }
-    }
-    path.pop();
-    None
 }

@@ -2,8 +2,10 @@
 //! concern over the whole merged directory and reports every finding.
 
 mod advice;
+mod chains;
 mod coverage;
 mod owner;
+mod people;
 mod references;
 
 use chrono::{DateTime, Utc};
@@ -77,6 +79,7 @@ pub fn check(context: &Context<'_>) -> Vec<Diagnostic> {
         });
         let mut out = Vec::new();
         owner::check(context, &mut out);
+        people::check(context, &mut out);
         references::check(context, &mut out);
         (out, other.join().expect("rules do not panic"))
     });

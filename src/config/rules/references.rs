@@ -1,6 +1,7 @@
 //! Every name that points at something points at something that exists:
 //! roles, group members, reminder groups, notification-profile methods.
-//! Disabled users may not stay in groups.
+//! A disabled user still in a group is a warning: never paged, but an
+//! export of a real directory (where the platform keeps them) validates.
 
 use super::Context;
 use crate::config::suggest;
@@ -91,9 +92,9 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     let (file, at) = cx.member_at(name, member, "/user");
                     let (user_file, user_pointer) = cx.user_at(member);
                     out.push(
-                        Diagnostic::error(
+                        Diagnostic::warning(
                             "roster::membership::disabled",
-                            format!("disabled user `{member}` is still a member of group `{name}`"),
+                            format!("disabled user `{member}` is still a member of group `{name}` and is never paged"),
                         )
                         .at_item(file, at, "disabled user")
                         .at_value(user_file, format!("{user_pointer}/status"), "disabled here")
