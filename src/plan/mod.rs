@@ -328,7 +328,11 @@ pub fn plan(
     plan.summary = summarize(&plan.changes);
     drop(stage);
     let stage = crate::timing::Stage::start("plan: guards");
+    // Conflicts the merge found stop the plan like the guards do.
+    let conflicts = std::mem::take(&mut plan.refusals);
     guards::check(desired, live, now, options, &mut plan);
+    plan.refusals.extend(conflicts);
+    plan.refusals.sort();
     drop(stage);
     let stage = crate::timing::Stage::start("plan: notes");
     notes::annotate(desired, live, now, &mut plan);

@@ -216,7 +216,7 @@ on_both_engines! {
         // What is left is the config putting Olivia's name back.
         let plan = roster(&db, &["plan", "tests/fixtures/plan/edited", "--detailed-exitcode"]);
         assert_eq!(plan.code, 2, "{}", plan.stdout);
-        assert!(plan.stdout.contains("  ~ user olivia\n      ~ last_name: \"Brown-Smith\" → \"Brown\"\n"), "{}", plan.stdout);
+        assert!(plan.stdout.contains("  ~ user olivia\n      ~ last_name: \"Brown-Smith\" → \"Brown\" (reverts a change made outside git)\n"), "{}", plan.stdout);
         assert!(plan.stdout.contains("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete."), "{}", plan.stdout);
     }
 

@@ -8,6 +8,7 @@ mod db;
 mod e2e;
 mod examples;
 mod export;
+mod ownership;
 mod planner;
 mod properties;
 mod scale;
