@@ -516,6 +516,29 @@ on_both_engines! {
         insta::assert_snapshot!("ownership_plan_reverts", transcript(&db, dir.path(), &run));
     }
 
+    fn an_export_plans_empty_whatever_people_changed(db) {
+        let dir = config(&[SELF_SERVICE]);
+        apply(&db, dir.path(), &[]);
+        sql(&db, "UPDATE users SET time_zone = 'Europe/Lisbon' WHERE username = 'frank'");
+        for kind in [&CONTACT_METHOD, &WINDOW, &PROFILE, &MUTE, &MEMBER] {
+            sql(&db, kind.add);
+        }
+        let out = tempfile::tempdir().unwrap();
+        let exported = out.path().join("roster");
+        let run = roster(&db, &["export", "--out", &exported.display().to_string(), "--layout", "per-user"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let account = std::fs::read_to_string(exported.join("account.yaml")).unwrap();
+        assert!(account.contains("self_service:"), "the fields people maintain are exported:\n{account}");
+        let plan = roster(&db, &["plan", &exported.display().to_string(), "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "{}", plan.stdout);
+        let drift = roster(&db, &["drift", &exported.display().to_string()]);
+        assert_eq!(drift.code, 2, "items made outside git are still drift until adopted: {}", drift.stdout);
+        let adopt = roster(&db, &["export", "--out", &exported.display().to_string(), "--layout", "per-user", "--force", "--adopt"]);
+        assert_eq!(adopt.code, 0, "{}", adopt.stderr);
+        let drift = roster(&db, &["drift", &exported.display().to_string()]);
+        assert_eq!(drift.code, 0, "{}", drift.stdout);
+    }
+
     fn a_directory_applied_before_the_ownership_release_upgrades_without_a_step(db) {
         // A database at migration 3 holding a directory roster applied
         // there: the next command migrates it, plans nothing, and from then
