@@ -268,5 +268,7 @@ pub async fn apply(
     entry.finished_at = request.now
         + chrono::TimeDelta::from_std(began.elapsed()).unwrap_or(chrono::TimeDelta::zero());
     let id = locked.commit(&entry).await?;
+    drop(session);
+    store.checkpoint().await;
     Ok(Outcome::Applied { id, plan, findings })
 }

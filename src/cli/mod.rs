@@ -84,7 +84,7 @@ enum Command {
 /// Runs a parsed command line with the settings of its environment.
 pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
     crate::timing::init(settings.timings);
-    match cli.command {
+    let status = match cli.command {
         Command::Validate(args) => validate::run(args, settings),
         Command::Schema(args) => schema::run(args, settings),
         Command::Plan(args) => plan::run(args, settings),
@@ -95,6 +95,16 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Generate(args) => generate::run(args, settings),
         Command::History(args) => history::run(args, settings),
         Command::Db(args) => db::run(args, settings),
+    };
+    match settings.output.write_error() {
+        Some(error) => Failure {
+            message: format!("cannot write the output to stdout: {error}"),
+            hint: Some(
+                "check the disk or the pipe stdout goes to; what was written is incomplete".into(),
+            ),
+        }
+        .report(&settings.output),
+        None => status,
     }
 }
 
@@ -109,9 +119,17 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     fn url(&self) -> Result<DatabaseUrl, Failure> {
-        DatabaseUrl::parse(&self.database_url).map_err(|e| Failure {
-            message: e.to_string(),
-            hint: Some("use a SQLite file path or a `postgres://user@host/database` URL".into()),
+        use crate::store::url::UrlError;
+        DatabaseUrl::parse(&self.database_url).map_err(|e| {
+            let hint = match &e {
+                UrlError::Empty => "`--database-url` or `ROSTER_DATABASE_URL` is set to nothing (a CI secret that is not defined?); unset it to use `roster.db`, or give a SQLite file path or a `postgres://user@host/database` URL",
+                UrlError::InMemory { .. } => "give a SQLite file path, such as `roster.db`, or a `postgres://user@host/database` URL",
+                UrlError::Scheme { .. } => "use a SQLite file path or a `postgres://user@host/database` URL",
+            };
+            Failure {
+                message: e.to_string(),
+                hint: Some(hint.into()),
+            }
         })
     }
 }

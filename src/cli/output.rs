@@ -2,6 +2,7 @@
 //! terminal and never with `NO_COLOR`.
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 
 /// The process's output streams and their settings.
 #[derive(Debug, Clone)]
@@ -12,6 +13,9 @@ pub struct Output {
     pub data_color: bool,
     /// Whether stderr is a terminal (progress and prompts).
     pub interactive: bool,
+    /// The first failure to write data, which fails the command: a plan or
+    /// an export cut short by a full disk must not exit 0.
+    write_error: Arc<Mutex<Option<std::io::Error>>>,
 }
 
 impl Output {
@@ -22,15 +26,31 @@ impl Output {
             color: interactive && !no_color,
             data_color: std::io::stdout().is_terminal() && !no_color,
             interactive,
+            write_error: Arc::default(),
         }
     }
 
-    /// Writes data to stdout.
+    /// Writes data to stdout; a failure is kept for [`Output::write_error`].
     pub fn data(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`roster plan | head`) is not an error worth a panic.
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
+        let written = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush());
+        match written {
+            // A reader that stops early (`roster plan | head`) chose to.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Err(e) => {
+                let mut slot = self.write_error.lock().unwrap_or_else(|e| e.into_inner());
+                slot.get_or_insert(e);
+            }
+            Ok(()) => {}
+        }
+    }
+
+    /// Why data could not be written, if it could not.
+    pub fn write_error(&self) -> Option<String> {
+        let slot = self.write_error.lock().unwrap_or_else(|e| e.into_inner());
+        slot.as_ref().map(|e| e.to_string())
     }
 
     /// Writes a message to stderr.

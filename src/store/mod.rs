@@ -259,7 +259,11 @@ impl Store {
 
     /// Applies pending migrations, each in its own transaction; returns those applied.
     pub async fn migrate(&self, now: DateTime<Utc>) -> Result<Vec<Migration>, StoreError> {
-        with_pool!(self, pool => migrate_with(pool, &self.counters, self.location(), now).await)
+        let applied = with_pool!(self, pool => migrate_with(pool, &self.counters, self.location(), now).await)?;
+        if !applied.is_empty() {
+            self.checkpoint().await;
+        }
+        Ok(applied)
     }
 
     /// Loads the whole live snapshot in one read transaction, with a fixed
@@ -285,7 +289,9 @@ impl Store {
 
     /// Writes a change set in one transaction.
     pub async fn write(&self, changes: &ChangeSet) -> Result<(), StoreError> {
-        with_pool!(self, pool => write_with(pool, &self.counters, changes).await)
+        with_pool!(self, pool => write_with(pool, &self.counters, changes).await)?;
+        self.checkpoint().await;
+        Ok(())
     }
 
     /// The apply history, oldest first.
@@ -302,7 +308,22 @@ impl Store {
     /// Runs a SQL script in one transaction: how tests and demos stand in
     /// for the platform (shifts, push devices, verification, invitations).
     pub async fn run_script(&self, sql: &str) -> Result<(), StoreError> {
-        with_pool!(self, pool => script_with(pool, &self.counters, sql).await)
+        with_pool!(self, pool => script_with(pool, &self.counters, sql).await)?;
+        self.checkpoint().await;
+        Ok(())
+    }
+
+    /// Moves what SQLite's write-ahead log holds into the database file, so
+    /// that the file alone — copied, uploaded as a CI artifact — holds every
+    /// committed change. Best effort: a reader in another process can keep
+    /// part of the log from moving, and the data is committed either way.
+    /// Nothing to do on PostgreSQL.
+    pub async fn checkpoint(&self) {
+        if let Pools::Sqlite(pool) = &self.pools {
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(pool)
+                .await;
+        }
     }
 
     /// Closes the connections.

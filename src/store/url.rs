@@ -21,11 +21,25 @@ impl std::fmt::Debug for DatabaseUrl {
 }
 
 /// A URL roster cannot use.
-#[derive(Debug, thiserror::Error)]
-#[error("unsupported database URL scheme `{scheme}`")]
-pub struct UrlError {
-    /// The scheme given.
-    pub scheme: String,
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UrlError {
+    /// Neither SQLite nor PostgreSQL.
+    #[error("unsupported database URL scheme `{scheme}`")]
+    Scheme {
+        /// The scheme given.
+        scheme: String,
+    },
+    /// Nothing at all: an unset CI secret, typically.
+    #[error("the database URL is empty")]
+    Empty,
+    /// A database that lives only as long as the command.
+    #[error(
+        "`{url}` is an in-memory database: whatever roster writes to it is gone when the command ends"
+    )]
+    InMemory {
+        /// The URL given.
+        url: String,
+    },
 }
 
 impl DatabaseUrl {
@@ -33,6 +47,9 @@ impl DatabaseUrl {
     /// `postgres://…` / `postgresql://…`.
     pub fn parse(text: &str) -> Result<DatabaseUrl, UrlError> {
         let text = text.trim();
+        if text.is_empty() {
+            return Err(UrlError::Empty);
+        }
         let scheme = text
             .split_once("://")
             .map(|(s, _)| s)
@@ -44,18 +61,36 @@ impl DatabaseUrl {
             Some(s) if s.len() == 1 || !text.contains("://") => EngineKind::Sqlite,
             None => EngineKind::Sqlite,
             Some(other) => {
-                return Err(UrlError {
+                return Err(UrlError::Scheme {
                     scheme: other.to_string(),
                 });
             }
         };
         let (masked, secrets) = mask(text);
-        Ok(DatabaseUrl {
+        let url = DatabaseUrl {
             engine,
             raw: text.to_string(),
             masked,
             secrets,
-        })
+        };
+        if engine == EngineKind::Sqlite && url.in_memory() {
+            return Err(UrlError::InMemory {
+                url: url.masked.clone(),
+            });
+        }
+        Ok(url)
+    }
+
+    /// Whether a SQLite URL names a database that is never written to a
+    /// file: `:memory:`, an empty path, or `mode=memory`.
+    fn in_memory(&self) -> bool {
+        let path = self.sqlite_path().trim_start_matches("file:");
+        let query = self.raw.split_once('?').map_or("", |(_, q)| q);
+        path.is_empty()
+            || path == ":memory:"
+            || query
+                .split('&')
+                .any(|pair| pair.eq_ignore_ascii_case("mode=memory"))
     }
 
     /// The engine.

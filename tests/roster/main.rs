@@ -8,6 +8,7 @@ mod db;
 mod e2e;
 mod examples;
 mod export;
+mod hostile;
 mod ownership;
 mod planner;
 mod properties;

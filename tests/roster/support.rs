@@ -58,6 +58,18 @@ impl Roster {
         self
     }
 
+    /// Runs from `dir` instead of the crate root.
+    pub fn current_dir(mut self, dir: impl AsRef<std::path::Path>) -> Roster {
+        self.command.current_dir(dir);
+        self
+    }
+
+    /// Sends stdout to `target` instead of capturing it.
+    pub fn stdout(mut self, target: impl Into<std::process::Stdio>) -> Roster {
+        self.command.stdout(target);
+        self
+    }
+
     /// Removes an environment variable.
     pub fn env_remove(mut self, key: &str) -> Roster {
         self.command.env_remove(key);

@@ -1,0 +1,103 @@
+//! Hostile and faulty surroundings: a database URL that keeps nothing, a
+//! database file copied without its write-ahead log, an output that cannot
+//! be written. Each is a clear error, or works; never exit 0 after a
+//! failure, never data only half kept.
+
+use std::path::Path;
+
+use roster::store::Store;
+
+use crate::db::block_on;
+use crate::support::{Roster, Run};
+
+fn transcript(run: &Run) -> String {
+    run.transcript()
+}
+
+#[test]
+fn a_database_url_that_keeps_nothing_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, url) in [
+        ("url_empty", ""),
+        ("url_memory", ":memory:"),
+        ("url_sqlite_memory", "sqlite::memory:"),
+        ("url_sqlite_slashes_memory", "sqlite://:memory:"),
+        ("url_memory_mode", "file:roster?mode=memory"),
+    ] {
+        let config = crate::support::root().join("examples/acme");
+        let run = Roster::new(["apply".as_ref(), config.as_os_str(), "--yes".as_ref()])
+            .env("ROSTER_DATABASE_URL", url)
+            .current_dir(dir.path())
+            .run();
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert!(
+            run.stdout.is_empty(),
+            "{name}: nothing was planned: {}",
+            run.stdout
+        );
+        insta::assert_snapshot!(name, transcript(&run));
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "no database file was made: {left:?}");
+}
+
+#[test]
+fn the_database_file_alone_holds_every_committed_change() {
+    for command in [
+        &["apply", "examples/acme", "--yes"][..],
+        &["db", "migrate"][..],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("roster.db");
+        let run = Roster::new(command).env("ROSTER_DATABASE_URL", &db).run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        // Copy the file alone, as an artifact upload would, and read it.
+        let copy = tempfile::tempdir().unwrap();
+        let copied = copy.path().join("roster.db");
+        std::fs::copy(&db, &copied).unwrap();
+        assert!(!copy.path().join("roster.db-wal").exists());
+        let url = roster::store::DatabaseUrl::parse(&copied.display().to_string()).unwrap();
+        let (users, pending) = block_on(async {
+            let store = Store::open(&url).await.unwrap();
+            let users = store.load(false).await.map(|l| l.directory.users.len());
+            let pending = store.status().await.unwrap().pending.len();
+            (users, pending)
+        });
+        assert_eq!(pending, 0, "{command:?}: every migration is in the file");
+        if command[0] == "apply" {
+            assert_eq!(users.unwrap(), 14, "every user is in the file");
+        }
+    }
+}
+
+#[test]
+fn output_that_cannot_be_written_fails_the_command() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: this system has no /dev/full to fill");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("roster.db").display().to_string();
+    for args in [
+        vec!["schema"],
+        vec!["validate", "examples/acme", "--format", "json"],
+        vec!["plan", "examples/acme"],
+        vec!["export"],
+    ] {
+        let full = std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let run = Roster::new(&args)
+            .env("ROSTER_DATABASE_URL", &db)
+            .stdout(full)
+            .run();
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("error: cannot write the output to stdout: No space left on device"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
