@@ -81,7 +81,7 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
     // apply has committed or stopped: never while the directory is locked.
     let (source, config_dir) = match (&args.plan, &args.path) {
         (Some(file), _) => (
-            Source::Reviewed(saved_plan(file, &url)?),
+            Source::Reviewed(saved_plan(file, &url, settings.plan_key.as_deref())?),
             std::env::current_dir().ok(),
         ),
         (None, path) => {
@@ -215,11 +215,19 @@ fn show(plan: &Plan, options: &RenderOptions, output: &Output) -> Result<(), Exi
 
 /// A saved plan, made against this database by this roster, and
 /// consistent.
-fn saved_plan(file: &Path, url: &DatabaseUrl) -> Result<Plan, Failure> {
-    let saved = PlanFile::read(file).map_err(|e| Failure {
-        message: format!("`{}`: {}", file.display(), output::error_chain(&e)),
+fn saved_plan(file: &Path, url: &DatabaseUrl, key: Option<&[u8]>) -> Result<Plan, Failure> {
+    let refused = |e: crate::plan::file::PlanFileError| Failure {
+        message: format!(
+            "`{}`: {}; nothing was changed",
+            file.display(),
+            output::error_chain(&e)
+        ),
         hint: Some("plan again with `roster plan --out`".into()),
-    })?;
+    };
+    let saved = PlanFile::read(file).map_err(refused)?;
+    if let Some(key) = key {
+        saved.verify(key).map_err(refused)?;
+    }
     if saved.database != url.masked() {
         return Err(Failure {
             message: format!(

@@ -75,6 +75,28 @@ pub enum PlanFormat {
     Markdown,
 }
 
+/// Writes `text` to `path`, readable and writable by its owner only (a
+/// plan file holds contact values), replacing the file whole.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.tmp", std::process::id()));
+    let temporary = path.with_file_name(name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
 /// Runs `roster plan`.
 pub fn run(args: PlanArgs, settings: &Settings) -> ExitStatus {
     let output = &settings.output;
@@ -112,8 +134,11 @@ async fn plan(args: PlanArgs, settings: &Settings) -> Result<ExitStatus, Failure
         return Ok(ExitStatus::Failure);
     }
     if let Some(path) = &args.out {
-        let file = PlanFile::new(plan.clone(), store.location(), config.sources.digest());
-        std::fs::write(path, file.to_text()).map_err(|e| {
+        let mut file = PlanFile::new(plan.clone(), store.location(), config.sources.digest());
+        if let Some(key) = &settings.plan_key {
+            file.sign(key);
+        }
+        write_private(path, &file.to_text()).map_err(|e| {
             Failure::message(format!(
                 "cannot write the plan to `{}`: {e}",
                 path.display()

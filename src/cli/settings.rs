@@ -32,6 +32,9 @@ pub struct Settings {
     pub actor: Option<String>,
     /// The machine's name, to say who holds a lock.
     pub host: String,
+    /// The key plan files are signed with and checked against
+    /// (`ROSTER_PLAN_KEY`), when set.
+    pub plan_key: Option<Vec<u8>>,
 }
 
 impl Settings {
@@ -79,6 +82,9 @@ impl Settings {
                 .filter(|h| !h.is_empty())
                 .or_else(|| text("HOSTNAME"))
                 .unwrap_or_else(|| "an unknown host".into()),
+            plan_key: var("ROSTER_PLAN_KEY")
+                .filter(|k| !k.is_empty())
+                .map(|k| k.into_encoded_bytes()),
         }
     }
 

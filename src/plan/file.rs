@@ -3,6 +3,7 @@
 //! the config they came from and the roster that made them.
 
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -26,6 +27,11 @@ pub struct PlanFile {
     pub config_digest: String,
     /// The plan.
     pub plan: Plan,
+    /// HMAC-SHA256 of the rest of the file, hex, when the plan was made
+    /// with a key (`ROSTER_PLAN_KEY`): an apply with the same key refuses a
+    /// file that was changed since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// A plan file that cannot be used.
@@ -37,6 +43,14 @@ pub enum PlanFileError {
     /// Not a plan file.
     #[error("not a roster plan file")]
     Parse(#[source] serde_json::Error),
+    /// Unsigned where a signature is required.
+    #[error("the plan file is not signed, and `ROSTER_PLAN_KEY` is set")]
+    Unsigned,
+    /// Changed since it was signed, or signed with another key.
+    #[error(
+        "the plan file's signature does not match its content: it was changed after it was made, or made with another key"
+    )]
+    BadSignature,
     /// Made by another version.
     #[error(
         "the plan was made by roster {made_by} (plan format {format}); this is roster {running}"
@@ -58,7 +72,34 @@ impl PlanFile {
             database: database.to_string(),
             config_digest,
             plan,
+            signature: None,
         }
+    }
+
+    /// Signs the file with `key`.
+    pub fn sign(&mut self, key: &[u8]) {
+        self.signature = None;
+        let tag = mac(key, &self.unsigned_text()).finalize().into_bytes();
+        self.signature = Some(tag.iter().map(|b| format!("{b:02x}")).collect());
+    }
+
+    /// Checks the signature against `key`, in constant time.
+    pub fn verify(&self, key: &[u8]) -> Result<(), PlanFileError> {
+        let signature = self.signature.as_deref().ok_or(PlanFileError::Unsigned)?;
+        let bytes = hex(signature).ok_or(PlanFileError::BadSignature)?;
+        let unsigned = PlanFile {
+            signature: None,
+            ..self.clone()
+        };
+        mac(key, &unsigned.unsigned_text())
+            .verify_slice(&bytes)
+            .map_err(|_| PlanFileError::BadSignature)
+    }
+
+    /// The file's canonical text without its signature: what is signed.
+    fn unsigned_text(&self) -> String {
+        debug_assert!(self.signature.is_none());
+        serde_json::to_string(self).expect("plans serialize")
     }
 
     /// The file's text.
@@ -87,6 +128,22 @@ impl PlanFile {
     pub fn digest(&self) -> String {
         plan_digest(&self.plan)
     }
+}
+
+fn mac(key: &[u8], text: &str) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(text.as_bytes());
+    mac
+}
+
+fn hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// SHA-256 of a plan's canonical JSON, hex.

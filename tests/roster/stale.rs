@@ -198,3 +198,63 @@ fn a_plan_file_edited_by_hand_is_refused_with_what_is_wrong() {
     let run = roster(&db, &["apply", "--plan", &path, "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn a_signed_plan_file_is_refused_once_changed_and_is_private() {
+    let db = TestDb::sqlite();
+    let dir = acme_with(
+        &db,
+        &[(
+            "users/web.yaml",
+            "    last_name: Brown\n",
+            "    last_name: Browning\n",
+        )],
+    );
+    let plan = dir.path().join("plan.json").display().to_string();
+    let config = dir.path().display().to_string();
+    let with_key = |args: &[&str], key: &str| {
+        Roster::new(args)
+            .env("ROSTER_DATABASE_URL", db.url())
+            .env("ROSTER_PLAN_KEY", key)
+            .run()
+    };
+    let run = with_key(&["plan", &config, "--out", &plan], "ci-secret");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&plan).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "a plan file holds contact values");
+    }
+    let original = std::fs::read_to_string(&plan).unwrap();
+    let saved: serde_json::Value = serde_json::from_str(&original).unwrap();
+    assert_eq!(saved["signature"].as_str().unwrap().len(), 64);
+    let before = live(&db);
+
+    // Another key, a changed value, no signature: each refused, nothing changed.
+    let other_key = with_key(&["apply", "--plan", &plan, "--yes"], "another-secret");
+    assert_eq!(other_key.code, 1, "{}", other_key.stderr);
+    let mut edited: serde_json::Value = saved.clone();
+    edited["plan"]["changes"][0]["after"]["object"]["last_name"] = "Mallory".into();
+    std::fs::write(&plan, serde_json::to_string_pretty(&edited).unwrap()).unwrap();
+    let changed = with_key(&["apply", "--plan", &plan, "--yes"], "ci-secret");
+    assert_eq!(changed.code, 1, "{}", changed.stderr);
+    let mut unsigned = saved.clone();
+    unsigned.as_object_mut().unwrap().remove("signature");
+    std::fs::write(&plan, serde_json::to_string_pretty(&unsigned).unwrap()).unwrap();
+    let bare = with_key(&["apply", "--plan", &plan, "--yes"], "ci-secret");
+    assert_eq!(bare.code, 1, "{}", bare.stderr);
+    assert_eq!(live(&db), before);
+    let transcripts = [&other_key, &changed, &bare]
+        .iter()
+        .map(|r| transcript(&db, dir.path(), r))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("plan_signature_refusals", transcripts);
+
+    // The file as made applies with its key.
+    std::fs::write(&plan, &original).unwrap();
+    let applied = with_key(&["apply", "--plan", &plan, "--yes"], "ci-secret");
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    assert_eq!(live(&db).directory.users["olivia"].last_name, "Browning");
+}
