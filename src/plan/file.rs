@@ -137,7 +137,7 @@ fn mac(key: &[u8], text: &str) -> Hmac<Sha256> {
 }
 
 fn hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
