@@ -158,6 +158,9 @@ impl Failure {
             StoreError::NewerDatabase { .. } => {
                 Some("upgrade roster to use this database".to_string())
             }
+            StoreError::Unreadable { .. } => Some(
+                "roster reads only what a config could say; set the row to such a value on the platform, or with `roster db exec`".to_string(),
+            ),
             StoreError::Inconsistent { .. } => Some(
                 "a user or group was deleted with foreign keys off (the `sqlite3` shell's default); `PRAGMA foreign_key_check;` lists the rows left behind, and `PRAGMA foreign_keys = ON;` before a DELETE removes them with it".to_string(),
             ),

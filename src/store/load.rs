@@ -41,10 +41,7 @@ const LOADING: &str = "loading the live directory";
 
 /// A value the database holds that roster cannot read.
 fn corrupt(message: String) -> StoreError {
-    StoreError::Query {
-        doing: LOADING,
-        source: sqlx::Error::Decode(message.into()),
-    }
+    StoreError::Unreadable { message }
 }
 
 /// Where a value was read: its table and the object it belongs to.
@@ -68,7 +65,7 @@ impl At<'_> {
 
     /// A count that must fit roster's range (not negative).
     fn count(self, value: i64, what: &str) -> Result<u32, StoreError> {
-        u32::try_from(value).map_err(|_| self.corrupt(format!("{what} {value}, out of range")))
+        u32::try_from(value).map_err(|_| self.corrupt(format!("{what} {value}")))
     }
 
     fn variant(self, text: &str) -> Result<Option<Variant>, StoreError> {
@@ -81,7 +78,7 @@ impl At<'_> {
 
     fn corrupt(self, what: String) -> StoreError {
         corrupt(format!(
-            "`{}` holds {what} for {} `{}`, which roster cannot read",
+            "`{}` holds {what} for {} `{}`",
             self.table, self.kind, self.name
         ))
     }

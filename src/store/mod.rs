@@ -74,6 +74,10 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// A value in the database roster cannot read: one the platform wrote
+    /// outside roster's vocabulary or range.
+    #[error("the live directory holds a value roster cannot read: {message}")]
+    Unreadable { message: String },
     /// A change names an object the directory does not have.
     #[error("{object} does not exist in the live directory")]
     Missing {

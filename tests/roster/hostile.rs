@@ -101,3 +101,37 @@ fn output_that_cannot_be_written_fails_the_command() {
         );
     }
 }
+
+crate::db::on_both_engines! {
+    fn a_live_value_roster_cannot_read_is_named_with_its_table_and_object(db) {
+        let run = Roster::new(["apply", "examples/acme", "--yes"]).env("ROSTER_DATABASE_URL", db.url()).run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let sql = |statement: &str| {
+            block_on(async {
+                let store = Store::open(&db.database_url()).await.unwrap();
+                store.run_script(statement).await.unwrap();
+                store.close().await;
+            })
+        };
+        for (name, break_it, repair) in [
+            (
+                "live_home_page_unknown",
+                "UPDATE users SET home_page = 'timeline' WHERE username = 'carol'",
+                "UPDATE users SET home_page = 'dashboard' WHERE username = 'carol'",
+            ),
+            (
+                "live_wait_negative",
+                "UPDATE contact_methods SET wait_minutes = -5 WHERE user_id = (SELECT id FROM users WHERE username = 'bob') AND channel = 'phone'",
+                "UPDATE contact_methods SET wait_minutes = 0 WHERE user_id = (SELECT id FROM users WHERE username = 'bob') AND channel = 'phone'",
+            ),
+        ] {
+            sql(break_it);
+            for command in [&["plan", "examples/acme"][..], &["drift"][..], &["export"][..]] {
+                let run = Roster::new(command).env("ROSTER_DATABASE_URL", db.url()).run();
+                assert_eq!(run.code, 1, "{name} {command:?}: {}", run.stderr);
+                insta::assert_snapshot!(name, run.transcript().replace(db.url(), "[db]"));
+            }
+            sql(repair);
+        }
+    }
+}
