@@ -12,6 +12,7 @@ mod notes;
 mod ownership;
 mod reconcile;
 mod references;
+mod written;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,7 @@ pub use ownership::{as_settled, bodies_needed, self_service_field};
 /// A declared user as an apply writes it over `current` (pending
 /// invitations kept, past windows as history).
 pub fn written_form(user: &User, current: &User, now: DateTime<Utc>) -> User {
-    reconcile::as_updated(user, current, now, &std::collections::BTreeMap::new()).0
+    written::as_updated(user, current, now, &std::collections::BTreeMap::new()).0
 }
 
 /// How long an invitation an apply sends stays valid, in days (the

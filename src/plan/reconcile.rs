@@ -11,12 +11,13 @@ use chrono::{DateTime, Utc};
 
 use super::merge::{self, Conflict};
 use super::ownership::{self, Applied};
+use super::written::{as_created, as_updated, invitation};
 use super::{
-    Action, Change, FieldChange, INVITATION_VALIDITY_DAYS, Kept, Note, Object, Plan, PlanOptions,
-    PlatformEffects, Refusal, diff,
+    Action, Change, FieldChange, Kept, Note, Object, Plan, PlanOptions, PlatformEffects, Refusal,
+    diff,
 };
 use crate::model::DesiredState;
-use crate::model::directory::{Cover, Group, Role, User};
+use crate::model::directory::{Group, Role, User};
 use crate::model::live::{ACCOUNT, LiveSnapshot, ObjectKey, ObjectKind, fingerprint};
 use crate::model::vocab::{PruneMode, UserStatus};
 
@@ -222,67 +223,6 @@ fn roles<'a>(
             plan.unmanaged.push(key);
         }
     }
-}
-
-/// A user as a create writes it: `active` users start `invited`, as the
-/// platform's "Add User" does; windows already over are never created.
-fn as_created(user: &User, now: DateTime<Utc>) -> User {
-    let mut user = user.clone();
-    if user.status == UserStatus::Active {
-        user.status = UserStatus::Invited;
-    }
-    user.out_of_office.retain(|w| !w.is_past(now));
-    user
-}
-
-/// The invitation an apply sends with a new account: one for a user who
-/// is to be `invited`.
-fn invitation(user: &User) -> Option<u32> {
-    (user.status == UserStatus::Invited).then_some(INVITATION_VALIDITY_DAYS)
-}
-
-/// A user as an update writes it over `current`: an invitation not yet
-/// accepted stays pending; windows already over are history on both sides
-/// (kept as they are, though a cover renamed in this plan shows its new
-/// name, as the database will).
-pub(crate) fn as_updated(
-    user: &User,
-    current: &User,
-    now: DateTime<Utc>,
-    renames: &BTreeMap<&str, &str>,
-) -> (User, bool) {
-    let mut user = user.clone();
-    let pending = current.status == UserStatus::Invited && user.status == UserStatus::Active;
-    if pending {
-        user.status = UserStatus::Invited;
-    }
-    let rename = |name: &mut String| {
-        if let Some(new) = renames.get(name.as_str()) {
-            *name = (*new).to_string();
-        }
-    };
-    let mut windows: Vec<_> = current
-        .out_of_office
-        .iter()
-        .filter(|w| w.is_past(now))
-        .cloned()
-        .map(|mut w| {
-            match &mut w.cover {
-                Cover::AllGroups(cover) => rename(cover),
-                Cover::PerGroup(map) => map.values_mut().for_each(rename),
-            }
-            w
-        })
-        .collect();
-    windows.extend(
-        user.out_of_office
-            .iter()
-            .filter(|w| !w.is_past(now))
-            .cloned(),
-    );
-    windows.sort_by_key(|w| (w.from, w.until));
-    user.out_of_office = windows;
-    (user, pending)
 }
 
 fn users<'a>(
