@@ -7,9 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::yaml::{Pos, Span};
 
-/// Index of a file in [`Sources`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileId(pub usize);
+pub use crate::diagnostic::FileId;
 
 /// One config file and its text.
 ///

@@ -16,41 +16,12 @@ use saphyr_parser::{
 };
 use serde_json::{Map, Number, Value};
 
-/// A position in a source file: 1-based line, 0-based column in characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Pos {
-    /// Line, from 1.
-    pub line: u32,
-    /// Column in characters, from 0.
-    pub col: u32,
-}
+pub use crate::diagnostic::{Pos, Span};
 
-/// A range of source text; `end` is exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    /// First character.
-    pub start: Pos,
-    /// One past the last character.
-    pub end: Pos,
-}
-
-impl Span {
-    /// The one character at `at`.
-    pub fn point(at: Pos) -> Span {
-        Span {
-            start: at,
-            end: Pos {
-                line: at.line,
-                col: at.col + 1,
-            },
-        }
-    }
-
-    fn from_parser(span: ParserSpan) -> Span {
-        Span {
-            start: pos(span.start),
-            end: pos(span.end),
-        }
+fn to_span(span: ParserSpan) -> Span {
+    Span {
+        start: pos(span.start),
+        end: pos(span.end),
     }
 }
 
@@ -258,7 +229,7 @@ enum KeyState {
 
 impl<'input> SpannedEventReceiver<'input> for Builder {
     fn on_event(&mut self, event: Event<'input>, span: ParserSpan) {
-        let span = Span::from_parser(span);
+        let span = to_span(span);
         match event {
             Event::DocumentStart(_) => {
                 self.documents += 1;
