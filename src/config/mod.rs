@@ -8,6 +8,7 @@ pub mod rules;
 pub mod schema_check;
 pub mod source;
 pub mod suggest;
+pub mod typed;
 pub mod yaml;
 
 use std::path::PathBuf;

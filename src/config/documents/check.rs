@@ -1,10 +1,16 @@
 //! The stages of one file's text: YAML, the version line, the schema check
 //! and deserialization into a [`Document`], every problem a diagnostic.
+//!
+//! A file is first read the fast way: its YAML events (by the fast reader,
+//! else saphyr's) straight into a [`Document`] by the typed reader, which
+//! vouches only for a document without findings. Any other file goes
+//! through the full stages, which find and place every problem.
 
 use serde_json::Value;
 
-use super::{CHECKING, DESERIALIZING, PARSING};
-use crate::config::schema_check;
+use super::{CHECKING, DESERIALIZING, PARSING, TYPED};
+use crate::config::yaml::{events, fast};
+use crate::config::{schema_check, typed};
 use crate::config::source::{FileId, SourceFile};
 use crate::config::yaml::{self, Pos, Span, YamlProblem};
 use crate::diagnostic::Diagnostic;
@@ -12,6 +18,22 @@ use crate::model::document::{Document, FORMAT_VERSION};
 
 /// Runs the YAML, version and schema stages on one file's text.
 pub fn check_text(id: FileId, file: &SourceFile) -> (Option<Document>, Vec<Diagnostic>) {
+    if let Some(document) = TYPED.time(|| read_typed(file.text())) {
+        return (Some(document), Vec::new());
+    }
+    check_in_full(id, file)
+}
+
+/// The document of a text without findings, read the fast way; `None`
+/// when the text needs the full stages.
+pub fn read_typed(text: &str) -> Option<Document> {
+    let events = fast::parse(text).or_else(|_| events::parse(text)).ok()?;
+    typed::read(&events).ok()
+}
+
+/// The full stages: YAML with positions, the version, the schema check and
+/// deserialization, each problem placed in the file.
+pub fn check_in_full(id: FileId, file: &SourceFile) -> (Option<Document>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let parsed = match PARSING.time(|| yaml::parse(file.text())) {
         Ok(parsed) => parsed,

@@ -50,6 +50,7 @@ pub struct CleanFile {
 }
 
 pub(crate) static READING: crate::timing::Total = crate::timing::Total::new("read files");
+pub(crate) static TYPED: crate::timing::Total = crate::timing::Total::new("read typed");
 pub(crate) static PARSING: crate::timing::Total = crate::timing::Total::new("parse YAML");
 pub(crate) static CHECKING: crate::timing::Total = crate::timing::Total::new("schema check");
 pub(crate) static DESERIALIZING: crate::timing::Total = crate::timing::Total::new("deserialize");
@@ -57,7 +58,7 @@ pub(crate) static NORMALISING: crate::timing::Total = crate::timing::Total::new(
 
 /// Prints the per-phase totals of reading a config (with `ROSTER_TIMINGS=1`).
 pub fn report_timings() {
-    for total in [&READING, &PARSING, &CHECKING, &DESERIALIZING, &NORMALISING] {
+    for total in [&READING, &TYPED, &PARSING, &CHECKING, &DESERIALIZING, &NORMALISING] {
         total.report();
     }
 }

@@ -7,6 +7,9 @@
 //! second copy of the document and lets a duplicated key report both of its
 //! places instead of stopping at the first.
 
+pub mod events;
+pub mod fast;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 
