@@ -9,6 +9,7 @@ mod examples;
 mod export;
 mod planner;
 mod properties;
+mod readers;
 mod scale;
 mod schema;
 mod store;

@@ -9,10 +9,10 @@
 use serde_json::Value;
 
 use super::{CHECKING, DESERIALIZING, PARSING, TYPED};
-use crate::config::yaml::{events, fast};
-use crate::config::{schema_check, typed};
 use crate::config::source::{FileId, SourceFile};
 use crate::config::yaml::{self, Pos, Span, YamlProblem};
+use crate::config::yaml::{events, fast};
+use crate::config::{schema_check, typed};
 use crate::diagnostic::Diagnostic;
 use crate::model::document::{Document, FORMAT_VERSION};
 

@@ -5,7 +5,7 @@ mod check;
 mod discover;
 mod read;
 
-pub use check::check_text;
+pub use check::{check_in_full, check_text, read_typed};
 pub use discover::{discover, is_roster_document};
 pub use read::{read, read_texts};
 
@@ -58,7 +58,14 @@ pub(crate) static NORMALISING: crate::timing::Total = crate::timing::Total::new(
 
 /// Prints the per-phase totals of reading a config (with `ROSTER_TIMINGS=1`).
 pub fn report_timings() {
-    for total in [&READING, &TYPED, &PARSING, &CHECKING, &DESERIALIZING, &NORMALISING] {
+    for total in [
+        &READING,
+        &TYPED,
+        &PARSING,
+        &CHECKING,
+        &DESERIALIZING,
+        &NORMALISING,
+    ] {
         total.report();
     }
 }

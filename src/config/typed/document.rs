@@ -3,8 +3,8 @@
 use super::constraints::ROLE_NAME;
 use super::{Reader, Refused, once, user};
 use crate::model::document::{
-    AccountSpec, Document, FORMAT_VERSION, GroupSpec, MaxDeletesLimits, MaxDeletesSpec,
-    MemberSpec, PolicySpec, PruneByCollection, PruneSpec, RoleSpec,
+    AccountSpec, Document, FORMAT_VERSION, GroupSpec, MaxDeletesLimits, MaxDeletesSpec, MemberSpec,
+    PolicySpec, PruneByCollection, PruneSpec, RoleSpec,
 };
 
 pub(super) fn document(r: &mut Reader<'_, '_>) -> Result<Document, Refused> {

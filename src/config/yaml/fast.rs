@@ -39,15 +39,16 @@ pub fn parse(text: &str) -> Result<Vec<Event<'_>>, Unsupported> {
 /// the byte order mark, and Unicode line and paragraph separators.
 fn check_characters(text: &str) -> Result<(), Unsupported> {
     let bytes = text.as_bytes();
-    if bytes
-        .iter()
-        .any(|&b| (b < 0x20 && b != b'\n') || b == 0x7f)
-    {
+    if bytes.iter().any(|&b| (b < 0x20 && b != b'\n') || b == 0x7f) {
         return Err(Unsupported);
     }
     if !text.is_ascii()
         && text.chars().any(|c| {
-            matches!(c, '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+            matches!(
+                c,
+                '\u{80}'
+                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+            )
         })
     {
         return Err(Unsupported);
