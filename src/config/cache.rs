@@ -165,6 +165,11 @@ impl Cache {
         (recorded == stamp && self.entries.contains_key(hash)).then_some(*hash)
     }
 
+    /// Whether the cache recorded a stamp for the file at `path`.
+    pub fn knows(&self, path: &str) -> bool {
+        self.stamps.contains_key(path)
+    }
+
     /// Whether a result for this content is cached.
     pub fn contains(&self, hash: &ContentHash) -> bool {
         self.entries.contains_key(hash)

@@ -5,13 +5,13 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::check::check_text;
+use super::check::{check_in_full, read_typed};
 use super::discover::discover;
-use super::{CleanFile, NORMALISING, READING, ReadConfig};
+use super::{CleanFile, NORMALISING, READING, ReadConfig, TYPED};
 use crate::config::ConfigError;
 use crate::config::cache::{Cache, ContentHash, Stamp};
 use crate::config::normalize::{self, FileModel};
-use crate::config::source::{FileId, SourceFile};
+use crate::config::source::{FileId, FileText, SourceFile};
 use crate::config::yaml::{self, Pos, Span};
 use crate::diagnostic::Diagnostic;
 
@@ -105,7 +105,7 @@ pub fn read_texts(files: Vec<(String, String)>) -> ReadConfig {
     let cache = Cache::default();
     let outcomes = crate::parallel::map_owned(files, |(name, text)| {
         process(
-            SourceFile::in_memory(name.clone(), text),
+            FileText::in_memory(name.clone(), text),
             name,
             None,
             &cache,
@@ -149,20 +149,38 @@ fn read_file(root: &Path, path: &Path, cache: &Cache) -> Result<FileOutcome, Con
     let name = path.display().to_string();
     // The stamp is taken before the text is read: a change made meanwhile
     // gives the file a newer stamp than the one recorded with this text.
-    let stamp = Stamp::of(&std::fs::metadata(path).map_err(open)?);
-    if let Some(hash) = stamp.and_then(|s| cache.unchanged(&relative, &s)) {
-        return Ok(FileOutcome {
-            file: SourceFile::unread(path.to_path_buf(), name, hash),
-            relative,
-            stamp,
-            hash,
-            model: None,
-            cached: true,
-            unread: true,
-            diagnostics: Vec::new(),
-        });
+    // A file the cache knows is looked at first, so that an unchanged one
+    // is not even opened; any other is opened and looked at through its
+    // handle, which spares the file system a second walk of the path.
+    let mut stamp = None;
+    if cache.knows(&relative) {
+        stamp = Stamp::of(&std::fs::metadata(path).map_err(open)?);
+        if let Some(hash) = stamp.and_then(|s| cache.unchanged(&relative, &s)) {
+            return Ok(FileOutcome {
+                file: SourceFile::unread(path.to_path_buf(), name, hash),
+                relative,
+                stamp,
+                hash,
+                model: None,
+                cached: true,
+                unread: true,
+                diagnostics: Vec::new(),
+            });
+        }
     }
-    let bytes = READING.time(|| std::fs::read(path)).map_err(open)?;
+    let bytes = READING
+        .time(|| -> std::io::Result<Vec<u8>> {
+            use std::io::Read;
+            let mut handle = std::fs::File::open(path)?;
+            let metadata = handle.metadata()?;
+            if stamp.is_none() {
+                stamp = Stamp::of(&metadata);
+            }
+            let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0) + 1);
+            handle.read_to_end(&mut bytes)?;
+            Ok(bytes)
+        })
+        .map_err(open)?;
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
@@ -195,50 +213,52 @@ fn read_file(root: &Path, path: &Path, cache: &Cache) -> Result<FileOutcome, Con
         }
     };
     Ok(process(
-        SourceFile::new(path.to_path_buf(), name, text),
+        FileText::new(path.to_path_buf(), name, text),
         relative,
         stamp,
         cache,
     ))
 }
 
-/// The cached result of a file, or all of its per-file stages.
-fn process(
-    mut file: SourceFile,
-    relative: String,
-    stamp: Option<Stamp>,
-    cache: &Cache,
-) -> FileOutcome {
-    let hash = file.hash();
-    if cache.contains(&hash) {
-        file.release();
-        // The model is taken from the cache once the workers are done.
-        return FileOutcome {
-            file,
-            relative,
-            stamp,
-            hash,
-            model: None,
-            cached: true,
-            unread: false,
-            diagnostics: Vec::new(),
-        };
-    }
-    let (document, mut diagnostics) = check_text(PLACEHOLDER, &file);
-    let model = document
-        .map(|d| NORMALISING.time(|| normalize::normalize_file(PLACEHOLDER, &d, &mut diagnostics)));
-    if diagnostics.is_empty() {
-        // Read again from disk in the rare case something points here later.
-        file.release();
-    }
-    FileOutcome {
+/// The cached result of a file, or all of its per-file stages. A file
+/// without findings gives its text up (it is read again from disk in the
+/// rare case something points at it later); one with findings keeps it.
+fn process(text: FileText, relative: String, stamp: Option<Stamp>, cache: &Cache) -> FileOutcome {
+    let hash = text.hash;
+    let outcome = |file, model, cached, diagnostics| FileOutcome {
         file,
         relative,
         stamp,
         hash,
         model,
-        cached: false,
+        cached,
         unread: false,
         diagnostics,
+    };
+    if cache.contains(&hash) {
+        // The model is taken from the cache once the workers are done.
+        return outcome(text.release(), None, true, Vec::new());
     }
+    let mut diagnostics = Vec::new();
+    if let Some(document) = TYPED.time(|| read_typed(&text.text)) {
+        let model = NORMALISING
+            .time(|| normalize::normalize_file(PLACEHOLDER, &document, &mut diagnostics));
+        let file = if diagnostics.is_empty() {
+            text.release()
+        } else {
+            text.keep()
+        };
+        return outcome(file, Some(model), false, diagnostics);
+    }
+    let on_disk = text.on_disk();
+    let file = text.keep();
+    let (document, mut diagnostics) = check_in_full(PLACEHOLDER, &file);
+    let model = document
+        .map(|d| NORMALISING.time(|| normalize::normalize_file(PLACEHOLDER, &d, &mut diagnostics)));
+    let file = if diagnostics.is_empty() && on_disk {
+        SourceFile::unread(file.path.clone(), file.name.clone(), hash)
+    } else {
+        file
+    };
+    outcome(file, model, false, diagnostics)
 }
