@@ -176,8 +176,22 @@ fn read_file(root: &Path, path: &Path, cache: &Cache) -> Result<FileOutcome, Con
             if stamp.is_none() {
                 stamp = Stamp::of(&metadata);
             }
-            let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0) + 1);
-            handle.read_to_end(&mut bytes)?;
+            // Read into a buffer of the size the handle gave (one byte more,
+            // to see the end), sparing `read_to_end` its second look.
+            let mut bytes = vec![0; usize::try_from(metadata.len()).unwrap_or(0) + 1];
+            let mut filled = 0;
+            loop {
+                match handle.read(&mut bytes[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+                if filled == bytes.len() {
+                    bytes.resize(bytes.len() * 2, 0);
+                }
+            }
+            bytes.truncate(filled);
             Ok(bytes)
         })
         .map_err(open)?;
