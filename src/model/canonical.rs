@@ -196,7 +196,11 @@ mod tests {
             let expected = expected.clone().map(str::to_string);
             assert_eq!(phone(written), expected, "{country} {written}");
             // The whole metadata, as `phonenumber` loads it, agrees.
-            assert_eq!(phone_by_parsing_everything(written), expected, "{country} {written}");
+            assert_eq!(
+                phone_by_parsing_everything(written),
+                expected,
+                "{country} {written}"
+            );
             countries.insert(*country);
         }
         assert!(countries.len() > 20, "{} countries", countries.len());

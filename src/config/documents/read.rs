@@ -104,12 +104,7 @@ impl ReadConfig {
 pub fn read_texts(files: Vec<(String, String)>) -> ReadConfig {
     let cache = Cache::default();
     let outcomes = crate::parallel::map_owned(files, |(name, text)| {
-        process(
-            FileText::in_memory(name.clone(), text),
-            name,
-            None,
-            &cache,
-        )
+        process(FileText::in_memory(name.clone(), text), name, None, &cache)
     });
     let mut config = ReadConfig::default();
     for outcome in outcomes {

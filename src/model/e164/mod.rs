@@ -281,7 +281,11 @@ mod tests {
         }
         // A national prefix written after the calling code: `phonenumber`
         // drops it; so does the per-code metadata.
-        for text in ["+44 (0)20 7946 0958", "+49 (0)30 1234567", "+33 (0)6 12 34 56 78"] {
+        for text in [
+            "+44 (0)20 7946 0958",
+            "+49 (0)30 1234567",
+            "+33 (0)6 12 34 56 78",
+        ] {
             assert_eq!(phone(text), whole(text), "{text}");
             assert_eq!(canonical(text), whole(text), "{text}");
         }
