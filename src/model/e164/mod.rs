@@ -256,7 +256,7 @@ mod tests {
         let marks = [" ", "-", ".", "/", " (", ") ", "", " - ", "--", "  "];
         let mut out = String::from("+");
         for (i, digit) in number[1..].chars().enumerate() {
-            if i > 0 && (i * 7 + seed) % 3 == 0 {
+            if i > 0 && (i * 7 + seed).is_multiple_of(3) {
                 out.push_str(marks[(i + seed) % marks.len()]);
             }
             out.push(digit);
