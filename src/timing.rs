@@ -4,7 +4,8 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-fn enabled() -> bool {
+/// Whether stage timings are printed (`ROSTER_TIMINGS=1`).
+pub fn enabled() -> bool {
     static ENABLED: OnceLock<bool> = OnceLock::new();
     *ENABLED.get_or_init(|| std::env::var_os("ROSTER_TIMINGS").is_some_and(|v| v == "1"))
 }

@@ -1,5 +1,7 @@
-//! Loading a config: YAML with positions → schema check → normalisation →
-//! semantic rules.
+//! Loading a config: each file's YAML read into a typed document (straight
+//! from YAML events when the file is clean, else with positions → schema
+//! check → deserialization, which place every finding) → normalisation,
+//! per file and merged → semantic rules.
 pub mod cache;
 pub mod documents;
 pub mod locate;
@@ -80,7 +82,7 @@ pub fn load_cached(
         documents::read(path, &mut cache)?
     };
     documents::report_timings();
-    if std::env::var_os("ROSTER_TIMINGS").is_some_and(|v| v == "1") {
+    if crate::timing::enabled() {
         eprintln!(
             "timing:   {} of {} files from the cache, {} of them not read (stamp unchanged)",
             read.cached,

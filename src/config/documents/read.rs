@@ -56,12 +56,13 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
     // Files of the same content share one cache entry: the first takes it,
     // the others copy it.
     let mut taken: std::collections::HashMap<ContentHash, usize> = Default::default();
-    for mut outcome in results
+    for (index, outcome) in results
         .into_inner()
         .expect("no worker panics")
         .into_iter()
-        .flatten()
+        .enumerate()
     {
+        let Some(mut outcome) = outcome else { continue };
         if outcome.cached {
             outcome.model = match cache.take(&outcome.hash) {
                 Some(model) => {
@@ -70,6 +71,11 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
                 }
                 None => taken.get(&outcome.hash).map(|&i| config.files[i].1.clone()),
             };
+            if outcome.model.is_none() {
+                // A cache that promised a result it could not read back
+                // (a damaged file): the file is read as if never cached.
+                outcome = read_file(path, &files[index], &Cache::default())?;
+            }
         }
         config.add(outcome);
     }

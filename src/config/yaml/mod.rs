@@ -1,11 +1,14 @@
 //! YAML text → a JSON value plus the source position of every node.
 //!
-//! saphyr's parser emits events with spans; this receiver builds the
-//! `serde_json::Value` that the schema check and serde read, and beside it a
-//! [`Node`] tree with the span of every value and every mapping key. Building
-//! both in one pass (rather than through saphyr's `MarkedYaml` tree) avoids a
-//! second copy of the document and lets a duplicated key report both of its
-//! places instead of stopping at the first.
+//! Most files never come here: [`fast`] reads plain YAML into [`events`]
+//! for the typed reader. This is the full reader, for a file the fast way
+//! does not vouch for and for placing findings: saphyr's parser emits
+//! events with spans; this receiver builds the `serde_json::Value` that the
+//! schema check and serde read, and beside it a [`Node`] tree with the span
+//! of every value and every mapping key. Building both in one pass (rather
+//! than through saphyr's `MarkedYaml` tree) avoids a second copy of the
+//! document and lets a duplicated key report both of its places instead of
+//! stopping at the first.
 
 pub mod events;
 pub mod fast;
