@@ -64,6 +64,17 @@ pub fn phone(text: &str) -> Result<String, PhoneProblem> {
     phone_by_parsing(text)
 }
 
+/// The calling code of a number in E.164 form (`+4915123456789` → 49),
+/// found without loading any numbering plan: calling codes are prefix-free.
+/// `None` when the text is not `+` and digits or starts with no code.
+pub fn calling_code(e164: &str) -> Option<u16> {
+    let digits = e164.strip_prefix('+')?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    super::e164::metadata::calling_code(digits).map(|(code, _)| code)
+}
+
 /// `+` and the digits of `text`, when it is `+` followed by digits and the
 /// punctuation phone numbers are written with (` ()./-`) only.
 fn digits_of(text: &str) -> Option<String> {
@@ -188,6 +199,22 @@ mod tests {
         ("--", "+999 1234 5678", Err(PhoneProblem::Unreadable)),
         ("DE", "0151 2345 6789", Err(PhoneProblem::NoCountryCode)),
     ];
+
+    #[test]
+    fn calling_codes_without_numbering_plans() {
+        assert_eq!(calling_code("+4915123456789"), Some(49));
+        assert_eq!(calling_code("+14155550132"), Some(1));
+        assert_eq!(calling_code("+353850123456"), Some(353));
+        assert_eq!(calling_code("+9991234"), None);
+        assert_eq!(calling_code("+49 151"), None);
+        assert_eq!(calling_code("4915123456789"), None);
+        for (_, _, expected) in NUMBERING_PLANS {
+            if let Ok(e164) = expected {
+                let code = phonenumber::parse(None, e164).unwrap().code().value();
+                assert_eq!(calling_code(e164), Some(code), "{e164}");
+            }
+        }
+    }
 
     #[test]
     fn numbering_plans_of_many_countries() {
