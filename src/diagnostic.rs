@@ -3,11 +3,47 @@
 //! Every stage (YAML, schema, rules, plan guards) produces [`Diagnostic`]s;
 //! `report::diagnostics` renders them for people (miette), for tools (JSON)
 //! and for GitHub Actions (workflow annotations).
+//!
+//! The places a finding points at ([`FileId`], [`Pos`], [`Span`]) are
+//! defined here, below the config layer that fills them in, so that this
+//! module depends on no stage that uses it.
 
 use serde::Serialize;
 
-use crate::config::source::FileId;
-use crate::config::yaml::Span;
+/// Index of a file among the files of a config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub usize);
+
+/// A position in a source file: 1-based line, 0-based column in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column in characters, from 0.
+    pub col: u32,
+}
+
+/// A range of source text; `end` is exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// First character.
+    pub start: Pos,
+    /// One past the last character.
+    pub end: Pos,
+}
+
+impl Span {
+    /// The one character at `at`.
+    pub fn point(at: Pos) -> Span {
+        Span {
+            start: at,
+            end: Pos {
+                line: at.line,
+                col: at.col + 1,
+            },
+        }
+    }
+}
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -31,7 +67,7 @@ pub struct Label {
 }
 
 /// Where a label points: a span, or a JSON pointer into the file's document
-/// that `config::locate` turns into a span before rendering. Rules name
+/// that the config layer turns into a span before rendering. Rules name
 /// places by pointer so that positions are only looked up for findings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum At {

@@ -13,9 +13,13 @@
 //! file may have changed again within the clock's resolution), and the
 //! change time, which no tool can set back, catches a content swapped in
 //! with an old modification time.
+//!
+//! The file is a small header (stamps and content hashes) and the results
+//! in a few parts, read on other threads while the files are looked at.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +28,7 @@ use sha2::{Digest, Sha256};
 use super::normalize::FileModel;
 
 /// The version of the cache's own format.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The roster that wrote a cache: its version and the identity of its
 /// sources, so results computed by other code are never used.
@@ -69,22 +73,41 @@ impl Stamp {
 /// How close to the cache's writing a stamp may be and still be trusted.
 const RACY_NS: i128 = 2_000_000_000;
 
+/// What the cache file starts with; the parts of results follow.
 #[derive(Serialize, Deserialize)]
-struct Stored {
+struct Header {
     format: u32,
     roster_version: String,
     /// When the cache was written, in nanoseconds since 1970.
     written_ns: i128,
-    entries: Vec<(ContentHash, FileModel)>,
     /// Each file's path below the config, stamp and content hash.
     files: Vec<(String, Stamp, ContentHash)>,
+    /// The content hashes of the results held.
+    hashes: Vec<ContentHash>,
+    /// The length of each part: postcard of `Vec<(ContentHash, FileModel)>`.
+    parts: Vec<u64>,
+}
+
+/// The results, read on other threads until someone needs them.
+#[derive(Debug)]
+enum Entries {
+    Ready(HashMap<ContentHash, FileModel>),
+    Reading(JoinHandle<HashMap<ContentHash, FileModel>>),
+}
+
+impl Default for Entries {
+    fn default() -> Entries {
+        Entries::Ready(HashMap::new())
+    }
 }
 
 /// Cached per-file results of one config.
 #[derive(Debug, Default)]
 pub struct Cache {
     path: Option<PathBuf>,
-    entries: HashMap<ContentHash, FileModel>,
+    /// The content hashes of the results held (known before they are read).
+    hashes: HashSet<ContentHash>,
+    entries: Entries,
     /// Trusted stamps: path below the config → stamp and content hash.
     stamps: HashMap<String, (Stamp, ContentHash)>,
 }
@@ -108,21 +131,6 @@ fn now_ns() -> i128 {
         .map_or(0, |d| d.as_nanos() as i128)
 }
 
-/// The folder caches live in, unless caching is off.
-pub fn default_dir() -> Option<PathBuf> {
-    if std::env::var("ROSTER_CACHE").is_ok_and(|v| v == "off" || v == "0") {
-        return None;
-    }
-    if let Some(dir) = std::env::var_os("ROSTER_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir).join("roster"));
-    }
-    std::env::var_os("HOME")
-        .filter(|d| !d.is_empty())
-        .map(|home| PathBuf::from(home).join(".cache/roster"))
-}
 
 impl Cache {
     /// The cache of the config at `config`, in `dir`; empty when there is
@@ -134,26 +142,39 @@ impl Cache {
             .map(|b| format!("{b:02x}"))
             .collect();
         let path = dir.join(format!("{key}.bin"));
-        let Some(stored) = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| postcard::from_bytes::<Stored>(&bytes).ok())
-            .filter(|s| s.format == FORMAT && s.roster_version == BUILD)
-        else {
-            return Cache {
-                path: Some(path),
-                ..Cache::default()
-            };
+        let empty = |path| Cache {
+            path: Some(path),
+            ..Cache::default()
         };
-        let trusted = stored.written_ns - RACY_NS;
+        let Ok(bytes) = std::fs::read(&path) else {
+            return empty(path);
+        };
+        let Some((header, body)) = read_header(&bytes) else {
+            return empty(path);
+        };
+        let mut parts = Vec::with_capacity(header.parts.len());
+        let mut at = body;
+        for &len in &header.parts {
+            let Some(end) = usize::try_from(len).ok().and_then(|l| at.checked_add(l)) else {
+                return empty(path);
+            };
+            if end > bytes.len() {
+                return empty(path);
+            }
+            parts.push(at..end);
+            at = end;
+        }
+        let trusted = header.written_ns - RACY_NS;
         Cache {
             path: Some(path),
-            stamps: stored
+            stamps: header
                 .files
                 .into_iter()
                 .filter(|(_, stamp, _)| stamp.changed_ns.max(stamp.modified_ns) < trusted)
                 .map(|(path, stamp, hash)| (path, (stamp, hash)))
                 .collect(),
-            entries: stored.entries.into_iter().collect(),
+            hashes: header.hashes.into_iter().collect(),
+            entries: Entries::Reading(std::thread::spawn(move || read_parts(&bytes, parts))),
         }
     }
 
@@ -162,27 +183,48 @@ impl Cache {
     /// not be read.
     pub fn unchanged(&self, path: &str, stamp: &Stamp) -> Option<ContentHash> {
         let (recorded, hash) = self.stamps.get(path)?;
-        (recorded == stamp && self.entries.contains_key(hash)).then_some(*hash)
+        (recorded == stamp && self.hashes.contains(hash)).then_some(*hash)
+    }
+
+    /// Whether the cache recorded a stamp for the file at `path`.
+    pub fn knows(&self, path: &str) -> bool {
+        self.stamps.contains_key(path)
     }
 
     /// Whether a result for this content is cached.
     pub fn contains(&self, hash: &ContentHash) -> bool {
-        self.entries.contains_key(hash)
+        self.hashes.contains(hash)
+    }
+
+    /// The results, once they are read.
+    fn entries(&mut self) -> &mut HashMap<ContentHash, FileModel> {
+        if let Entries::Reading(_) = self.entries {
+            let Entries::Reading(reading) = std::mem::take(&mut self.entries) else {
+                unreachable!("matched above");
+            };
+            // A cache that cannot be read only costs time.
+            self.entries = Entries::Ready(reading.join().unwrap_or_default());
+        }
+        match &mut self.entries {
+            Entries::Ready(entries) => entries,
+            Entries::Reading(_) => unreachable!("read above"),
+        }
     }
 
     /// Takes the cached result for this content out of the cache.
     pub fn take(&mut self, hash: &ContentHash) -> Option<FileModel> {
-        self.entries.remove(hash)
+        self.hashes.remove(hash);
+        self.entries().remove(hash)
     }
 
     /// How many entries it holds.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.hashes.len()
     }
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.hashes.is_empty()
     }
 
     /// Replaces the cache with `files` (the clean files of this run) when
@@ -190,40 +232,51 @@ impl Cache {
     /// are gone (left in the cache after this run took its own), or some
     /// stamp is new. A cache that cannot be written is skipped: it only
     /// saves time.
-    pub fn save(&self, files: Vec<Remembered<'_>>, fresh: usize) {
+    pub fn save(&mut self, files: Vec<Remembered<'_>>, fresh: usize) {
         let Some(path) = &self.path else { return };
         let restamped = files.iter().any(|f| {
             f.stamp
                 .is_some_and(|stamp| self.stamps.get(&f.path) != Some(&(stamp, f.hash)))
         });
-        if fresh == 0 && self.entries.is_empty() && !restamped {
+        if fresh == 0 && self.hashes.is_empty() && !restamped {
             return;
-        }
-        #[derive(Serialize)]
-        struct Writing<'a> {
-            format: u32,
-            roster_version: &'static str,
-            written_ns: i128,
-            entries: Vec<(ContentHash, &'a FileModel)>,
-            files: Vec<(String, Stamp, ContentHash)>,
         }
         let mut entries: Vec<(ContentHash, &FileModel)> =
             files.iter().map(|f| (f.hash, f.model)).collect();
         entries.sort_unstable_by_key(|(hash, _)| *hash);
         entries.dedup_by_key(|(hash, _)| *hash);
-        let stored = Writing {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Each part written on a thread of its own.
+        let parts: Option<Vec<Vec<u8>>> = std::thread::scope(|scope| {
+            let writers: Vec<_> = entries
+                .chunks(entries.len().div_ceil(workers).max(1))
+                .map(|part| scope.spawn(move || postcard::to_stdvec(part)))
+                .collect();
+            writers
+                .into_iter()
+                .map(|writer| writer.join().ok()?.ok())
+                .collect()
+        });
+        let Some(parts) = parts else { return };
+        let header = Header {
             format: FORMAT,
-            roster_version: BUILD,
+            roster_version: BUILD.to_string(),
             written_ns: now_ns(),
-            entries,
             files: files
                 .into_iter()
                 .filter_map(|f| Some((f.path, f.stamp?, f.hash)))
                 .collect(),
+            hashes: entries.iter().map(|(hash, _)| *hash).collect(),
+            parts: parts.iter().map(|p| p.len() as u64).collect(),
         };
-        let Ok(bytes) = postcard::to_stdvec(&stored) else {
+        let Ok(head) = postcard::to_stdvec(&header) else {
             return;
         };
+        let mut bytes =
+            Vec::with_capacity(8 + head.len() + parts.iter().map(Vec::len).sum::<usize>());
+        bytes.extend((head.len() as u64).to_le_bytes());
+        bytes.extend(head);
+        parts.iter().for_each(|part| bytes.extend(part));
         if let Some(dir) = path.parent()
             && std::fs::create_dir_all(dir).is_ok()
         {
@@ -234,4 +287,31 @@ impl Cache {
             }
         }
     }
+}
+
+/// The header of a cache file of this format and roster, and where the
+/// parts start.
+fn read_header(bytes: &[u8]) -> Option<(Header, usize)> {
+    let len = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+    let header: Header = postcard::from_bytes(bytes.get(8..8usize.checked_add(len)?)?).ok()?;
+    (header.format == FORMAT && header.roster_version == BUILD).then_some((header, 8 + len))
+}
+
+/// The results in `parts` of `bytes`, each part read on a thread of its own.
+fn read_parts(bytes: &[u8], parts: Vec<std::ops::Range<usize>>) -> HashMap<ContentHash, FileModel> {
+    std::thread::scope(|scope| {
+        let readers: Vec<_> = parts
+            .into_iter()
+            .map(|range| {
+                scope.spawn(move || {
+                    postcard::from_bytes::<Vec<(ContentHash, FileModel)>>(&bytes[range])
+                        .unwrap_or_default()
+                })
+            })
+            .collect();
+        readers
+            .into_iter()
+            .flat_map(|reader| reader.join().unwrap_or_default())
+            .collect()
+    })
 }

@@ -1,5 +1,7 @@
-//! Loading a config: YAML with positions → schema check → normalisation →
-//! semantic rules.
+//! Loading a config: each file's YAML read into a typed document (straight
+//! from YAML events when the file is clean, else with positions → schema
+//! check → deserialization, which place every finding) → normalisation,
+//! per file and merged → semantic rules.
 pub mod cache;
 pub mod documents;
 pub mod locate;
@@ -8,6 +10,7 @@ pub mod rules;
 pub mod schema_check;
 pub mod source;
 pub mod suggest;
+pub mod typed;
 pub mod yaml;
 
 use std::path::PathBuf;

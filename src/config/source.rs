@@ -7,9 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::yaml::{Pos, Span};
 
-/// Index of a file in [`Sources`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileId(pub usize);
+pub use crate::diagnostic::FileId;
 
 /// One config file and its text.
 ///
@@ -24,25 +22,77 @@ pub struct SourceFile {
     pub name: String,
     text: OnceLock<Arc<str>>,
     line_starts: OnceLock<Vec<usize>>,
-    /// Whether the text can be read again from `path`.
-    on_disk: bool,
     /// SHA-256 of the text.
     hash: [u8; 32],
+}
+
+/// A file's text just read, line ends made YAML's, with its hash: what the
+/// per-file stages read before it is known whether the text must be kept.
+#[derive(Debug)]
+pub struct FileText {
+    /// The path as found on disk.
+    pub path: PathBuf,
+    /// The path as shown to people.
+    pub name: String,
+    /// The text.
+    pub text: String,
+    /// SHA-256 of the text.
+    pub hash: [u8; 32],
+    on_disk: bool,
+}
+
+impl FileText {
+    /// The text of a file read from `path`.
+    pub fn new(path: PathBuf, name: String, text: String) -> FileText {
+        use sha2::{Digest, Sha256};
+        let text = with_newlines(text);
+        FileText {
+            path,
+            name,
+            hash: Sha256::digest(text.as_bytes()).into(),
+            text,
+            on_disk: true,
+        }
+    }
+
+    /// A text that exists only in memory, under `name`.
+    pub fn in_memory(name: String, text: String) -> FileText {
+        FileText {
+            on_disk: false,
+            ..FileText::new(PathBuf::from(&name), name, text)
+        }
+    }
+
+    /// Whether the text can be read again from `path`.
+    pub fn on_disk(&self) -> bool {
+        self.on_disk
+    }
+
+    /// The file, keeping its text.
+    pub fn keep(self) -> SourceFile {
+        SourceFile {
+            path: self.path,
+            name: self.name,
+            hash: self.hash,
+            text: OnceLock::from(Arc::from(self.text)),
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// The file, giving up its text when it can be read again from disk.
+    pub fn release(self) -> SourceFile {
+        if self.on_disk {
+            SourceFile::unread(self.path, self.name, self.hash)
+        } else {
+            self.keep()
+        }
+    }
 }
 
 impl SourceFile {
     /// Wraps the text of a file read from `path`.
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
-        use sha2::{Digest, Sha256};
-        let text = with_newlines(text);
-        SourceFile {
-            path,
-            name,
-            hash: Sha256::digest(text.as_bytes()).into(),
-            text: OnceLock::from(Arc::from(text)),
-            line_starts: OnceLock::new(),
-            on_disk: true,
-        }
+        FileText::new(path, name, text).keep()
     }
 
     /// A file read earlier whose text is not needed now (its results come
@@ -54,16 +104,12 @@ impl SourceFile {
             hash,
             text: OnceLock::new(),
             line_starts: OnceLock::new(),
-            on_disk: true,
         }
     }
 
     /// Wraps a text that exists only in memory, under `name`.
     pub fn in_memory(name: String, text: String) -> SourceFile {
-        SourceFile {
-            on_disk: false,
-            ..SourceFile::new(PathBuf::from(&name), name, text)
-        }
+        FileText::in_memory(name, text).keep()
     }
 
     /// The SHA-256 of the text.
@@ -77,14 +123,6 @@ impl SourceFile {
         self.text.get_or_init(|| {
             with_newlines(std::fs::read_to_string(&self.path).unwrap_or_default()).into()
         })
-    }
-
-    /// Gives up the text of a file read from disk.
-    pub fn release(&mut self) {
-        if self.on_disk {
-            self.text.take();
-            self.line_starts.take();
-        }
     }
 
     fn line_starts(&self) -> &[usize] {

@@ -130,7 +130,7 @@ pub struct MaxDeletesLimits {
 #[serde(deny_unknown_fields)]
 pub struct RoleSpec {
     /// Role name: lowercase letters, digits and underscores.
-    #[schemars(regex(pattern = r"^[a-z][a-z0-9_]{0,62}$"))]
+    #[schemars(regex(pattern = ROLE_NAME_PATTERN))]
     pub name: String,
     /// What the role is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,7 +150,7 @@ pub struct UserSpec {
     /// Sign-in name, unique across the account (case-insensitive). Defaults
     /// to the email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$"))]
+    #[schemars(regex(pattern = USERNAME_PATTERN))]
     pub username: Option<String>,
     /// Former usernames of this user: a rename, not a delete and a create.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -177,7 +177,7 @@ pub struct UserSpec {
     pub time_zone: Option<String>,
     /// Locale for dates and numbers, as a BCP 47 tag such as `de-DE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"))]
+    #[schemars(regex(pattern = LOCALE_PATTERN))]
     pub locale: Option<String>,
     /// Interface language. Default: `en`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -340,12 +340,12 @@ pub struct EmailValue(#[schemars(email)] pub String);
 /// A phone number with its country code, such as `+49 151 2345 6789`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
-pub struct PhoneValue(#[schemars(regex(pattern = r"^\+[0-9 ()./-]{4,30}$"))] pub String);
+pub struct PhoneValue(#[schemars(regex(pattern = PHONE_PATTERN))] pub String);
 
 /// A Slack member id such as `U024BE7LH`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
-pub struct SlackValue(#[schemars(regex(pattern = r"^[UW][A-Z0-9]{8,}$"))] pub String);
+pub struct SlackValue(#[schemars(regex(pattern = SLACK_PATTERN))] pub String);
 
 /// Retries of an unanswered contact method.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -367,10 +367,10 @@ pub struct ActiveHoursSpec {
     #[schemars(length(min = 1))]
     pub days: Vec<Weekday>,
     /// Start time, `HH:MM`.
-    #[schemars(regex(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
+    #[schemars(regex(pattern = CLOCK_PATTERN))]
     pub from: String,
     /// End time, `HH:MM`; earlier than `from` means it runs past midnight.
-    #[schemars(regex(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
+    #[schemars(regex(pattern = CLOCK_PATTERN))]
     pub to: String,
 }
 
@@ -402,9 +402,7 @@ pub struct NotificationProfilesSpec {
 pub struct ProfileStepSpec {
     /// The contact method, as `channel-label` or `channel-label-variant`,
     /// such as `sms-personal` or `phone-official-mobile`.
-    #[schemars(regex(
-        pattern = r"^(email|sms|phone|whatsapp|slack)-(official|personal)(-(mobile|sms_gateway))?$"
-    ))]
+    #[schemars(regex(pattern = PROFILE_METHOD_PATTERN))]
     pub method: String,
     /// Minutes to wait before this step. Default: 0.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -433,6 +431,28 @@ pub struct OutOfOfficeSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
+
+/// A custom role's name.
+pub const ROLE_NAME_PATTERN: &str = r"^[a-z][a-z0-9_]{0,62}$";
+
+/// A username.
+pub const USERNAME_PATTERN: &str = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$";
+
+/// A BCP 47 locale tag.
+pub const LOCALE_PATTERN: &str = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$";
+
+/// A phone number as written: `+` and digits, spaces and punctuation.
+pub const PHONE_PATTERN: &str = r"^\+[0-9 ()./-]{4,30}$";
+
+/// A Slack member id.
+pub const SLACK_PATTERN: &str = r"^[UW][A-Z0-9]{8,}$";
+
+/// A time of day, `HH:MM`.
+pub const CLOCK_PATTERN: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
+
+/// A contact method named in a notification profile.
+pub const PROFILE_METHOD_PATTERN: &str =
+    r"^(email|sms|phone|whatsapp|slack)-(official|personal)(-(mobile|sms_gateway))?$";
 
 /// A local date-time, optionally with seconds and an offset.
 pub const DATE_TIME_PATTERN: &str =

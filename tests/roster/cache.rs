@@ -132,3 +132,25 @@ fn without_timings(stderr: &str) -> String {
         .map(|l| format!("{l}\n"))
         .collect()
 }
+
+#[test]
+fn a_damaged_cache_costs_time_not_correctness() {
+    let config = acme();
+    let cache = tempfile::tempdir().unwrap();
+    let (first, _, _) = validate(config.path(), cache.path());
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // Overwrite the results after the header with noise, keeping the size:
+    // the header still promises them.
+    let file = walk(cache.path()).into_iter().next().expect("a cache file");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    for (i, byte) in bytes[8 + header..].iter_mut().enumerate() {
+        *byte = (i * 131 % 251) as u8;
+    }
+    std::fs::write(&file, &bytes).unwrap();
+    let (second, _, _) = validate(config.path(), cache.path());
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(second.stdout, first.stdout);
+    let (third, _, _) = validate(config.path(), cache.path());
+    assert_eq!(third.stdout, first.stdout);
+}

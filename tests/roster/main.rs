@@ -12,6 +12,7 @@ mod hostile;
 mod ownership;
 mod planner;
 mod properties;
+mod readers;
 mod scale;
 mod schema;
 mod stale;

@@ -1,11 +1,17 @@
 //! YAML text → a JSON value plus the source position of every node.
 //!
-//! saphyr's parser emits events with spans; this receiver builds the
-//! `serde_json::Value` that the schema check and serde read, and beside it a
-//! [`Node`] tree with the span of every value and every mapping key. Building
-//! both in one pass (rather than through saphyr's `MarkedYaml` tree) avoids a
-//! second copy of the document and lets a duplicated key report both of its
-//! places instead of stopping at the first.
+//! Most files never come here: [`fast`] reads plain YAML into [`events`]
+//! for the typed reader. This is the full reader, for a file the fast way
+//! does not vouch for and for placing findings: saphyr's parser emits
+//! events with spans; this receiver builds the `serde_json::Value` that the
+//! schema check and serde read, and beside it a [`Node`] tree with the span
+//! of every value and every mapping key. Building both in one pass (rather
+//! than through saphyr's `MarkedYaml` tree) avoids a second copy of the
+//! document and lets a duplicated key report both of its places instead of
+//! stopping at the first.
+
+pub mod events;
+pub mod fast;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -16,41 +22,12 @@ use saphyr_parser::{
 };
 use serde_json::{Map, Number, Value};
 
-/// A position in a source file: 1-based line, 0-based column in characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Pos {
-    /// Line, from 1.
-    pub line: u32,
-    /// Column in characters, from 0.
-    pub col: u32,
-}
+pub use crate::diagnostic::{Pos, Span};
 
-/// A range of source text; `end` is exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    /// First character.
-    pub start: Pos,
-    /// One past the last character.
-    pub end: Pos,
-}
-
-impl Span {
-    /// The one character at `at`.
-    pub fn point(at: Pos) -> Span {
-        Span {
-            start: at,
-            end: Pos {
-                line: at.line,
-                col: at.col + 1,
-            },
-        }
-    }
-
-    fn from_parser(span: ParserSpan) -> Span {
-        Span {
-            start: pos(span.start),
-            end: pos(span.end),
-        }
+fn to_span(span: ParserSpan) -> Span {
+    Span {
+        start: pos(span.start),
+        end: pos(span.end),
     }
 }
 
@@ -258,7 +235,7 @@ enum KeyState {
 
 impl<'input> SpannedEventReceiver<'input> for Builder {
     fn on_event(&mut self, event: Event<'input>, span: ParserSpan) {
-        let span = Span::from_parser(span);
+        let span = to_span(span);
         match event {
             Event::DocumentStart(_) => {
                 self.documents += 1;

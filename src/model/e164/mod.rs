@@ -11,11 +11,15 @@
 //! number it finds invalid) goes the slow way, so its answer is only ever
 //! "valid, already canonical" or "ask `phonenumber`"; a test holds the two
 //! to the same answers over every example number of the metadata.
+//!
+//! The metadata comes per calling code from [`metadata`], loaded and
+//! compiled for the codes a run meets only.
 
-use std::collections::HashMap;
+pub(crate) mod metadata;
+
 use std::sync::OnceLock;
 
-use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
+use phonenumber::metadata::loader::{Descriptor, Metadata};
 use regex::{Regex, RegexBuilder};
 
 /// A number pattern and the lengths it allows.
@@ -27,8 +31,8 @@ struct Pattern {
 impl Pattern {
     fn new(descriptor: &Descriptor) -> Option<Pattern> {
         Some(Pattern {
-            regex: compile(descriptor.national_number().as_str())?,
-            lengths: descriptor.possible_length().to_vec(),
+            regex: compile(descriptor.national_number.as_deref()?)?,
+            lengths: descriptor.possible_length.clone(),
         })
     }
 
@@ -64,36 +68,37 @@ struct Region {
 
 impl Region {
     fn new(meta: &Metadata) -> Option<Region> {
-        let d = meta.descriptors();
+        // Any type makes a number valid, so the order only matters for
+        // speed: the common types first.
         let types = [
-            d.premium_rate(),
-            d.toll_free(),
-            d.shared_cost(),
-            d.voip(),
-            d.personal_number(),
-            d.pager(),
-            d.uan(),
-            d.voicemail(),
-            d.fixed_line(),
-            d.mobile(),
+            &meta.mobile,
+            &meta.fixed_line,
+            &meta.premium_rate,
+            &meta.toll_free,
+            &meta.shared_cost,
+            &meta.voip,
+            &meta.personal_number,
+            &meta.pager,
+            &meta.uan,
+            &meta.voicemail,
         ]
         .into_iter()
         .flatten()
         .map(Pattern::new)
         .collect::<Option<Vec<_>>>()?;
         Some(Region {
-            general: Pattern::new(d.general())?,
+            general: Pattern::new(meta.general.as_ref()?)?,
             types,
-            leading_digits: match meta.leading_digits() {
-                Some(regex) => Some(compile(regex.as_str())?),
+            leading_digits: match &meta.leading_digits {
+                Some(regex) => Some(compile(regex)?),
                 None => None,
             },
-            national_prefix: meta.national_prefix().map(str::to_string),
-            prefix_for_parsing: match meta.national_prefix_for_parsing() {
-                Some(regex) => Some(compile(regex.as_str())?),
+            national_prefix: meta.national_prefix.clone(),
+            prefix_for_parsing: match &meta.national_prefix_for_parsing {
+                Some(regex) => Some(compile(regex)?),
                 None => None,
             },
-            transforms_prefix: meta.national_prefix_transform_rule().is_some(),
+            transforms_prefix: meta.national_prefix_transform_rule.is_some(),
         })
     }
 
@@ -124,31 +129,17 @@ impl Region {
 /// slow way).
 type Plan = Option<Vec<Region>>;
 
-fn plans() -> &'static HashMap<u16, OnceLock<Plan>> {
-    static PLANS: OnceLock<HashMap<u16, OnceLock<Plan>>> = OnceLock::new();
-    PLANS.get_or_init(|| {
-        DATABASE
-            .iter()
-            .map(|meta| (meta.country_code(), OnceLock::new()))
-            .collect()
-    })
-}
-
-fn plan(code: u16) -> Option<&'static [Region]> {
-    let cell = plans().get(&code)?;
-    cell.get_or_init(|| {
-        let regions = DATABASE.region(&code)?;
-        if regions.len() == 1 {
-            // A single region (or the non-geographic "001"): its metadata.
-            let meta = DATABASE.by_code(&code)?.into_iter().next()?;
-            return Some(vec![Region::new(meta)?]);
-        }
-        regions
-            .iter()
-            .map(|id| Region::new(DATABASE.by_id(*id)?))
-            .collect()
-    })
-    .as_deref()
+fn plan(position: usize) -> Option<&'static [Region]> {
+    static PLANS: [OnceLock<Plan>; metadata::COUNT] = [const { OnceLock::new() }; metadata::COUNT];
+    PLANS[position]
+        .get_or_init(|| {
+            metadata::country_at(position)
+                .regions
+                .iter()
+                .map(Region::new)
+                .collect()
+        })
+        .as_deref()
 }
 
 /// Whether `text` is a valid number already in canonical E.164 form;
@@ -163,15 +154,13 @@ pub fn is_valid_canonical(text: &str) -> bool {
     {
         return false;
     }
-    // Country codes are prefix-free: the first one to exist is the code.
-    let Some((regions, national)) = (1..=3).find_map(|n| {
-        let code: u16 = digits[..n].parse().ok()?;
-        plans()
-            .contains_key(&code)
-            .then(|| Some((plan(code)?, &digits[n..])))?
-    }) else {
+    let Some((code, position)) = metadata::calling_code(digits) else {
         return false;
     };
+    let Some(regions) = plan(position) else {
+        return false;
+    };
+    let national = &digits[code.to_string().len()..];
     if national.len() < 2 || regions.iter().any(|r| r.may_rewrite(national)) {
         return false;
     }
@@ -191,6 +180,7 @@ pub fn is_valid_canonical(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::model::canonical::phone_by_parsing as phone;
+    use phonenumber::metadata::DATABASE;
 
     /// Every example number of the metadata, as E.164, with variations:
     /// a digit more, a digit less, a digit changed, a national prefix put
@@ -258,6 +248,47 @@ mod tests {
             fast * 100 >= valid * 97,
             "{fast} of {valid} canonical valid numbers took the fast path"
         );
+    }
+
+    /// Spaces and punctuation put between the digits of `number`, as
+    /// people write them, in a way chosen by `seed`.
+    fn punctuated(number: &str, seed: usize) -> String {
+        let marks = [" ", "-", ".", "/", " (", ") ", "", " - ", "--", "  "];
+        let mut out = String::from("+");
+        for (i, digit) in number[1..].chars().enumerate() {
+            if i > 0 && (i * 7 + seed).is_multiple_of(3) {
+                out.push_str(marks[(i + seed) % marks.len()]);
+            }
+            out.push(digit);
+        }
+        out
+    }
+
+    #[test]
+    fn one_calling_code_parses_as_the_whole_metadata() {
+        use crate::model::canonical::{phone as canonical, phone_by_parsing_everything as whole};
+        for (i, number) in candidates().iter().enumerate() {
+            let written = [
+                number.clone(),
+                punctuated(number, i),
+                punctuated(number, i + 1),
+                punctuated(number, i + 5),
+            ];
+            for text in written {
+                assert_eq!(phone(&text), whole(&text), "{text}");
+                assert_eq!(canonical(&text), whole(&text), "{text}");
+            }
+        }
+        // A national prefix written after the calling code: `phonenumber`
+        // drops it; so does the per-code metadata.
+        for text in [
+            "+44 (0)20 7946 0958",
+            "+49 (0)30 1234567",
+            "+33 (0)6 12 34 56 78",
+        ] {
+            assert_eq!(phone(text), whole(text), "{text}");
+            assert_eq!(canonical(text), whole(text), "{text}");
+        }
     }
 
     #[test]
