@@ -131,7 +131,6 @@ fn now_ns() -> i128 {
         .map_or(0, |d| d.as_nanos() as i128)
 }
 
-
 impl Cache {
     /// The cache of the config at `config`, in `dir`; empty when there is
     /// none yet or it was written by another roster.

@@ -49,6 +49,17 @@ pub struct Validated {
     pub diagnostics: Vec<Diagnostic>,
     /// Whether the semantic rules ran (they wait for a clean schema stage).
     pub rules_ran: bool,
+    /// How much the cache saved.
+    pub cache: CacheUse,
+}
+
+/// How much of a config the cache answered for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    /// Files whose results came from the cache.
+    pub cached: usize,
+    /// Of those, files not even read: their stamps were unchanged.
+    pub unread: usize,
 }
 
 impl Validated {
@@ -82,14 +93,17 @@ pub fn load_cached(
         documents::read(path, &mut cache)?
     };
     documents::report_timings();
-    if crate::timing::enabled() {
-        eprintln!(
-            "timing:   {} of {} files from the cache, {} of them not read (stamp unchanged)",
-            read.cached,
-            read.sources.len(),
-            read.unread
-        );
-    }
+    let cache_use = CacheUse {
+        cached: read.cached,
+        unread: read.unread,
+    };
+    tracing::info!(
+        target: crate::timing::TARGET,
+        "{} of {} files from the cache, {} of them not read (stamp unchanged)",
+        read.cached,
+        read.sources.len(),
+        read.unread
+    );
     {
         let _stage = crate::timing::Stage::start("config: save the cache");
         cache.save(
@@ -105,7 +119,9 @@ pub fn load_cached(
             read.fresh,
         );
     }
-    Ok(check(read, now))
+    let mut validated = check(read, now);
+    validated.cache = cache_use;
+    Ok(validated)
 }
 
 /// Checks a config held in memory as `(file name, text)` pairs.
@@ -144,5 +160,6 @@ fn check(read: documents::ReadConfig, now: DateTime<Utc>) -> Validated {
         desired,
         diagnostics,
         rules_ran: clean,
+        cache: CacheUse::default(),
     }
 }
