@@ -5,6 +5,7 @@
 //! [`model::Directory`] and runs the semantic rules; [`report`] renders what
 //! it found. The [`cli`] module wires each subcommand to these stages.
 pub mod apply;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

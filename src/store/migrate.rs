@@ -31,6 +31,11 @@ const SQLITE: &[Migration] = &[
         description: "notification steps name existing contact methods",
         sql: include_str!("../../migrations/sqlite/0002_profile_step_methods.sql"),
     },
+    Migration {
+        version: 4,
+        description: "calendar feeds and event revisions",
+        sql: include_str!("../../migrations/sqlite/0004_calendar_feeds.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -43,6 +48,11 @@ const POSTGRES: &[Migration] = &[
         version: 2,
         description: "notification steps name existing contact methods",
         sql: include_str!("../../migrations/postgres/0002_profile_step_methods.sql"),
+    },
+    Migration {
+        version: 4,
+        description: "calendar feeds and event revisions",
+        sql: include_str!("../../migrations/postgres/0004_calendar_feeds.sql"),
     },
 ];
 
