@@ -17,5 +17,6 @@ pub mod notify;
 pub mod parallel;
 pub mod plan;
 pub mod report;
+pub mod serve;
 pub mod store;
 pub mod timing;

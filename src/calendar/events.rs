@@ -126,7 +126,7 @@ fn user_events(source: &CalendarSource, me: i64, period: Period) -> Vec<Calendar
             events.push(shift_event(
                 shift,
                 &format!("On call: {}", shift.group),
-                { format!("You are on call for {}.", shift.group) },
+                format!("You are on call for {}.", shift.group),
                 &format!("u{me}"),
             ));
         }

@@ -3,6 +3,7 @@
 //! [`ExitStatus`].
 
 mod apply;
+mod calendar;
 mod db;
 mod drift;
 mod export;
@@ -11,6 +12,7 @@ mod history;
 mod output;
 mod plan;
 mod schema;
+mod serve;
 mod validate;
 
 use std::process::ExitCode;
@@ -72,6 +74,10 @@ enum Command {
     History(history::HistoryArgs),
     /// The live directory database: migrations and status.
     Db(db::DbArgs),
+    /// A person's or group's shifts and absences as an iCalendar file; feed URLs.
+    Calendar(calendar::CalendarArgs),
+    /// Serve WebCal feeds of the live directory over HTTP.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs a parsed command line.
@@ -87,6 +93,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Generate(args) => generate::run(args, &output),
         Command::History(args) => history::run(args, &output),
         Command::Db(args) => db::run(args, &output),
+        Command::Calendar(args) => calendar::run(args, &output),
+        Command::Serve(args) => serve::run(args, &output),
     }
 }
 
