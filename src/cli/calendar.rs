@@ -15,12 +15,12 @@ use crate::store::SubjectKey;
 
 /// Arguments of `roster calendar`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("subject").required(true).args(["user", "group"]))]
 pub struct CalendarArgs {
     /// The person whose calendar it is (username).
+    #[arg(required_unless_present = "group")]
     user: Option<String>,
     /// A group's calendar instead: its shifts and its members' absences.
-    #[arg(long, value_name = "GROUP")]
+    #[arg(long, value_name = "GROUP", conflicts_with = "user")]
     group: Option<String>,
     /// Events from (a date, midnight UTC, or an RFC 3339 time); default 7 days ago.
     #[arg(long, value_name = "WHEN", value_parser = instant)]

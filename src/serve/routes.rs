@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -74,11 +74,10 @@ async fn log(request: Request<Body>, next: Next) -> Response {
     let path = loggable(request.uri().path());
     let response = next.run(request).await;
     let bytes = response
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_string();
+        .body()
+        .size_hint()
+        .exact()
+        .map_or("-".to_string(), |n| n.to_string());
     let line = format!(
         "{} {method} {path} {} {bytes} {:.1}ms\n",
         chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),

@@ -3,6 +3,7 @@
 mod support;
 
 mod cache;
+mod calendar;
 mod db;
 mod e2e;
 mod examples;
