@@ -305,3 +305,130 @@ fn group_events(
     }
     events
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::source::{GroupInfo, Person};
+
+    fn person(id: i64, name: &str, zone: Option<&str>) -> Person {
+        Person {
+            id,
+            username: name.to_lowercase(),
+            first_name: name.into(),
+            last_name: "Doe".into(),
+            time_zone: zone.map(str::to_string),
+        }
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    fn source(subject: Subject) -> CalendarSource {
+        let people = [
+            person(1, "Ann", Some("Europe/Berlin")),
+            person(2, "Ben", Some("europe/berlin")),
+            person(3, "Cem", Some("Asia/Tokyo")),
+            person(4, "Dee", None),
+        ];
+        CalendarSource {
+            subject,
+            people: people.into_iter().map(|p| (p.id, p)).collect(),
+            members: vec![1, 2, 3, 4],
+            shifts: vec![ShiftRecord {
+                id: 7,
+                group: "db".into(),
+                user_id: 1,
+                starts_at: at("2027-01-04T08:00:00Z"),
+                ends_at: at("2027-01-11T08:00:00Z"),
+                revision: Some(Revision {
+                    sequence: 3,
+                    revised_at: at("2026-12-01T10:00:00Z"),
+                }),
+            }],
+            absences: vec![
+                AbsenceRecord {
+                    user_id: 2,
+                    from: at("2027-01-05T00:00:00Z"),
+                    until: at("2027-01-06T00:00:00Z"),
+                    note: Some("dentist".into()),
+                    cover: AbsenceCover::PerGroup(
+                        [("db".to_string(), 1), ("web".to_string(), 3)].into(),
+                    ),
+                    revision: None,
+                },
+                AbsenceRecord {
+                    user_id: 3,
+                    from: at("2027-03-01T00:00:00Z"),
+                    until: at("2027-03-02T00:00:00Z"),
+                    note: None,
+                    cover: AbsenceCover::AllGroups(1),
+                    revision: None,
+                },
+            ],
+        }
+    }
+
+    const JANUARY: fn() -> Period = || Period {
+        from: at("2027-01-01T00:00:00Z"),
+        until: at("2027-01-31T00:00:00Z"),
+    };
+
+    #[test]
+    fn a_persons_calendar_shows_shifts_absences_and_covers_in_the_period() {
+        let document = events(
+            &source(Subject::User(person(1, "Ann", Some("Europe/Berlin")))),
+            JANUARY(),
+        );
+        assert_eq!(document.name, "On call: Ann Doe");
+        assert_eq!(document.zone, Some(chrono_tz::Europe::Berlin));
+        let shown: Vec<(&str, &str, i64)> = document
+            .events
+            .iter()
+            .map(|e| (e.category, e.summary.as_str(), e.sequence))
+            .collect();
+        // Cem's absence in March is outside the period; Ben's covered
+        // groups other than Ann's are not hers.
+        assert_eq!(
+            shown,
+            [
+                ("On call", "On call: db", 3),
+                ("Covering", "Covering for Ben Doe in db", 0)
+            ]
+        );
+        assert_eq!(document.events[0].uid, "shift-7-u1@roster");
+        assert_eq!(document.events[1].uid, "oof-2-20270105T000000Z-u1@roster");
+        assert_eq!(
+            document.events[1].description,
+            "Ben Doe (ben) is out of office; you cover db.\nNote: dentist"
+        );
+        assert_eq!(document.events[1].stamp, DateTime::UNIX_EPOCH);
+    }
+
+    #[test]
+    fn a_groups_calendar_is_in_its_members_most_common_zone() {
+        let group = GroupInfo {
+            id: 9,
+            name: "db".into(),
+            description: None,
+        };
+        let document = events(&source(Subject::Group(group)), JANUARY());
+        assert_eq!(document.zone, Some(chrono_tz::Europe::Berlin));
+        let shown: Vec<(&str, &str)> = document
+            .events
+            .iter()
+            .map(|e| (e.summary.as_str(), e.description.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Ann Doe on call", "Ann Doe (ann) is on call for db."),
+                (
+                    "Ben Doe out of office",
+                    "Ben Doe (ben) is out of office. Ann Doe (ann) covers db.\nNote: dentist"
+                ),
+            ]
+        );
+    }
+}

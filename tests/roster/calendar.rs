@@ -13,9 +13,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use sha2::Digest;
 use roster::model::live::LiveSnapshot;
 use roster::store::Store;
+use sha2::Digest;
 
 use crate::db::{TestDb, block_on, on_both_engines};
 use crate::support::{NOW, Roster, Run, root};
@@ -128,7 +128,12 @@ fn parse(ics: &str) -> Option<(String, Vec<Parsed>)> {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(ics.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ics.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -144,7 +149,11 @@ fn parse(ics: &str) -> Option<(String, Vec<Parsed>)> {
         let date = NaiveDate::parse_from_str(value["date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
         let midnight = date.and_hms_opt(0, 0, 0).unwrap();
         let instant = match zone {
-            Some(tz) => tz.from_local_datetime(&midnight).earliest().unwrap().with_timezone(&Utc),
+            Some(tz) => tz
+                .from_local_datetime(&midnight)
+                .earliest()
+                .unwrap()
+                .with_timezone(&Utc),
             None => midnight.and_utc(),
         };
         (instant, true)
@@ -196,7 +205,11 @@ fn expected(
             let category = match (user, group) {
                 (Some(u), _) if person.username == u => "Out of office",
                 (Some(u), _) if window.cover.users().contains(u) => "Covering",
-                (None, Some(g)) if live.directory.groups[g].members.contains_key(&person.username) => {
+                (None, Some(g))
+                    if live.directory.groups[g]
+                        .members
+                        .contains_key(&person.username) =>
+                {
                     "Out of office"
                 }
                 _ => continue,
@@ -492,7 +505,11 @@ impl Server {
                 sink.lock().unwrap().push_str(&format!("{line}\n"));
             }
         });
-        Server { child, address, log }
+        Server {
+            child,
+            address,
+            log,
+        }
     }
 
     /// Sends SIGTERM and waits for the process to end; its exit code.
@@ -507,7 +524,10 @@ impl Server {
                 std::thread::sleep(Duration::from_millis(100));
                 return status.code().unwrap_or(-1);
             }
-            assert!(began.elapsed() < Duration::from_secs(10), "the server did not stop on SIGTERM");
+            assert!(
+                began.elapsed() < Duration::from_secs(10),
+                "the server did not stop on SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -531,7 +551,9 @@ struct Response {
 /// One HTTP/1.1 request on a fresh connection.
 fn request(address: &str, method: &str, path: &str, extra: &[(&str, &str)]) -> Response {
     let mut stream = TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let mut text = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
     for (name, value) in extra {
         text.push_str(&format!("{name}: {value}\r\n"));
@@ -543,7 +565,14 @@ fn request(address: &str, method: &str, path: &str, extra: &[(&str, &str)]) -> R
     let raw = String::from_utf8(raw).unwrap();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(": "))
         .map(|(k, v)| (k.to_lowercase(), v.to_string()))
@@ -559,8 +588,16 @@ fn request(address: &str, method: &str, path: &str, extra: &[(&str, &str)]) -> R
 /// The path of a feed URL `roster calendar --feed-url` printed.
 fn feed_path(run: &Run) -> String {
     let url = run.stdout.lines().next().unwrap();
-    let path = url.strip_prefix("http://127.0.0.1:8080").unwrap_or_else(|| panic!("{url}"));
-    assert!(run.stdout.lines().nth(1).unwrap().starts_with("webcal://127.0.0.1:8080/feeds/"));
+    let path = url
+        .strip_prefix("http://127.0.0.1:8080")
+        .unwrap_or_else(|| panic!("{url}"));
+    assert!(
+        run.stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("webcal://127.0.0.1:8080/feeds/")
+    );
     path.to_string()
 }
 
