@@ -250,153 +250,187 @@ async fn source_with<DB: Engine>(
         conn: &mut tx,
         counter: &counter,
     };
-    let key = match &token {
-        Some(token) => match feed_subject(&mut conn, token).await.map_err(&failed)? {
-            Some(key) => key,
-            None => return Ok(None),
-        },
-        None => key,
+    let subject = match &token {
+        Some(token) => feed_subject(&mut conn, token).await,
+        None => named_subject(&mut conn, &key).await,
+    }
+    .map_err(&failed)?;
+    let source = match subject {
+        Some(subject) => Some(read_source(&mut conn, subject).await.map_err(&failed)?),
+        None => None,
     };
-    let source = read_source(&mut conn, &key).await.map_err(&failed)?;
     tx.rollback().await.map_err(&failed)?;
     Ok(source)
 }
 
-/// The subject of a working feed whose secret matches.
+/// Columns of a person, for `users` as `alias`.
+fn person_columns(alias: &str) -> String {
+    ["id", "username", "first_name", "last_name", "time_zone"]
+        .map(|c| format!("{alias}.{c}"))
+        .join(", ")
+}
+
+/// The person in the five columns from `at`; `None` when the id is NULL
+/// (an outer join that found nobody).
+fn person<DB: Engine>(row: &DB::Row, at: usize) -> Result<Option<Person>, sqlx::Error> {
+    let Some(id) = DB::opt_int(row, at)? else {
+        return Ok(None);
+    };
+    Ok(Some(Person {
+        id,
+        username: DB::text(row, at + 1)?,
+        first_name: DB::text(row, at + 2)?,
+        last_name: DB::text(row, at + 3)?,
+        time_zone: DB::opt_text(row, at + 4)?,
+    }))
+}
+
+/// The group in the three columns from `at`, if the id is not NULL.
+fn group<DB: Engine>(row: &DB::Row, at: usize) -> Result<Option<GroupInfo>, sqlx::Error> {
+    let Some(id) = DB::opt_int(row, at)? else {
+        return Ok(None);
+    };
+    Ok(Some(GroupInfo {
+        id,
+        name: DB::text(row, at + 1)?,
+        description: DB::opt_text(row, at + 2)?,
+    }))
+}
+
+/// The subject of a working feed whose secret matches, read with the feed.
 async fn feed_subject<DB: Engine>(
     conn: &mut Conn<'_, DB>,
     token: &FeedToken,
-) -> Result<Option<SubjectKey>, sqlx::Error> {
+) -> Result<Option<Subject>, sqlx::Error> {
     let sql = format!(
-        "SELECT secret_hash, user_id, group_id FROM calendar_feeds WHERE selector = {} AND revoked_at IS NULL",
+        "SELECT f.secret_hash, {}, g.id, g.name, g.description FROM calendar_feeds f \
+         LEFT JOIN users u ON u.id = f.user_id LEFT JOIN groups g ON g.id = f.group_id \
+         WHERE f.selector = {} AND f.revoked_at IS NULL",
+        person_columns("u"),
         DB::placeholder(1)
     );
     let mut found = None;
     conn.each_row(sql, vec![Bind::Text(token.selector.clone())], |row| {
         found = Some((
             DB::text(row, 0)?,
-            DB::opt_int(row, 1)?,
-            DB::opt_int(row, 2)?,
+            person::<DB>(row, 1)?,
+            group::<DB>(row, 6)?,
         ));
         Ok(())
     })
     .await?;
     Ok(match found {
         Some((hash, user, group)) if token.matches(&hash) => match (user, group) {
-            (Some(user), _) => Some(SubjectKey::UserId(user)),
-            (None, Some(group)) => Some(SubjectKey::GroupId(group)),
+            (Some(user), _) => Some(Subject::User(user)),
+            (None, Some(group)) => Some(Subject::Group(group)),
             (None, None) => None,
         },
         _ => None,
     })
 }
 
-const PERSON_COLUMNS: &str = "id, username, first_name, last_name, time_zone";
-
-fn person<DB: Engine>(row: &DB::Row) -> Result<Person, sqlx::Error> {
-    Ok(Person {
-        id: DB::int(row, 0)?,
-        username: DB::text(row, 1)?,
-        first_name: DB::text(row, 2)?,
-        last_name: DB::text(row, 3)?,
-        time_zone: DB::opt_text(row, 4)?,
-    })
-}
-
-/// Reads what the calendar of `key` shows.
-async fn read_source<DB: Engine>(
+/// The subject of a key, if it exists.
+async fn named_subject<DB: Engine>(
     conn: &mut Conn<'_, DB>,
     key: &SubjectKey,
-) -> Result<Option<CalendarSource>, sqlx::Error> {
-    let Some((is_user, id)) = subject_id(conn, key).await? else {
-        return Ok(None);
+) -> Result<Option<Subject>, sqlx::Error> {
+    let p = DB::placeholder(1);
+    let users = format!("SELECT {} FROM users u WHERE", person_columns("u"));
+    let groups = "SELECT g.id, g.name, g.description FROM groups g WHERE";
+    let (sql, bind) = match key {
+        SubjectKey::UserName(name) => (
+            format!("{users} u.username = {p}"),
+            Bind::Text(name.to_lowercase()),
+        ),
+        SubjectKey::UserId(id) => (format!("{users} u.id = {p}"), Bind::Int(*id)),
+        SubjectKey::GroupName(name) => (format!("{groups} g.name = {p}"), Bind::Text(name.clone())),
+        SubjectKey::GroupId(id) => (format!("{groups} g.id = {p}"), Bind::Int(*id)),
     };
+    let is_user = matches!(key, SubjectKey::UserName(_) | SubjectKey::UserId(_));
+    let mut found = None;
+    conn.each_row(sql, vec![bind], |row| {
+        found = if is_user {
+            person::<DB>(row, 0)?.map(Subject::User)
+        } else {
+            group::<DB>(row, 0)?.map(Subject::Group)
+        };
+        Ok(())
+    })
+    .await?;
+    Ok(found)
+}
+
+/// Reads what the calendar of `subject` shows, names joined in, so that a
+/// person's calendar takes three queries (four with per-group covers).
+async fn read_source<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    subject: Subject,
+) -> Result<CalendarSource, sqlx::Error> {
     let p1 = DB::placeholder(1);
-    let (subject, members, shift_filter) = if is_user {
-        let people = people(conn, &[id]).await?;
-        let Some(me) = people.into_values().next() else {
-            return Ok(None);
-        };
-        (Subject::User(me), Vec::new(), "s.user_id")
-    } else {
-        let mut group = None;
-        conn.each_row(
-            format!("SELECT id, name, description FROM groups WHERE id = {p1}"),
-            vec![Bind::Int(id)],
-            |row| {
-                group = Some(GroupInfo {
-                    id: DB::int(row, 0)?,
-                    name: DB::text(row, 1)?,
-                    description: DB::opt_text(row, 2)?,
-                });
-                Ok(())
-            },
-        )
-        .await?;
-        let Some(group) = group else {
-            return Ok(None);
-        };
-        let mut members = Vec::new();
-        conn.each_row(
-            format!("SELECT user_id FROM group_members WHERE group_id = {p1} ORDER BY user_id"),
-            vec![Bind::Int(id)],
-            |row| {
-                members.push(DB::int(row, 0)?);
-                Ok(())
-            },
-        )
-        .await?;
-        (Subject::Group(group), members, "s.group_id")
+    let mut people = BTreeMap::new();
+    let mut members = Vec::new();
+    let (id, is_user, shift_filter) = match &subject {
+        Subject::User(me) => {
+            people.insert(me.id, me.clone());
+            (me.id, true, "s.user_id")
+        }
+        Subject::Group(group) => {
+            conn.each_row(
+                format!(
+                    "SELECT {} FROM group_members m JOIN users u ON u.id = m.user_id \
+                     WHERE m.group_id = {p1} ORDER BY u.id",
+                    person_columns("u")
+                ),
+                vec![Bind::Int(group.id)],
+                |row| {
+                    if let Some(member) = person::<DB>(row, 0)? {
+                        members.push(member.id);
+                        people.insert(member.id, member);
+                    }
+                    Ok(())
+                },
+            )
+            .await?;
+            (group.id, false, "s.group_id")
+        }
     };
 
     let mut shifts = Vec::new();
     conn.each_row(
         format!(
-            "SELECT s.id, g.name, s.user_id, s.starts_at, s.ends_at, r.revision, r.revised_at \
-             FROM oncall_shifts s JOIN groups g ON g.id = s.group_id \
+            "SELECT s.id, g.name, s.starts_at, s.ends_at, r.revision, r.revised_at, {} \
+             FROM oncall_shifts s JOIN groups g ON g.id = s.group_id JOIN users u ON u.id = s.user_id \
              LEFT JOIN calendar_shift_revisions r ON r.shift_id = s.id \
-             WHERE {shift_filter} = {p1} ORDER BY s.starts_at, s.id"
+             WHERE {shift_filter} = {p1} ORDER BY s.starts_at, s.id",
+            person_columns("u")
         ),
         vec![Bind::Int(id)],
         |row| {
+            let Some(person) = person::<DB>(row, 6)? else {
+                return Ok(());
+            };
             shifts.push(ShiftRecord {
                 id: DB::int(row, 0)?,
                 group: DB::text(row, 1)?,
-                user_id: DB::int(row, 2)?,
-                starts_at: DB::time(row, 3)?,
-                ends_at: DB::time(row, 4)?,
-                revision: revision::<DB>(row, 5)?,
+                user_id: person.id,
+                starts_at: DB::time(row, 2)?,
+                ends_at: DB::time(row, 3)?,
+                revision: revision::<DB>(row, 4)?,
             });
+            people.insert(person.id, person);
             Ok(())
         },
     )
     .await?;
 
-    let absences = absences(conn, is_user, id).await?;
-
-    let mut ids: BTreeSet<i64> = members.iter().copied().collect();
-    ids.extend(shifts.iter().map(|s| s.user_id));
-    for absence in &absences {
-        ids.insert(absence.user_id);
-        match &absence.cover {
-            AbsenceCover::AllGroups(cover) => {
-                ids.insert(*cover);
-            }
-            AbsenceCover::PerGroup(map) => ids.extend(map.values().copied()),
-        }
-    }
-    if let Subject::User(me) = &subject {
-        ids.insert(me.id);
-    }
-    let ids: Vec<i64> = ids.into_iter().collect();
-    let people = people(conn, &ids).await?;
-    Ok(Some(CalendarSource {
+    let absences = absences(conn, is_user, id, &mut people).await?;
+    Ok(CalendarSource {
         subject,
         people,
         members,
         shifts,
         absences,
-    }))
+    })
 }
 
 fn revision<DB: Engine>(row: &DB::Row, at: usize) -> Result<Option<Revision>, sqlx::Error> {
@@ -409,76 +443,70 @@ fn revision<DB: Engine>(row: &DB::Row, at: usize) -> Result<Option<Revision>, sq
     })
 }
 
-/// The people with these ids.
-async fn people<DB: Engine>(
-    conn: &mut Conn<'_, DB>,
-    ids: &[i64],
-) -> Result<BTreeMap<i64, Person>, sqlx::Error> {
-    let mut people = BTreeMap::new();
-    for chunk in ids.chunks(DB::MAX_PARAMS) {
-        let sql = format!(
-            "SELECT {PERSON_COLUMNS} FROM users WHERE {}",
-            Conn::<DB>::in_list("id", chunk.len(), 0)
-        );
-        let binds = chunk.iter().map(|id| Bind::Int(*id)).collect();
-        conn.each_row(sql, binds, |row| {
-            let person = person::<DB>(row)?;
-            people.insert(person.id, person);
-            Ok(())
-        })
-        .await?;
-    }
-    Ok(people)
+/// A window's columns, its owner's and its whole cover's (`o.*`, `c.*`).
+fn window_columns() -> String {
+    format!(
+        "w.user_id, w.starts_at, w.ends_at, w.note, r.revision, r.revised_at, {}, {}",
+        person_columns("o"),
+        person_columns("c")
+    )
 }
 
-const WINDOW_COLUMNS: &str =
-    "w.user_id, w.starts_at, w.ends_at, w.cover_user_id, w.note, r.revision, r.revised_at";
-const WINDOW_REVISIONS: &str =
-    "LEFT JOIN calendar_oof_revisions r ON r.user_id = w.user_id AND r.starts_at = w.starts_at";
+const WINDOW_JOINS: &str = "JOIN users o ON o.id = w.user_id \
+     LEFT JOIN users c ON c.id = w.cover_user_id \
+     LEFT JOIN calendar_oof_revisions r ON r.user_id = w.user_id AND r.starts_at = w.starts_at";
 
 /// A user's own windows and those they cover (whole or for a group), or
-/// a group's members' windows, each with its per-group covers.
+/// a group's members' windows, each with its per-group covers; everyone
+/// they name goes into `people`.
 async fn absences<DB: Engine>(
     conn: &mut Conn<'_, DB>,
     is_user: bool,
     id: i64,
+    people: &mut BTreeMap<i64, Person>,
 ) -> Result<Vec<AbsenceRecord>, sqlx::Error> {
     let (p1, p2, p3) = (DB::placeholder(1), DB::placeholder(2), DB::placeholder(3));
+    let columns = window_columns();
     let (sql, binds) = if is_user {
         // Three indexed reads rather than one OR, which would scan.
         (
             format!(
-                "SELECT {WINDOW_COLUMNS} FROM oof_windows w {WINDOW_REVISIONS} WHERE w.user_id = {p1} \
-                 UNION SELECT {WINDOW_COLUMNS} FROM oof_windows w {WINDOW_REVISIONS} WHERE w.cover_user_id = {p2} \
-                 UNION SELECT {WINDOW_COLUMNS} FROM oof_group_covers c \
-                 JOIN oof_windows w ON w.user_id = c.user_id AND w.starts_at = c.starts_at {WINDOW_REVISIONS} \
-                 WHERE c.cover_user_id = {p3}"
+                "SELECT {columns} FROM oof_windows w {WINDOW_JOINS} WHERE w.user_id = {p1} \
+                 UNION SELECT {columns} FROM oof_windows w {WINDOW_JOINS} WHERE w.cover_user_id = {p2} \
+                 UNION SELECT {columns} FROM oof_group_covers gc \
+                 JOIN oof_windows w ON w.user_id = gc.user_id AND w.starts_at = gc.starts_at {WINDOW_JOINS} \
+                 WHERE gc.cover_user_id = {p3}"
             ),
             vec![Bind::Int(id), Bind::Int(id), Bind::Int(id)],
         )
     } else {
         (
             format!(
-                "SELECT {WINDOW_COLUMNS} FROM group_members m JOIN oof_windows w ON w.user_id = m.user_id \
-                 {WINDOW_REVISIONS} WHERE m.group_id = {p1}"
+                "SELECT {columns} FROM group_members m JOIN oof_windows w ON w.user_id = m.user_id \
+                 {WINDOW_JOINS} WHERE m.group_id = {p1}"
             ),
             vec![Bind::Int(id)],
         )
     };
     let mut windows = Vec::new();
     conn.each_row(sql, binds, |row| {
-        let cover = DB::opt_int(row, 3)?;
+        let (owner, cover) = (person::<DB>(row, 6)?, person::<DB>(row, 11)?);
+        let Some(owner) = owner else { return Ok(()) };
         windows.push(AbsenceRecord {
-            user_id: DB::int(row, 0)?,
+            user_id: owner.id,
             from: DB::time(row, 1)?,
             until: DB::time(row, 2)?,
-            note: DB::opt_text(row, 4)?,
-            cover: match cover {
-                Some(cover) => AbsenceCover::AllGroups(cover),
+            note: DB::opt_text(row, 3)?,
+            cover: match &cover {
+                Some(cover) => AbsenceCover::AllGroups(cover.id),
                 None => AbsenceCover::PerGroup(BTreeMap::new()),
             },
-            revision: revision::<DB>(row, 5)?,
+            revision: revision::<DB>(row, 4)?,
         });
+        people.insert(owner.id, owner);
+        if let Some(cover) = cover {
+            people.insert(cover.id, cover);
+        }
         Ok(())
     })
     .await?;
@@ -491,16 +519,21 @@ async fn absences<DB: Engine>(
     let mut covers: BTreeMap<(i64, DateTime<Utc>), BTreeMap<String, i64>> = BTreeMap::new();
     for chunk in owners.chunks(DB::MAX_PARAMS) {
         let sql = format!(
-            "SELECT c.user_id, c.starts_at, g.name, c.cover_user_id FROM oof_group_covers c \
-             JOIN groups g ON g.id = c.group_id WHERE {}",
-            Conn::<DB>::in_list("c.user_id", chunk.len(), 0)
+            "SELECT gc.user_id, gc.starts_at, g.name, {} FROM oof_group_covers gc \
+             JOIN groups g ON g.id = gc.group_id JOIN users c ON c.id = gc.cover_user_id WHERE {}",
+            person_columns("c"),
+            Conn::<DB>::in_list("gc.user_id", chunk.len(), 0)
         );
         let binds = chunk.iter().map(|id| Bind::Int(*id)).collect();
         conn.each_row(sql, binds, |row| {
+            let Some(cover) = person::<DB>(row, 3)? else {
+                return Ok(());
+            };
             covers
                 .entry((DB::int(row, 0)?, DB::time(row, 1)?))
                 .or_default()
-                .insert(DB::text(row, 2)?, DB::int(row, 3)?);
+                .insert(DB::text(row, 2)?, cover.id);
+            people.insert(cover.id, cover);
             Ok(())
         })
         .await?;
