@@ -43,7 +43,7 @@ async fn serve(args: ServeArgs, output: &Output) -> Result<ExitStatus, Failure> 
             hint: Some("apply a config first, or give `--database-url`".into()),
         });
     }
-    let store = Store::open_with(&url, args.connections)
+    let store = Store::open_with(&url, args.connections, true)
         .await
         .map_err(|e| Failure::store(e, &url))?;
     if !store.is_current().await {

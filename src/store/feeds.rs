@@ -1,6 +1,6 @@
 //! Calendar feeds: issuing and revoking feed tokens, and the targeted
 //! reads one calendar needs — a person's or a group's rows only, by index,
-//! in one read transaction, never the whole directory — so a feed request
+//! in three or four queries, never the whole directory — so a feed request
 //! costs the same in a directory of 100 or of 100,000 people.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -245,9 +245,12 @@ async fn source_with<DB: Engine>(
     key: SubjectKey,
 ) -> Result<Option<CalendarSource>, StoreError> {
     let failed = StoreError::query("reading a calendar");
-    let mut tx = pool.begin_with(DB::BEGIN_READ).await.map_err(&failed)?;
+    // No transaction: each query is consistent in itself (names are joined
+    // in), and BEGIN and ROLLBACK would be two more round trips on every
+    // feed request; a write between the queries shows at the next poll.
+    let mut connection = pool.acquire().await.map_err(&failed)?;
     let mut conn = Conn::<DB> {
-        conn: &mut tx,
+        conn: &mut connection,
         counter: &counter,
     };
     let subject = match &token {
@@ -255,12 +258,12 @@ async fn source_with<DB: Engine>(
         None => named_subject(&mut conn, &key).await,
     }
     .map_err(&failed)?;
-    let source = match subject {
-        Some(subject) => Some(read_source(&mut conn, subject).await.map_err(&failed)?),
-        None => None,
-    };
-    tx.rollback().await.map_err(&failed)?;
-    Ok(source)
+    match subject {
+        Some(subject) => Ok(Some(
+            read_source(&mut conn, subject).await.map_err(&failed)?,
+        )),
+        None => Ok(None),
+    }
 }
 
 /// Columns of a person, for `users` as `alias`.
@@ -423,7 +426,10 @@ async fn read_source<DB: Engine>(
     )
     .await?;
 
-    let absences = absences(conn, is_user, id, &mut people).await?;
+    let absences = match is_user {
+        true => absences(conn, Owners::User(id), &mut people).await?,
+        false => absences(conn, Owners::Members(&members), &mut people).await?,
+    };
     Ok(CalendarSource {
         subject,
         people,
@@ -456,20 +462,27 @@ const WINDOW_JOINS: &str = "JOIN users o ON o.id = w.user_id \
      LEFT JOIN users c ON c.id = w.cover_user_id \
      LEFT JOIN calendar_oof_revisions r ON r.user_id = w.user_id AND r.starts_at = w.starts_at";
 
+/// Whose windows a calendar shows.
+enum Owners<'a> {
+    /// A user's own and those they cover.
+    User(i64),
+    /// A group's members' (their ids, read before).
+    Members(&'a [i64]),
+}
+
 /// A user's own windows and those they cover (whole or for a group), or
 /// a group's members' windows, each with its per-group covers; everyone
 /// they name goes into `people`.
 async fn absences<DB: Engine>(
     conn: &mut Conn<'_, DB>,
-    is_user: bool,
-    id: i64,
+    owners: Owners<'_>,
     people: &mut BTreeMap<i64, Person>,
 ) -> Result<Vec<AbsenceRecord>, sqlx::Error> {
     let (p1, p2, p3) = (DB::placeholder(1), DB::placeholder(2), DB::placeholder(3));
     let columns = window_columns();
-    let (sql, binds) = if is_user {
+    let queries = match owners {
         // Three indexed reads rather than one OR, which would scan.
-        (
+        Owners::User(id) => vec![(
             format!(
                 "SELECT {columns} FROM oof_windows w {WINDOW_JOINS} WHERE w.user_id = {p1} \
                  UNION SELECT {columns} FROM oof_windows w {WINDOW_JOINS} WHERE w.cover_user_id = {p2} \
@@ -478,17 +491,39 @@ async fn absences<DB: Engine>(
                  WHERE gc.cover_user_id = {p3}"
             ),
             vec![Bind::Int(id), Bind::Int(id), Bind::Int(id)],
-        )
-    } else {
-        (
-            format!(
-                "SELECT {columns} FROM group_members m JOIN oof_windows w ON w.user_id = m.user_id \
-                 {WINDOW_JOINS} WHERE m.group_id = {p1}"
-            ),
-            vec![Bind::Int(id)],
-        )
+        )],
+        // By the members' ids: a join with the membership table lets
+        // PostgreSQL read every window to hash them.
+        Owners::Members(ids) => ids
+            .chunks(DB::MAX_PARAMS)
+            .map(|chunk| {
+                (
+                    format!(
+                        "SELECT {columns} FROM oof_windows w {WINDOW_JOINS} WHERE {}",
+                        Conn::<DB>::in_list("w.user_id", chunk.len(), 0)
+                    ),
+                    chunk.iter().map(|id| Bind::Int(*id)).collect(),
+                )
+            })
+            .collect(),
     };
     let mut windows = Vec::new();
+    for (sql, binds) in queries {
+        absence_rows(conn, sql, binds, &mut windows, people).await?;
+    }
+    covers(conn, &mut windows, people).await?;
+    windows.sort_by_key(|w| (w.from, w.user_id));
+    Ok(windows)
+}
+
+/// Reads windows with their owners and whole covers.
+async fn absence_rows<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    sql: String,
+    binds: Vec<Bind>,
+    windows: &mut Vec<AbsenceRecord>,
+    people: &mut BTreeMap<i64, Person>,
+) -> Result<(), sqlx::Error> {
     conn.each_row(sql, binds, |row| {
         let (owner, cover) = (person::<DB>(row, 6)?, person::<DB>(row, 11)?);
         let Some(owner) = owner else { return Ok(()) };
@@ -509,7 +544,15 @@ async fn absences<DB: Engine>(
         }
         Ok(())
     })
-    .await?;
+    .await
+}
+
+/// Fills in the per-group covers of the windows that have them.
+async fn covers<DB: Engine>(
+    conn: &mut Conn<'_, DB>,
+    windows: &mut [AbsenceRecord],
+    people: &mut BTreeMap<i64, Person>,
+) -> Result<(), sqlx::Error> {
     let owners: BTreeSet<i64> = windows
         .iter()
         .filter(|w| matches!(w.cover, AbsenceCover::PerGroup(_)))
@@ -538,13 +581,12 @@ async fn absences<DB: Engine>(
         })
         .await?;
     }
-    for window in &mut windows {
+    for window in windows.iter_mut() {
         if let AbsenceCover::PerGroup(map) = &mut window.cover
             && let Some(found) = covers.remove(&(window.user_id, window.from))
         {
             *map = found;
         }
     }
-    windows.sort_by_key(|w| (w.from, w.user_id));
-    Ok(windows)
+    Ok(())
 }

@@ -133,12 +133,18 @@ impl Store {
     /// Opens the database, creating a SQLite file on first use. Does not
     /// migrate; see [`Store::open_ready`].
     pub async fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
-        Store::open_with(url, 2).await
+        Store::open_with(url, 2, false).await
     }
 
     /// [`Store::open`] with up to `connections` connections at a time (a
-    /// server answering many readers at once).
-    pub async fn open_with(url: &DatabaseUrl, connections: u32) -> Result<Store, StoreError> {
+    /// server answering many readers at once); `mapped` has SQLite read the
+    /// file through memory mapping rather than a system call per page,
+    /// which a long-running reader of scattered rows gains from.
+    pub async fn open_with(
+        url: &DatabaseUrl,
+        connections: u32,
+        mapped: bool,
+    ) -> Result<Store, StoreError> {
         let location = url.masked().to_string();
         let connect = |source| StoreError::Connect {
             location: location.clone(),
@@ -167,6 +173,10 @@ impl Store {
                     // channel; a deep channel saves a thread switch per row
                     // when the whole directory is read.
                     .row_buffer_size(8192);
+                let options = match mapped {
+                    true => options.pragma("mmap_size", "1073741824"),
+                    false => options,
+                };
                 let pool = SqlitePoolOptions::new()
                     .max_connections(connections)
                     .connect_with(options)
