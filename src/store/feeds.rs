@@ -462,6 +462,20 @@ const WINDOW_JOINS: &str = "JOIN users o ON o.id = w.user_id \
      LEFT JOIN users c ON c.id = w.cover_user_id \
      LEFT JOIN calendar_oof_revisions r ON r.user_id = w.user_id AND r.starts_at = w.starts_at";
 
+/// Ids for an `IN (…)` list, the last repeated up to a power of two (at
+/// most `max`): the database then prepares and plans a handful of
+/// statement shapes once, rather than one per group size on every
+/// connection.
+fn padded(ids: &[i64], max: usize) -> Vec<i64> {
+    let Some(last) = ids.last() else {
+        return Vec::new();
+    };
+    let size = ids.len().next_power_of_two().max(4).min(max.max(ids.len()));
+    let mut list = ids.to_vec();
+    list.resize(size.max(ids.len()), *last);
+    list
+}
+
 /// Whose windows a calendar shows.
 enum Owners<'a> {
     /// A user's own and those they cover.
@@ -494,7 +508,7 @@ async fn absences<DB: Engine>(
         )],
         // By the members' ids: a join with the membership table lets
         // PostgreSQL read every window to hash them.
-        Owners::Members(ids) => ids
+        Owners::Members(ids) => padded(ids, DB::MAX_PARAMS)
             .chunks(DB::MAX_PARAMS)
             .map(|chunk| {
                 (
@@ -559,6 +573,7 @@ async fn covers<DB: Engine>(
         .map(|w| w.user_id)
         .collect();
     let owners: Vec<i64> = owners.into_iter().collect();
+    let owners = padded(&owners, DB::MAX_PARAMS);
     let mut covers: BTreeMap<(i64, DateTime<Utc>), BTreeMap<String, i64>> = BTreeMap::new();
     for chunk in owners.chunks(DB::MAX_PARAMS) {
         let sql = format!(
