@@ -56,8 +56,8 @@ impl Store {
         &self,
         key: &SubjectKey,
     ) -> Result<Option<CalendarSource>, StoreError> {
-        let key = key.clone();
-        with_pool!(self, pool => source_with(pool.clone(), self.counters.clone(), None, key).await)
+        let lookup = Lookup::Key(key.clone());
+        with_pool!(self, pool => source_with(pool.clone(), self.counters.clone(), lookup).await)
     }
 
     /// The calendar source behind a feed token; `None` when the token is
@@ -66,8 +66,8 @@ impl Store {
         &self,
         token: &FeedToken,
     ) -> Result<Option<CalendarSource>, StoreError> {
-        let (token, key) = (Some(token.clone()), SubjectKey::UserId(0));
-        with_pool!(self, pool => source_with(pool.clone(), self.counters.clone(), token, key).await)
+        let lookup = Lookup::Token(token.clone());
+        with_pool!(self, pool => source_with(pool.clone(), self.counters.clone(), lookup).await)
     }
 
     /// Issues a new feed for a user or group; `None` when there is none of
@@ -238,11 +238,18 @@ async fn revoke_with<DB: Engine>(
     Ok(Some(revoked))
 }
 
+/// How a calendar's subject is found.
+enum Lookup {
+    /// By a feed's token.
+    Token(FeedToken),
+    /// By name or id.
+    Key(SubjectKey),
+}
+
 async fn source_with<DB: Engine>(
     pool: Pool<DB>,
     counter: Arc<Counters>,
-    token: Option<FeedToken>,
-    key: SubjectKey,
+    lookup: Lookup,
 ) -> Result<Option<CalendarSource>, StoreError> {
     let failed = StoreError::query("reading a calendar");
     // No transaction: each query is consistent in itself (names are joined
@@ -253,9 +260,9 @@ async fn source_with<DB: Engine>(
         conn: &mut connection,
         counter: &counter,
     };
-    let subject = match &token {
-        Some(token) => feed_subject(&mut conn, token).await,
-        None => named_subject(&mut conn, &key).await,
+    let subject = match &lookup {
+        Lookup::Token(token) => feed_subject(&mut conn, token).await,
+        Lookup::Key(key) => named_subject(&mut conn, key).await,
     }
     .map_err(&failed)?;
     match subject {
