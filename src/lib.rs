@@ -25,6 +25,7 @@
 //! [`timing`] serve every stage; [`testkit`] holds tools for benchmarks and
 //! tests.
 pub mod apply;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod coverage;
@@ -35,6 +36,7 @@ pub mod model;
 pub mod parallel;
 pub mod plan;
 pub mod report;
+pub mod serve;
 pub mod store;
 pub mod testkit;
 pub mod timing;

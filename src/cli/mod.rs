@@ -3,6 +3,7 @@
 //! [`ExitStatus`].
 
 mod apply;
+mod calendar;
 mod coverage;
 mod db;
 mod drift;
@@ -13,6 +14,7 @@ mod origin;
 mod output;
 mod plan;
 mod schema;
+mod serve;
 mod settings;
 mod validate;
 
@@ -79,6 +81,10 @@ enum Command {
     History(history::HistoryArgs),
     /// The live directory database: migrations and status.
     Db(db::DbArgs),
+    /// A person's or group's shifts and absences as an iCalendar file; feed URLs.
+    Calendar(calendar::CalendarArgs),
+    /// Serve WebCal feeds of the live directory over HTTP.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs a parsed command line with the settings of its environment.
@@ -95,6 +101,8 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Generate(args) => generate::run(args, settings),
         Command::History(args) => history::run(args, settings),
         Command::Db(args) => db::run(args, settings),
+        Command::Calendar(args) => calendar::run(args, settings),
+        Command::Serve(args) => serve::run(args, settings),
     };
     match settings.output.write_error() {
         Some(error) => Failure {

@@ -20,6 +20,9 @@ pub struct Settings {
     /// The present: `ROSTER_NOW` (RFC 3339) when set, else the clock; or
     /// why `ROSTER_NOW` could not be read.
     now: Result<DateTime<Utc>, String>,
+    /// Whether `ROSTER_NOW` fixes the present (a server then keeps that
+    /// time instead of following the clock).
+    pub now_fixed: bool,
     /// The config cache's folder; none when `ROSTER_CACHE=off`.
     pub cache_dir: Option<PathBuf>,
     /// Whether stage timings go to stderr (`ROSTER_TIMINGS=1`).
@@ -63,6 +66,7 @@ impl Settings {
         };
         Settings {
             output: Output::new(no_color),
+            now_fixed: var("ROSTER_NOW").is_some(),
             now,
             cache_dir: cache_dir(&var),
             timings: var("ROSTER_TIMINGS").is_some_and(|v| v == "1"),

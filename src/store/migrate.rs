@@ -37,6 +37,11 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0003_platform_rows_kept.sql"),
     },
     Migration {
+        version: 4,
+        description: "calendar feeds and event revisions",
+        sql: include_str!("../../migrations/sqlite/0004_calendar_feeds.sql"),
+    },
+    Migration {
         version: 5,
         description: "roster's settings: the self-service fields in force",
         sql: include_str!("../../migrations/sqlite/0005_roster_settings.sql"),
@@ -58,6 +63,11 @@ const POSTGRES: &[Migration] = &[
         version: 3,
         description: "platform-owned rows are never deleted through a cascade",
         sql: include_str!("../../migrations/postgres/0003_platform_rows_kept.sql"),
+    },
+    Migration {
+        version: 4,
+        description: "calendar feeds and event revisions",
+        sql: include_str!("../../migrations/postgres/0004_calendar_feeds.sql"),
     },
     Migration {
         version: 5,

@@ -118,6 +118,10 @@ macro_rules! with_pool {
     };
 }
 
+// After `with_pool!`, which it uses.
+mod feeds;
+pub use feeds::{IssuedFeed, SubjectKey};
+
 /// An open live directory database.
 pub struct Store {
     pools: Pools,
@@ -143,6 +147,18 @@ impl Store {
     /// Opens the database, creating a SQLite file on first use. Does not
     /// migrate; see [`Store::open_ready`].
     pub async fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        Store::open_with(url, 2, false).await
+    }
+
+    /// [`Store::open`] with up to `connections` connections at a time (a
+    /// server answering many readers at once); `mapped` has SQLite read the
+    /// file through memory mapping rather than a system call per page,
+    /// which a long-running reader of scattered rows gains from.
+    pub async fn open_with(
+        url: &DatabaseUrl,
+        connections: u32,
+        mapped: bool,
+    ) -> Result<Store, StoreError> {
         let location = url.masked().to_string();
         let connect = |source| StoreError::Connect {
             location: location.clone(),
@@ -171,8 +187,12 @@ impl Store {
                     // channel; a deep channel saves a thread switch per row
                     // when the whole directory is read.
                     .row_buffer_size(8192);
+                let options = match mapped {
+                    true => options.pragma("mmap_size", "1073741824"),
+                    false => options,
+                };
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(2)
+                    .max_connections(connections)
                     .connect_with(options)
                     .await
                     .map_err(connect)?;
@@ -187,7 +207,7 @@ impl Store {
                 // a database cannot be reached (refused, unknown host,
                 // authentication) and costs no time when it can.
                 let pool = PgPoolOptions::new()
-                    .max_connections(2)
+                    .max_connections(connections)
                     .acquire_timeout(CONNECT_TIMEOUT)
                     .connect_with(options.clone());
                 let probe = sqlx::PgConnection::connect_with(&options);

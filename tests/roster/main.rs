@@ -3,6 +3,7 @@
 mod support;
 
 mod cache;
+mod calendar;
 mod coverage;
 mod db;
 mod e2e;
