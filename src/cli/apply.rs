@@ -87,7 +87,10 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
         (None, path) => {
             let path = path.clone().unwrap_or_else(|| PathBuf::from("."));
             let dir = origin::config_dir(&path);
-            let config = PendingConfig::read(path.clone(), now, settings.cache_dir.clone());
+            // An apply reads every file itself: the cache, which anyone who
+            // can write the cache folder could change, never decides what
+            // an apply writes.
+            let config = PendingConfig::read(path.clone(), now, None);
             let source = if args.yes {
                 Source::Config {
                     config,

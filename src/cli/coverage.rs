@@ -98,8 +98,15 @@ async fn coverage(args: CoverageArgs, settings: &Settings) -> Result<ExitStatus,
         .ok_or_else(|| Failure::message("the period ends after the last representable time"))?;
     let (directory, live, location) = match &args.path {
         Some(path) => {
-            let (config, store, live) =
-                super::config_and_live(path, now, settings, &url, false).await?;
+            let (config, store, live) = super::config_and_live(
+                path,
+                now,
+                settings,
+                &url,
+                false,
+                settings.cache_dir.clone(),
+            )
+            .await?;
             let location = store.location().to_string();
             (config.desired.directory, live, location)
         }

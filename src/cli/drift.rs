@@ -66,8 +66,15 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
     let url = args.database.url()?;
     let (desired, store, mut live) = match &args.path {
         Some(path) => {
-            let (config, store, live) =
-                super::config_and_live(path, now, settings, &url, false).await?;
+            let (config, store, live) = super::config_and_live(
+                path,
+                now,
+                settings,
+                &url,
+                false,
+                settings.cache_dir.clone(),
+            )
+            .await?;
             (Some(config.desired), store, live)
         }
         None => {

@@ -289,9 +289,10 @@ async fn config_and_live(
     settings: &Settings,
     url: &DatabaseUrl,
     bodies: bool,
+    cache: Option<std::path::PathBuf>,
 ) -> Result<(LoadedConfig, Store, crate::model::live::LiveSnapshot), Failure> {
     let _stage = crate::timing::Stage::start("config and store: load");
-    let reading = PendingConfig::read(path.to_path_buf(), now, settings.cache_dir.clone());
+    let reading = PendingConfig::read(path.to_path_buf(), now, cache);
     let early = async {
         if url.engine() == crate::store::EngineKind::Sqlite
             && !std::path::Path::new(url.sqlite_path()).exists()

@@ -110,8 +110,12 @@ async fn plan(args: PlanArgs, settings: &Settings) -> Result<ExitStatus, Failure
     let output = &settings.output;
     let now = settings.now()?;
     let url = args.database.url()?;
+    let cache = settings.cache_dir.clone().filter(|_| args.out.is_none());
     let (config, store, mut live) =
-        super::config_and_live(&args.path, now, settings, &url, false).await?;
+        // A plan saved for an apply reads every file itself: the cache,
+        // which anyone who can write the cache folder could change, never
+        // decides what an apply writes.
+        super::config_and_live(&args.path, now, settings, &url, false, cache).await?;
     super::load_bodies(&store, &config.desired, &mut live).await?;
     let stage = crate::timing::Stage::start("plan");
     let plan = plan::plan(&config.desired, &live, now, args.guards.options());

@@ -151,3 +151,38 @@ fn a_damaged_cache_costs_time_not_correctness() {
     let (third, _, _) = validate(config.path(), cache.path());
     assert_eq!(third.stdout, first.stdout);
 }
+
+#[test]
+fn what_an_apply_writes_is_never_taken_from_the_cache() {
+    // `apply` and `plan --out` read every file themselves; only the
+    // commands whose output is for reading (`validate`, `plan`) use the
+    // cache, so a cache folder shared or tampered with cannot change what
+    // is written.
+    let config = acme();
+    let db = tempfile::tempdir().unwrap();
+    let url = db.path().join("roster.db");
+    let plan = db.path().join("plan.json");
+    let run = |args: &[&std::ffi::OsStr], cache: &Path| {
+        crate::support::Roster::new(args)
+            .env("ROSTER_DATABASE_URL", &url)
+            .env("ROSTER_CACHE_DIR", cache)
+            .run()
+    };
+    let path = config.path().as_os_str();
+    for args in [
+        vec!["apply".as_ref(), path, "--yes".as_ref()],
+        vec!["plan".as_ref(), path, "--out".as_ref(), plan.as_os_str()],
+    ] {
+        let cache = tempfile::tempdir().unwrap();
+        let done = run(&args, cache.path());
+        assert_eq!(done.code, 0, "{}", done.stderr);
+        assert_eq!(files(cache.path()), 0, "{args:?} used the cache");
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let done = run(&["plan".as_ref(), path], cache.path());
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(
+        files(cache.path()) > 0,
+        "a plan for reading keeps the cache"
+    );
+}

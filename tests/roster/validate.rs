@@ -106,6 +106,7 @@ cases! {
     contact_duplicate => ["roster::contact::duplicate"],
     contact_active_hours => ["roster::contact::active-hours"],
     oof_time_invalid => ["roster::oof::time"],
+    oof_time_range => ["roster::oof::time-range"],
     oof_needs_zone => ["roster::oof::time-zone", "roster::oof::time-zone"],
     oof_dst_gap => ["roster::oof::dst-gap"],
     oof_dst_ambiguous => ["roster::oof::dst-ambiguous"],

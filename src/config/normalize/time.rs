@@ -2,7 +2,7 @@
 //! daylight-saving gap, asked for an offset when it happens twice), or
 //! RFC 3339 with an offset.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::diagnostic::{Diagnostic, FileId};
@@ -15,6 +15,9 @@ pub(super) enum TimeProblem {
     NeedsZone,
     Gap(NaiveDateTime),
     Ambiguous(NaiveDateTime, DateTime<Utc>, DateTime<Utc>),
+    /// An instant whose UTC year is outside 1 to 9999, which not every
+    /// database can store.
+    OutOfRange(DateTime<Utc>),
 }
 
 impl TimeProblem {
@@ -27,6 +30,12 @@ impl TimeProblem {
     ) -> Diagnostic {
         let zone_name = zone.map_or("", |z| z.name());
         match self {
+            TimeProblem::OutOfRange(instant) => Diagnostic::error(
+                "roster::oof::time-range",
+                format!("`{text}` is {} in UTC, outside the years 1 to 9999 that the databases store", instant.format("%+")),
+            )
+            .at_value(file, pointer, "out of range")
+            .with_help("write a time between 0001-01-01 and 9999-12-31 (UTC)"),
             TimeProblem::Malformed => Diagnostic::error("roster::oof::time", format!("`{text}` is not a date and time"))
                 .at_value(file, pointer, "not a date-time")
                 .with_help("write `2026-12-21T09:00` (the user's local time) or `2026-12-21T09:00+01:00`"),
@@ -64,8 +73,18 @@ impl TimeProblem {
     }
 }
 
-/// Reads `2026-12-21T09:00[:ss]` in `zone`, or the same with `Z`/`±hh:mm`.
+/// Reads `2026-12-21T09:00[:ss]` in `zone`, or the same with `Z`/`±hh:mm`;
+/// the instant must fall in the years 1 to 9999 in UTC.
 pub(super) fn parse_instant(text: &str, zone: Option<Tz>) -> Result<DateTime<Utc>, TimeProblem> {
+    let instant = parse_any_instant(text, zone)?;
+    if (1..=9999).contains(&instant.year()) {
+        Ok(instant)
+    } else {
+        Err(TimeProblem::OutOfRange(instant))
+    }
+}
+
+fn parse_any_instant(text: &str, zone: Option<Tz>) -> Result<DateTime<Utc>, TimeProblem> {
     let text = text.trim().replacen(' ', "T", 1);
     let has_offset =
         text.ends_with('Z') || text.get(16..).is_some_and(|tail| tail.contains(['+', '-']));
