@@ -29,9 +29,13 @@ fn mask_email(value: &str) -> String {
 
 fn mask_phone(value: &str) -> String {
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-    let country = phonenumber::parse(None, value)
-        .map(|n| n.code().value().to_string())
-        .ok();
+    // The calling code comes from a prefix table: no numbering plan is
+    // loaded to show a masked number.
+    let country = value
+        .trim_start()
+        .starts_with('+')
+        .then(|| crate::model::canonical::calling_code(&format!("+{digits}")))
+        .flatten();
     let last: String = digits
         .chars()
         .rev()
