@@ -79,7 +79,10 @@ pub fn group_spec(group: &Group) -> GroupSpec {
 
 /// A user, defaults left out.
 pub fn user_spec(user: &User) -> UserSpec {
-    let zone: Option<Tz> = user.time_zone.as_deref().and_then(|z| z.parse().ok());
+    let zone: Option<Tz> = user
+        .time_zone
+        .as_deref()
+        .and_then(crate::model::timezone::canonical);
     let default_roles = user.roles.len() == 1 && user.roles.contains(vocab::DEFAULT_ROLE);
     UserSpec {
         email: user.email.clone(),

@@ -1,6 +1,7 @@
 //! Time zones by IANA name: lookup without regard to case, links resolved
-//! to their primary zone, and local times read with DST gaps and overlaps
-//! made explicit.
+//! to their primary zone for computing, the name kept as written (spelled
+//! as IANA spells it) for storing, and local times read with DST gaps and
+//! overlaps made explicit.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -24,6 +25,27 @@ fn by_lowercase_name() -> &'static HashMap<String, Tz> {
         }
         zones
     })
+}
+
+/// Every zone and link name as IANA spells it, by its lowercase form.
+fn spellings() -> &'static HashMap<String, &'static str> {
+    static NAMES: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|tz| tz.name())
+            .chain(LINKS.iter().map(|(link, _)| *link))
+            .map(|name| (name.to_lowercase(), name))
+            .collect()
+    })
+}
+
+/// A zone's name as written, spelled as IANA spells it: `europe/amsterdam`
+/// → `Europe/Amsterdam`, which stays Amsterdam although it is a link to
+/// Brussels (SPEC: compared canonically, kept as written). `None` for a
+/// name that designates no zone.
+pub fn spelled(name: &str) -> Option<&'static str> {
+    spellings().get(&name.trim().to_lowercase()).copied()
 }
 
 fn primary_of(tz: Tz) -> Tz {

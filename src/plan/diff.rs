@@ -215,7 +215,10 @@ pub fn user(old: Option<&User>, new: &User) -> Vec<FieldChange> {
             .clone(),
         &new.notification_profiles,
     );
-    let zone: Option<Tz> = new.time_zone.as_deref().and_then(|z| z.parse().ok());
+    let zone: Option<Tz> = new
+        .time_zone
+        .as_deref()
+        .and_then(crate::model::timezone::canonical);
     windows(
         &mut f,
         old.map_or(&[][..], |o| &o.out_of_office),

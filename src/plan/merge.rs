@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::model::directory::{ContactMethod, Group, MethodKey, OofWindow, User};
 use crate::model::policy::Policy;
-use crate::model::timezone::instant_text;
+use crate::model::timezone::{self, instant_text};
 use crate::model::vocab::{Prefer, PruneMode, SelfServiceField};
 
 /// A field git and a person both changed, differently.
@@ -410,7 +410,7 @@ fn windows(
     live: &User,
     now: DateTime<Utc>,
 ) -> Vec<OofWindow> {
-    let zone = git.time_zone.as_deref().and_then(|z| z.parse().ok());
+    let zone = git.time_zone.as_deref().and_then(timezone::canonical);
     let current = |u: &User| -> Vec<(DateTime<Utc>, OofWindow)> {
         u.out_of_office
             .iter()

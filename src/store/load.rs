@@ -313,7 +313,7 @@ fn users(rows: Vec<WithId<UserRow>>) -> Result<HashMap<i64, User>, StoreError> {
             zones
                 .entry(z)
                 .or_insert_with_key(|z| {
-                    timezone::canonical(z).map_or_else(|| z.clone(), |tz| tz.name().to_string())
+                    timezone::spelled(z).map_or_else(|| z.clone(), str::to_string)
                 })
                 .clone()
         });

@@ -135,3 +135,38 @@ crate::db::on_both_engines! {
         }
     }
 }
+
+crate::db::on_both_engines! {
+    fn a_time_zone_is_kept_as_written(db) {
+        // Amsterdam, Oslo and Reykjavik are links to other countries' zones
+        // in the tz data: compared canonically, kept as written.
+        let dir = tempfile::tempdir().unwrap();
+        crate::e2e::copy_dir(Path::new("examples/acme"), dir.path());
+        let users = dir.path().join("users/web.yaml");
+        let text = std::fs::read_to_string(&users).unwrap()
+            .replace("time_zone: America/Los_Angeles", "time_zone: europe/oslo")
+            .replace("time_zone: Australia/Sydney", "time_zone: Atlantic/Reykjavik");
+        std::fs::write(&users, text).unwrap();
+        let path = dir.path().display().to_string();
+        let run = Roster::new(["apply", &path, "--yes"]).env("ROSTER_DATABASE_URL", db.url()).run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let live = block_on(async {
+            let store = Store::open(&db.database_url()).await.unwrap();
+            store.load(false).await.unwrap()
+        });
+        let zone = |name: &str| live.directory.users[name].time_zone.clone().unwrap();
+        assert_eq!(zone("heidi"), "Europe/Amsterdam");
+        assert_eq!(zone("grace"), "Europe/Oslo");
+        assert_eq!(zone("olivia"), "Atlantic/Reykjavik");
+        let export = Roster::new(["export"]).env("ROSTER_DATABASE_URL", db.url()).run();
+        assert_eq!(export.code, 0, "{}", export.stderr);
+        for name in ["Europe/Amsterdam", "Europe/Oslo", "Atlantic/Reykjavik"] {
+            assert!(export.stdout.contains(&format!("time_zone: {name}")), "{name} in:\n{}", export.stdout);
+        }
+        for wrong in ["Europe/Brussels", "Europe/Berlin\n    locale: en", "Africa/Abidjan"] {
+            assert!(!export.stdout.contains(wrong), "{wrong} in:\n{}", export.stdout);
+        }
+        let plan = Roster::new(["plan", &path, "--detailed-exitcode"]).env("ROSTER_DATABASE_URL", db.url()).run();
+        assert_eq!(plan.code, 0, "{}", plan.stdout);
+    }
+}

@@ -126,7 +126,10 @@ pub(super) fn normalize_user(
             Some(StatusSpec::Active) | None => UserStatus::Active,
         },
         roles,
-        time_zone: zone.map(|z| z.name().to_string()),
+        time_zone: zone
+            .and(spec.time_zone.as_deref())
+            .and_then(timezone::spelled)
+            .map(str::to_string),
         locale: spec.locale.as_deref().map(canonical::locale),
         language: spec.language.unwrap_or(Language::En),
         external_id: spec.external_id.clone(),
