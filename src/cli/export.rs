@@ -200,7 +200,21 @@ fn prepare(dir: &Path, force: bool) -> Result<Vec<PathBuf>, Failure> {
     let mut kept = Vec::new();
     if occupied {
         // Only roster documents go: anything else kept beside them stays.
-        for file in crate::config::documents::discover(dir).unwrap_or_default() {
+        let found = match crate::config::documents::discover(dir) {
+            Ok(files) => files,
+            Err(crate::config::ConfigError::NoDocuments { .. }) => Vec::new(),
+            Err(error) => {
+                return Err(Failure {
+                    message: format!(
+                        "cannot replace the roster files of `{}`: {}",
+                        dir.display(),
+                        super::output::error_chain(&error)
+                    ),
+                    hint: Some("remove it from the folder, or export to another one".into()),
+                });
+            }
+        };
+        for file in found {
             let text = std::fs::read_to_string(&file).unwrap_or_default();
             if crate::config::documents::is_roster_document(&text) {
                 std::fs::remove_file(&file).map_err(|e| write_failure(&file, e))?;

@@ -25,6 +25,17 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// A `*.yaml` that is a FIFO, a device or a socket: reading it could
+    /// wait forever or never end.
+    #[error("`{}` is not a regular file (a FIFO, a device or a socket); roster reads only files", path.display())]
+    NotAFile { path: PathBuf },
+    /// A document larger than any roster config file is.
+    #[error("`{}` is {size} bytes, more than the {limit} bytes a roster document may have", path.display())]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     /// A directory without any roster documents.
     #[error("no roster documents (`*.yaml`, `*.yml`) under `{}`", path.display())]
     NoDocuments { path: PathBuf },

@@ -170,3 +170,47 @@ crate::db::on_both_engines! {
         assert_eq!(plan.code, 0, "{}", plan.stdout);
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_device_named_yaml_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::e2e::copy_dir(Path::new("examples/acme"), dir.path());
+    let fifo = dir.path().join("users/pipe.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.yaml")).unwrap();
+    let config = dir.path().display().to_string();
+    for args in [
+        vec!["validate", config.as_str()],
+        vec!["plan", config.as_str()],
+    ] {
+        let started = std::time::Instant::now();
+        let run = Roster::new(&args)
+            .env("ROSTER_DATABASE_URL", dir.path().join("r.db"))
+            .run();
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("is not a regular file (a FIFO, a device or a socket)"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "it did not wait on the FIFO"
+        );
+    }
+    // An export that would replace the folder's roster files says so too.
+    let db = tempfile::tempdir().unwrap();
+    let url = db.path().join("r.db");
+    let run = Roster::new(["export", "--out", &config, "--force"])
+        .env("ROSTER_DATABASE_URL", &url)
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let shown = run.stderr.replace(&config, "[dir]");
+    insta::assert_snapshot!("export_over_a_fifo", shown);
+}

@@ -15,7 +15,8 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
         path: path.to_path_buf(),
         source,
     })?;
-    if metadata.is_file() {
+    if !metadata.is_dir() {
+        regular(path, &metadata)?;
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();
@@ -95,8 +96,35 @@ fn walk(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
         ) {
+            let metadata = std::fs::metadata(&path).map_err(|source| ConfigError::Open {
+                path: path.clone(),
+                source,
+            })?;
+            regular(&path, &metadata)?;
             files.push(path);
         }
+    }
+    Ok(())
+}
+
+/// The most bytes a document may have: a 100,000-user config spread over
+/// one file is about 80 MB.
+pub const MAX_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Refuses what is not a regular file of a sane size: a FIFO would make a
+/// read wait forever, a link to `/dev/zero` never end.
+fn regular(path: &Path, metadata: &std::fs::Metadata) -> Result<(), ConfigError> {
+    if !metadata.is_file() {
+        return Err(ConfigError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if metadata.len() > MAX_DOCUMENT_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.to_path_buf(),
+            size: metadata.len(),
+            limit: MAX_DOCUMENT_BYTES,
+        });
     }
     Ok(())
 }
