@@ -226,6 +226,23 @@ async fn write_user_rows<DB: Engine>(
     if changes.update_users.is_empty() {
         return Ok(());
     }
+    // Users may trade emails or names within one apply (a swap): each
+    // updated row first takes a placeholder unique to it, so that no
+    // intermediate state holds one value twice.
+    let updated = changes
+        .update_users
+        .iter()
+        .map(|u| ids.user(&u.live_username))
+        .collect::<Result<Vec<_>, _>>()?;
+    for chunk in updated.chunks(DB::MAX_PARAMS) {
+        let sql = format!(
+            "UPDATE users SET email = 'roster-swap-' || id, username = 'roster-swap-' || id WHERE {}",
+            Conn::<DB>::in_list("id", chunk.len(), 0)
+        );
+        conn.run(sql, chunk.iter().map(|id| Bind::Int(*id)).collect())
+            .await
+            .map_err(StoreError::query(WRITING))?;
+    }
     let mut columns = vec!["id"];
     columns.extend_from_slice(UserRow::COLUMNS);
     columns.push("created_at");

@@ -214,3 +214,29 @@ fn a_fifo_or_a_device_named_yaml_is_refused_not_waited_on() {
     let shown = run.stderr.replace(&config, "[dir]");
     insta::assert_snapshot!("export_over_a_fifo", shown);
 }
+
+crate::db::on_both_engines! {
+    fn two_users_trade_emails_in_one_apply(db) {
+        let run = Roster::new(["apply", "examples/acme", "--yes"]).env("ROSTER_DATABASE_URL", db.url()).run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let dir = tempfile::tempdir().unwrap();
+        crate::e2e::copy_dir(Path::new("examples/acme"), dir.path());
+        let users = dir.path().join("users/web.yaml");
+        let text = std::fs::read_to_string(&users).unwrap()
+            .replace("email: grace@acme.example", "email: SWAP")
+            .replace("email: olivia@acme.example", "email: grace@acme.example")
+            .replace("email: SWAP", "email: olivia@acme.example");
+        std::fs::write(&users, text).unwrap();
+        let path = dir.path().display().to_string();
+        let run = Roster::new(["apply", &path, "--yes"]).env("ROSTER_DATABASE_URL", db.url()).run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let live = block_on(async {
+            let store = Store::open(&db.database_url()).await.unwrap();
+            store.load(false).await.unwrap()
+        });
+        assert_eq!(live.directory.users["grace"].email, "olivia@acme.example");
+        assert_eq!(live.directory.users["olivia"].email, "grace@acme.example");
+        let plan = Roster::new(["plan", &path, "--detailed-exitcode"]).env("ROSTER_DATABASE_URL", db.url()).run();
+        assert_eq!(plan.code, 0, "{}", plan.stdout);
+    }
+}
