@@ -112,7 +112,12 @@ impl PlanFile {
     /// Reads a plan file made by this roster.
     pub fn read(path: &std::path::Path) -> Result<PlanFile, PlanFileError> {
         let text = std::fs::read_to_string(path).map_err(PlanFileError::Read)?;
-        let file: PlanFile = serde_json::from_str(&text).map_err(PlanFileError::Parse)?;
+        PlanFile::from_text(&text)
+    }
+
+    /// Reads the text of a plan file made by this roster.
+    pub fn from_text(text: &str) -> Result<PlanFile, PlanFileError> {
+        let file: PlanFile = serde_json::from_str(text).map_err(PlanFileError::Parse)?;
         if file.format_version != FORMAT_VERSION || file.roster_version != env!("CARGO_PKG_VERSION")
         {
             return Err(PlanFileError::Version {
