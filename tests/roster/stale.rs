@@ -258,3 +258,67 @@ fn a_signed_plan_file_is_refused_once_changed_and_is_private() {
     assert_eq!(applied.code, 0, "{}", applied.stderr);
     assert_eq!(live(&db).directory.users["olivia"].last_name, "Browning");
 }
+
+mod damage {
+    //! Random byte-level damage to a signed plan file: reading it never
+    //! panics, and a damaged file that still reads is accepted only when it
+    //! says exactly what the signed one says.
+
+    use proptest::prelude::*;
+    use roster::plan::file::PlanFile;
+
+    fn signed() -> (String, PlanFile) {
+        let now = chrono::DateTime::parse_from_rfc3339(crate::support::NOW)
+            .unwrap()
+            .to_utc();
+        let desired = roster::config::load(std::path::Path::new("examples/acme"), now)
+            .unwrap()
+            .desired
+            .unwrap();
+        let plan = roster::plan::plan(&desired, &Default::default(), now, Default::default());
+        let mut file = PlanFile::new(plan, "roster.db", "0".repeat(64));
+        file.sign(b"ci-secret");
+        (file.to_text(), file)
+    }
+
+    #[derive(Debug, Clone)]
+    enum Damage {
+        Flip(usize, u8),
+        Delete(usize),
+        Insert(usize, u8),
+    }
+
+    fn damage() -> impl Strategy<Value = Damage> {
+        prop_oneof![
+            (any::<usize>(), 1..=255u8).prop_map(|(at, bits)| Damage::Flip(at, bits)),
+            any::<usize>().prop_map(Damage::Delete),
+            (any::<usize>(), any::<u8>()).prop_map(|(at, byte)| Damage::Insert(at, byte)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_damaged_signed_plan_is_never_taken_for_another(damages in proptest::collection::vec(damage(), 1..4)) {
+            let (text, original) = signed();
+            let mut bytes = text.into_bytes();
+            for d in damages {
+                match d {
+                    Damage::Flip(at, bits) => { let i = at % bytes.len(); bytes[i] ^= bits; }
+                    Damage::Delete(at) => { if bytes.len() > 1 { let i = at % bytes.len(); bytes.remove(i); } }
+                    Damage::Insert(at, byte) => { let i = at % (bytes.len() + 1); bytes.insert(i, byte); }
+                }
+            }
+            let Ok(text) = String::from_utf8(bytes) else { return Ok(()); };
+            let Ok(read) = PlanFile::from_text(&text) else { return Ok(()); };
+            let problems = roster::plan::check::problems(&read.plan);
+            if read.verify(b"ci-secret").is_ok() {
+                prop_assert_eq!(&read, &original, "a changed plan passed the signature check");
+            }
+            if problems.is_empty() {
+                let _ = roster::apply::change_set(&read.plan, read.created_at);
+            }
+        }
+    }
+}
