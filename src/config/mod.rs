@@ -11,6 +11,7 @@ pub mod schema_check;
 pub mod source;
 pub mod suggest;
 pub mod typed;
+pub mod values;
 pub mod yaml;
 
 use std::path::PathBuf;

@@ -62,6 +62,12 @@ pub fn problems(plan: &Plan) -> Vec<String> {
             problems.push(format!("{at}: only users are invited"));
         }
     }
+    for change in &plan.changes {
+        for object in change.after.iter().chain(&change.applied) {
+            let at = format!("change to {} {}", change.key.kind, change.key.name);
+            problems.extend(values(object).into_iter().map(|p| format!("{at}: {p}")));
+        }
+    }
     for (key, object) in &plan.adopt {
         if !names(key, object) {
             problems.push(format!(
@@ -79,6 +85,17 @@ pub fn problems(plan: &Plan) -> Vec<String> {
         ));
     }
     problems
+}
+
+/// What is wrong with an object's values, by the rules a config's values
+/// pass.
+fn values(object: &Object) -> Vec<String> {
+    match object {
+        Object::User(user) => crate::config::values::user_problems(user),
+        Object::Role(role) => crate::config::values::role_problems(role),
+        Object::Group(group) => crate::config::values::group_problems(group),
+        Object::Account { .. } => Vec::new(),
+    }
 }
 
 /// What is wrong with what a change writes, if anything.

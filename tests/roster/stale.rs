@@ -157,7 +157,14 @@ fn saved_plan(db: &TestDb) -> (tempfile::TempDir, String, serde_json::Value) {
 #[test]
 fn a_plan_file_edited_by_hand_is_refused_with_what_is_wrong() {
     type Edit = fn(&mut serde_json::Value);
-    let edits: [(&str, Edit); 6] = [
+    let edits: [(&str, Edit); 8] = [
+        ("plan_edited_time_zone_unknown", |p| {
+            p["plan"]["changes"][0]["after"]["object"]["time_zone"] = "Mars/Olympus_Mons".into();
+        }),
+        ("plan_edited_phone_invalid", |p| {
+            p["plan"]["changes"][0]["after"]["object"]["contact_methods"][0]["value"] =
+                "+1555".into();
+        }),
         ("plan_edited_unknown_kind", |p| {
             p["plan"]["changes"][0]["key"]["kind"] = "team".into();
         }),

@@ -14,7 +14,7 @@ use crate::model::document::{
 };
 
 /// A pattern of the schema, compiled on first use.
-pub(super) struct Pattern {
+pub(crate) struct Pattern {
     source: &'static str,
     compiled: OnceLock<Regex>,
 }
@@ -28,24 +28,24 @@ impl Pattern {
     }
 
     /// Whether `text` matches, as the schema's `pattern` asks.
-    pub(super) fn matches(&self, text: &str) -> bool {
+    pub(crate) fn matches(&self, text: &str) -> bool {
         self.compiled
             .get_or_init(|| Regex::new(self.source).expect("the schema's patterns compile"))
             .is_match(text)
     }
 }
 
-pub(super) static ROLE_NAME: Pattern = Pattern::new(ROLE_NAME_PATTERN);
-pub(super) static USERNAME: Pattern = Pattern::new(USERNAME_PATTERN);
-pub(super) static LOCALE: Pattern = Pattern::new(LOCALE_PATTERN);
-pub(super) static PHONE: Pattern = Pattern::new(PHONE_PATTERN);
-pub(super) static SLACK: Pattern = Pattern::new(SLACK_PATTERN);
-pub(super) static CLOCK: Pattern = Pattern::new(CLOCK_PATTERN);
-pub(super) static PROFILE_METHOD: Pattern = Pattern::new(PROFILE_METHOD_PATTERN);
-pub(super) static DATE_TIME: Pattern = Pattern::new(DATE_TIME_PATTERN);
+pub(crate) static ROLE_NAME: Pattern = Pattern::new(ROLE_NAME_PATTERN);
+pub(crate) static USERNAME: Pattern = Pattern::new(USERNAME_PATTERN);
+pub(crate) static LOCALE: Pattern = Pattern::new(LOCALE_PATTERN);
+pub(crate) static PHONE: Pattern = Pattern::new(PHONE_PATTERN);
+pub(crate) static SLACK: Pattern = Pattern::new(SLACK_PATTERN);
+pub(crate) static CLOCK: Pattern = Pattern::new(CLOCK_PATTERN);
+pub(crate) static PROFILE_METHOD: Pattern = Pattern::new(PROFILE_METHOD_PATTERN);
+pub(crate) static DATE_TIME: Pattern = Pattern::new(DATE_TIME_PATTERN);
 
 /// Whether `text` is an email address by the schema's `email` format.
-pub(super) fn is_email(text: &str) -> bool {
+pub(crate) fn is_email(text: &str) -> bool {
     static EMAIL: OnceLock<Validator> = OnceLock::new();
     EMAIL
         .get_or_init(|| {

@@ -10,7 +10,7 @@
 //! exactly when the schema check and deserialization do, with the same
 //! [`Document`].
 
-mod constraints;
+pub(crate) mod constraints;
 mod document;
 mod user;
 
