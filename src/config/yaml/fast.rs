@@ -488,6 +488,15 @@ impl<'a> Reader<'a> {
             match self.byte(end) {
                 None | Some(b'\n' | b':' | b'#') => return Err(Unsupported),
                 Some(b',' | b'[' | b']' | b'{' | b'}') => break,
+                // saphyr reads ` -` or ` ?` just before a flow indicator as
+                // an entry or a key, not as the scalar's last character
+                Some(b'-' | b'?')
+                    if end > at
+                        && self.bytes[end - 1] == b' '
+                        && matches!(self.byte(end + 1), Some(b',' | b'[' | b']' | b'{' | b'}')) =>
+                {
+                    return Err(Unsupported);
+                }
                 Some(_) => end += 1,
             }
         }
@@ -530,6 +539,10 @@ mod tests {
             "a: {b: c\n  }\n",
             "\"a\": b\n",
             "a: b: c\n",
+            "a: {b: 1 -}\n",
+            "a: {b: 1 -,c: d}\n",
+            "a: [x -]\n",
+            "a: [x -{}]\n",
         ] {
             assert_eq!(parse(text), Err(Unsupported), "{text:?}");
         }
