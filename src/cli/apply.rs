@@ -204,9 +204,9 @@ fn plan_was_shown(args: &ApplyArgs) -> bool {
 /// Shows a plan; `Err` with the exit status when it must not or need not
 /// be applied.
 fn show(plan: &Plan, options: &RenderOptions, output: &Output) -> Result<(), ExitStatus> {
-    output.data(&render::text::render(plan, options));
+    output.data(&options.redactor.names(&render::text::render(plan, options)));
     if !plan.refusals.is_empty() {
-        output.error(&render::text::refusals(plan), None);
+        output.error(&options.redactor.names(&render::text::refusals(plan)), None);
         return Err(ExitStatus::Failure);
     }
     if !plan.has_work() {
@@ -307,7 +307,12 @@ fn apply_failure(
                 ),
             }
         }
-        ApplyError::Stale(mismatch) => stale(&mismatch),
+        ApplyError::Stale(mismatch) => stale(
+            &mismatch,
+            Redactor {
+                show_values: args.show_values,
+            },
+        ),
         ApplyError::Store(error) => {
             let mut failure = Failure::store(error, store.url());
             failure
@@ -337,7 +342,7 @@ fn confirm(output: &Output, location: &str) -> Result<bool, Failure> {
     Ok(answer.trim() == "yes")
 }
 
-fn stale(mismatch: &Mismatch) -> Failure {
+fn stale(mismatch: &Mismatch, redactor: Redactor) -> Failure {
     let mut message =
         String::from("the live directory is no longer what the plan assumed; nothing was changed");
     for object in &mismatch.changed {
@@ -356,7 +361,7 @@ fn stale(mismatch: &Mismatch) -> Failure {
         ));
     }
     Failure {
-        message,
+        message: redactor.names(&message).into_owned(),
         hint: Some("plan again against the directory as it is now".into()),
     }
 }

@@ -100,19 +100,24 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
         },
         color: output.data_color,
     };
-    output.data(&match args.format {
+    let shown = match args.format {
         PlanFormat::Text => render::text(&report, &options),
         PlanFormat::Json => render::json(&report, &options),
         PlanFormat::Markdown => render::markdown(&report, &options),
-    });
+    };
+    output.data(&options.redactor.names(&shown));
     let found =
         report.has_drift() || (args.fail_on_self_service && !report.changed_by_users.is_empty());
     if let Some(webhook) = &args.notify
         && found
     {
         let body = notify::payload(
-            &render::chat_text(&report, &options),
-            render::json_value(&report, &options),
+            &options
+                .redactor
+                .names(&render::chat_text(&report, &options)),
+            options
+                .redactor
+                .names_in(render::json_value(&report, &options)),
         );
         let webhook = webhook.clone();
         let delivery = notify::Delivery {

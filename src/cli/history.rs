@@ -4,6 +4,7 @@ use clap::{Args, ValueEnum};
 
 use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
+use crate::report::redact::Redactor;
 
 /// Arguments of `roster history`.
 #[derive(Debug, Args)]
@@ -11,6 +12,9 @@ pub struct HistoryArgs {
     /// How to print the history.
     #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
     format: HistoryFormat,
+    /// Show people named by their email address in clear (masked by default).
+    #[arg(long)]
+    show_values: bool,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -32,10 +36,20 @@ pub fn run(args: HistoryArgs, settings: &Settings) -> ExitStatus {
         let store = super::open_store(&url, settings.now()?).await?;
         store.history().await.map_err(|e| Failure::store(e, &url))
     });
-    let entries = match result {
+    let mut entries = match result {
         Ok(entries) => entries,
         Err(failure) => return failure.report(output),
     };
+    // The recorded lines name people as the config did; one named by their
+    // email is shown masked, as a plan shows them.
+    let redactor = Redactor {
+        show_values: args.show_values,
+    };
+    for entry in &mut entries {
+        for change in &mut entry.changes {
+            *change = redactor.names(change).into_owned();
+        }
+    }
     match args.format {
         HistoryFormat::Json => {
             let mut text = serde_json::to_string_pretty(&entries).expect("history serializes");

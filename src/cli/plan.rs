@@ -128,13 +128,17 @@ async fn plan(args: PlanArgs, settings: &Settings) -> Result<ExitStatus, Failure
         },
         color: output.data_color,
     };
-    output.data(&match args.format {
+    let shown = match args.format {
         PlanFormat::Text => render::text::render(&plan, &options),
         PlanFormat::Json => render::json::render(&plan, &options),
         PlanFormat::Markdown => render::markdown::render(&plan, &options),
-    });
+    };
+    output.data(&options.redactor.names(&shown));
     if !plan.refusals.is_empty() {
-        output.error(&render::text::refusals(&plan), None);
+        output.error(
+            &options.redactor.names(&render::text::refusals(&plan)),
+            None,
+        );
         return Ok(ExitStatus::Failure);
     }
     if let Some(path) = &args.out {

@@ -1,7 +1,12 @@
 //! Contact values are personal data: plans and drift reports show them
 //! masked (`+49 ••• •••• 89`, `a•••@acme.example`) unless asked not to.
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use regex::Regex;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::model::directory::MethodKey;
 use crate::model::vocab::Channel;
@@ -99,6 +104,53 @@ impl Redactor {
     }
 }
 
+impl Redactor {
+    /// `text` with every email address in it masked: a person named by
+    /// their email (no `username`, or a username that is an address) is
+    /// shown as `s•••@acme.example#3fa2` in headlines, member paths, notes
+    /// and history, like the `email:` field itself. The tag after `#` is
+    /// the start of the address's SHA-256, so two people who mask alike are
+    /// still told apart; values already masked are left as they are.
+    pub fn names<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if self.show_values || !text.contains('@') {
+            return Cow::Borrowed(text);
+        }
+        email_pattern().replace_all(text, |found: &regex::Captures<'_>| masked_name(&found[0]))
+    }
+
+    /// Every string in `value`, keys included, as [`Redactor::names`] shows it.
+    pub fn names_in(&self, value: Value) -> Value {
+        if self.show_values {
+            return value;
+        }
+        match value {
+            Value::String(text) => Value::String(self.names(&text).into_owned()),
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|v| self.names_in(v)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (self.names(&k).into_owned(), self.names_in(v)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
+fn email_pattern() -> &'static Regex {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    PATTERN.get_or_init(|| {
+        Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+            .expect("the email pattern compiles")
+    })
+}
+
+fn masked_name(address: &str) -> String {
+    let digest = Sha256::digest(address.to_lowercase().as_bytes());
+    format!("{}#{:02x}{:02x}", mask_email(address), digest[0], digest[1])
+}
+
 fn mask_value(channel: Channel, value: &Value) -> Value {
     match value {
         Value::String(text) => Value::String(mask(channel, text)),
@@ -156,5 +208,42 @@ mod tests {
             shown.field("email", &json!("bob@acme.example")),
             json!("bob@acme.example")
         );
+    }
+
+    #[test]
+    fn people_named_by_an_email_are_masked_and_told_apart() {
+        let redactor = Redactor { show_values: false };
+        let text = "+ user jane@acme.example (invited)\n  + members[john@acme.example]: [primary]\n  + email: \"j•••@acme.example\"\nat postgres://postgres@127.0.0.1/db\n";
+        let shown = redactor.names(text);
+        assert!(
+            !shown.contains("jane@") && !shown.contains("john@"),
+            "{shown}"
+        );
+        let jane = masked_name("jane@acme.example");
+        let john = masked_name("john@acme.example");
+        assert!(jane.starts_with("j•••@acme.example#") && jane.len() == john.len());
+        assert_ne!(jane, john);
+        assert_eq!(
+            masked_name("Jane@acme.example").rsplit('#').next(),
+            jane.rsplit('#').next(),
+            "the tag does not depend on case"
+        );
+        assert_eq!(
+            shown,
+            format!(
+                "+ user {jane} (invited)\n  + members[{john}]: [primary]\n  + email: \"j•••@acme.example\"\nat postgres://postgres@127.0.0.1/db\n"
+            )
+        );
+        assert_eq!(
+            redactor.names(&shown),
+            shown,
+            "masking twice changes nothing"
+        );
+        assert_eq!(
+            redactor.names_in(json!({ "jane@acme.example": ["a", "john@acme.example"] })),
+            json!({ jane.clone(): ["a", john] })
+        );
+        let clear = Redactor { show_values: true };
+        assert_eq!(clear.names(text), text);
     }
 }

@@ -240,3 +240,70 @@ crate::db::on_both_engines! {
         assert_eq!(plan.code, 0, "{}", plan.stdout);
     }
 }
+
+#[test]
+fn a_person_named_by_their_email_is_masked_in_every_output() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("roster.yaml"),
+        "version: 1\naccount:\n  owner: alice\nusers:\n  - username: alice\n    email: alice@acme.example\n    first_name: Al\n    last_name: Ice\n    roles: [app_admin]\n    contact_methods: [{ channel: email, label: official, value: alice@acme.example }]\n  - email: secret.person@acme.example\n    first_name: Sec\n    last_name: Ret\n    contact_methods: [{ channel: email, label: official, value: secret.person@acme.example }]\n  - username: dana@acme.example\n    email: dana.k@acme.example\n    first_name: Dana\n    last_name: K\n    contact_methods: [{ channel: email, label: official, value: dana.k@acme.example }]\ngroups:\n  - name: ops\n    members:\n      - user: secret.person@acme.example\n        roles: [primary]\n      - user: dana@acme.example\n        roles: [primary]\n      - user: alice\n        roles: [manager]\n",
+    )
+    .unwrap();
+    let url = dir.path().join("roster.db");
+    let config = dir.path().display().to_string();
+    let run = |args: &[&str]| {
+        let run = Roster::new(args).env("ROSTER_DATABASE_URL", &url).run();
+        assert!(run.code == 0 || run.code == 2, "{args:?}: {}", run.stderr);
+        run
+    };
+    let secrets = ["secret.person@", "dana@", "dana.k@"];
+    let clear = |name: &str, run: &Run| {
+        for secret in secrets {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{name}: {secret} shown in clear:\n{}",
+                run.transcript()
+            );
+        }
+    };
+    let plan = run(&["plan", &config]);
+    clear("plan", &plan);
+    insta::assert_snapshot!(
+        "email_names_masked_plan",
+        plan.stdout.replace(&url.display().to_string(), "[db]")
+    );
+    for format in ["json", "markdown"] {
+        clear(format, &run(&["plan", &config, "--format", format]));
+    }
+    clear("apply", &run(&["apply", &config, "--yes"]));
+    let history = run(&["history"]);
+    clear("history", &history);
+    assert!(
+        history.stdout.contains("+ user s•••@acme.example#"),
+        "{}",
+        history.stdout
+    );
+    clear("history json", &run(&["history", "--format", "json"]));
+    let shown = run(&["history", "--show-values"]);
+    assert!(
+        shown.stdout.contains("+ user secret.person@acme.example"),
+        "{}",
+        shown.stdout
+    );
+    let shown = run(&["plan", &config, "--show-values"]);
+    assert!(shown.stdout.contains("No changes"), "{}", shown.stdout);
+    // Drift: the group gains a member outside git; the report names people masked.
+    block_on(async {
+        let store =
+            Store::open(&roster::store::DatabaseUrl::parse(&url.display().to_string()).unwrap())
+                .await
+                .unwrap();
+        store.run_script("DELETE FROM group_members WHERE user_id = (SELECT id FROM users WHERE email = 'secret.person@acme.example')").await.unwrap();
+        store.close().await;
+    });
+    for format in ["text", "json", "markdown"] {
+        let drift = run(&["drift", &config, "--format", format]);
+        assert_eq!(drift.code, 2, "{}", drift.transcript());
+        clear(format, &drift);
+    }
+}
