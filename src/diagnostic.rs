@@ -260,3 +260,105 @@ pub fn counts(diagnostics: &[Diagnostic]) -> (usize, usize) {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     (errors, diagnostics.len() - errors)
 }
+
+/// Longest value a finding quotes whole, in characters.
+const QUOTED_MAX: usize = 80;
+/// Characters of a longer value that are kept.
+const QUOTED_KEPT: usize = 48;
+/// Longest message, help or label, in characters.
+const TEXT_MAX: usize = 2_000;
+
+/// Keeps every finding's words short whatever the config holds: a value
+/// quoted in backticks longer than 80 characters is cut to its start with
+/// its length said (`` `xxxx…` (2000000 characters) ``), and no text runs
+/// past 2,000 characters. A finding is read by a person; a 2 MB username
+/// must not make megabytes of output.
+pub fn bound(diagnostics: &mut [Diagnostic]) {
+    for diagnostic in diagnostics {
+        shorten_in_place(&mut diagnostic.message);
+        if let Some(help) = &mut diagnostic.help {
+            shorten_in_place(help);
+        }
+        for label in &mut diagnostic.labels {
+            shorten_in_place(&mut label.text);
+        }
+    }
+}
+
+fn shorten_in_place(text: &mut String) {
+    if text.chars().count() > QUOTED_MAX {
+        *text = shorten(text);
+    }
+}
+
+/// `text` with long backticked values cut and the whole bounded.
+pub fn shorten(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(TEXT_MAX * 4));
+    let mut parts = text.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    let mut quoted = true;
+    let mut pending_note = None;
+    for part in parts {
+        out.push('`');
+        if quoted {
+            let length = part.chars().count();
+            if length > QUOTED_MAX {
+                out.extend(part.chars().take(QUOTED_KEPT));
+                out.push('…');
+                pending_note = Some(length);
+            } else {
+                out.push_str(part);
+            }
+        } else {
+            if let Some(length) = pending_note.take() {
+                out.push_str(&format!(" ({length} characters)"));
+            }
+            out.push_str(part);
+        }
+        quoted = !quoted;
+        if out.len() > TEXT_MAX * 4 {
+            break;
+        }
+    }
+    if let Some(length) = pending_note {
+        out.push_str(&format!(" ({length} characters)"));
+    }
+    if out.chars().count() > TEXT_MAX {
+        out = out.chars().take(TEXT_MAX).collect();
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_and_their_length_said() {
+        let long = "x".repeat(2_000_000);
+        let text = format!("user `{long}` has no `first_name`");
+        let short = shorten(&text);
+        assert_eq!(
+            short,
+            format!(
+                "user `{}…` (2000000 characters) has no `first_name`",
+                "x".repeat(QUOTED_KEPT)
+            )
+        );
+        assert_eq!(shorten("user `bob` is unknown"), "user `bob` is unknown");
+        let unquoted = "y".repeat(10_000);
+        let cut = shorten(&unquoted);
+        assert_eq!(cut.chars().count(), TEXT_MAX + 1);
+        assert!(cut.ends_with('…'));
+        let odd = format!("a `{long}");
+        assert_eq!(
+            shorten(&odd),
+            format!("a `{}… (2000000 characters)", "x".repeat(QUOTED_KEPT))
+        );
+        let many = format!("`{long}` ").repeat(100);
+        assert!(shorten(&many).chars().count() <= TEXT_MAX + 1);
+    }
+}

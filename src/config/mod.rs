@@ -167,6 +167,7 @@ fn check(read: documents::ReadConfig, now: DateTime<Utc>) -> Validated {
     locate::resolve(&mut diagnostics, &read.sources);
     diagnostic::sort(&mut diagnostics);
     diagnostic::dedup(&mut diagnostics);
+    diagnostic::bound(&mut diagnostics);
     Validated {
         sources: read.sources,
         desired,

@@ -67,9 +67,31 @@ impl Report {
         };
         let mut labels = Vec::new();
         let mut related = Vec::new();
+        // A file with very long lines near a finding is shown through an
+        // excerpt that keeps line numbers and cuts those lines.
+        let mut excerpts: Vec<(crate::diagnostic::FileId, Excerpt)> = Vec::new();
+        for label in &diagnostic.labels {
+            if !excerpts.iter().any(|(id, _)| *id == label.file) {
+                let file = sources.get(label.file);
+                let ranges: Vec<_> = diagnostic
+                    .labels
+                    .iter()
+                    .filter(|l| l.file == label.file)
+                    .map(|l| file.byte_range(l.span()))
+                    .collect();
+                excerpts.push((label.file, Excerpt::new(file.text(), &ranges)));
+            }
+        }
+        let excerpt = |id| {
+            &excerpts
+                .iter()
+                .find(|(file, _)| *file == id)
+                .expect("every label's file has an excerpt")
+                .1
+        };
         for (i, label) in diagnostic.labels.iter().enumerate() {
             let file = sources.get(label.file);
-            let range = file.byte_range(label.span());
+            let range = excerpt(label.file).map(file.byte_range(label.span()));
             let span = LabeledSpan::new(Some(label.text.clone()), range.start, range.len());
             if i == 0 || nearby(label) {
                 labels.push(if i == 0 {
@@ -83,7 +105,10 @@ impl Report {
                     code: diagnostic.code,
                     severity: miette::Severity::Advice,
                     help: None,
-                    source: Some(NamedSource::new(&file.name, file.text().clone())),
+                    source: Some(NamedSource::new(
+                        &file.name,
+                        excerpt(label.file).text.clone(),
+                    )),
                     labels: vec![span],
                     related: Vec::new(),
                 });
@@ -96,11 +121,107 @@ impl Report {
             help: diagnostic.help.clone(),
             source: primary_file.map(|id| {
                 let file = sources.get(id);
-                NamedSource::new(&file.name, file.text().clone())
+                NamedSource::new(&file.name, excerpt(id).text.clone())
             }),
             labels,
             related,
         }
+    }
+}
+
+/// Longest source line shown whole under a finding, in bytes.
+const LINE_MAX: usize = 160;
+
+/// The text a finding's snippet is drawn from: the file itself, or, when a
+/// line near the finding is longer than [`LINE_MAX`], the lines around the
+/// finding with long ones cut (`…`) and blank lines before them, so that
+/// line numbers stay true and the output stays small.
+#[derive(Debug)]
+struct Excerpt {
+    text: Arc<str>,
+    /// Start of the excerpted lines in the file, their start in `text`,
+    /// and each kept line as (file start, file end kept, excerpt start).
+    lines: Option<Vec<(usize, usize, usize)>>,
+}
+
+impl Excerpt {
+    fn new(text: &Arc<str>, ranges: &[std::ops::Range<usize>]) -> Excerpt {
+        let whole = Excerpt {
+            text: text.clone(),
+            lines: None,
+        };
+        let (Some(first), Some(last)) = (
+            ranges.iter().map(|r| r.start).min(),
+            ranges.iter().map(|r| r.end).max(),
+        ) else {
+            return whole;
+        };
+        let bytes = text.as_bytes();
+        // Two lines of context either side of the labels.
+        let mut start = first.min(bytes.len());
+        for _ in 0..3 {
+            start = bytes[..start]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .unwrap_or(0);
+        }
+        if start > 0 {
+            start += 1;
+        }
+        let mut end = last.min(bytes.len());
+        for _ in 0..3 {
+            end = bytes[end..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |p| (end + p + 1).min(bytes.len()));
+        }
+        let window = &text[start..end];
+        if window.split('\n').all(|line| line.len() <= LINE_MAX) {
+            return whole;
+        }
+        let before = bytes[..start].iter().filter(|&&b| b == b'\n').count();
+        let mut out = "\n".repeat(before);
+        let mut lines = Vec::new();
+        let mut at = start;
+        for line in window.split_inclusive('\n') {
+            let body = line.trim_end_matches('\n');
+            let mut kept = body.len().min(LINE_MAX);
+            while !body.is_char_boundary(kept) {
+                kept -= 1;
+            }
+            lines.push((at, at + kept, out.len()));
+            out.push_str(&body[..kept]);
+            if kept < body.len() {
+                out.push('…');
+            }
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+            at += line.len();
+        }
+        Excerpt {
+            text: Arc::from(out),
+            lines: Some(lines),
+        }
+    }
+
+    /// Where the file's `range` is in the excerpt, cut to what was kept.
+    fn map(&self, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let Some(lines) = &self.lines else {
+            return range;
+        };
+        let place = |offset: usize| {
+            let line = lines
+                .iter()
+                .rev()
+                .find(|(file_start, ..)| *file_start <= offset)
+                .unwrap_or(&lines[0]);
+            let (file_start, kept_end, excerpt_start) = *line;
+            excerpt_start + offset.clamp(file_start, kept_end) - file_start
+        };
+        let start = place(range.start);
+        let end = place(range.end).max(start + usize::from(!range.is_empty()));
+        start..end.min(self.text.len()).max(start)
     }
 }
 

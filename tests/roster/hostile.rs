@@ -307,3 +307,28 @@ fn a_person_named_by_their_email_is_masked_in_every_output() {
         clear(format, &drift);
     }
 }
+
+#[test]
+fn a_huge_value_makes_a_short_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "x".repeat(2_000_000);
+    std::fs::write(
+        dir.path().join("roster.yaml"),
+        format!("version: 1\nusers:\n  - username: {huge}\n    email: a@b.example\n    first_name: {huge}\n    last_name: L\n"),
+    )
+    .unwrap();
+    let config = dir.path().display().to_string();
+    for format in ["human", "json", "github"] {
+        let run = Roster::new(["validate", &config, "--format", format]).run();
+        assert_eq!(run.code, 1, "{format}");
+        let size = run.stdout.len() + run.stderr.len();
+        assert!(size < 8_000, "{format}: {size} bytes of output");
+        assert!(
+            run.transcript().contains("(2000000 characters)"),
+            "{format}: the length is said"
+        );
+        if format == "human" {
+            insta::assert_snapshot!("huge_value", run.transcript().replace(&config, "[dir]"));
+        }
+    }
+}
