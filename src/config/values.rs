@@ -13,7 +13,7 @@ use crate::model::vocab::Channel;
 
 /// What is wrong with the values of `user`, in words.
 pub fn user_problems(user: &User) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = control_problems(user);
     let mut bad = |what: String| out.push(what);
     if !USERNAME.matches(&user.username) || user.username != canonical::username(&user.username) {
         bad(format!(
@@ -96,19 +96,19 @@ fn method_problem(method: &ContactMethod) -> Option<String> {
 
 /// What is wrong with the values of `role`.
 pub fn role_problems(role: &Role) -> Vec<String> {
-    if ROLE_NAME.matches(&role.name) {
-        Vec::new()
-    } else {
-        vec![format!(
+    let mut out = control_problems(role);
+    if !ROLE_NAME.matches(&role.name) {
+        out.push(format!(
             "role name `{}` is not a valid name",
             short(&role.name)
-        )]
+        ));
     }
+    out
 }
 
 /// What is wrong with the values of `group`.
 pub fn group_problems(group: &Group) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = control_problems(group);
     if group.name.trim().is_empty() {
         out.push("a group has no name".into());
     }
@@ -121,6 +121,26 @@ pub fn group_problems(group: &Group) -> Vec<String> {
         }
     }
     out
+}
+
+/// A control character anywhere in an object's text, as a config may not
+/// hold one (see `yaml::control_character`).
+fn control_problems(object: &impl serde::Serialize) -> Vec<String> {
+    fn find(value: &serde_json::Value) -> Option<char> {
+        match value {
+            serde_json::Value::String(text) => super::yaml::control_character(text),
+            serde_json::Value::Array(items) => items.iter().find_map(find),
+            serde_json::Value::Object(map) => map
+                .iter()
+                .find_map(|(k, v)| super::yaml::control_character(k).or_else(|| find(v))),
+            _ => None,
+        }
+    }
+    let value = serde_json::to_value(object).unwrap_or_default();
+    find(&value)
+        .map(|c| format!("a value holds the control character U+{:04X}", u32::from(c)))
+        .into_iter()
+        .collect()
 }
 
 /// A value cut to a length a message can show.

@@ -157,7 +157,7 @@ fn saved_plan(db: &TestDb) -> (tempfile::TempDir, String, serde_json::Value) {
 #[test]
 fn a_plan_file_edited_by_hand_is_refused_with_what_is_wrong() {
     type Edit = fn(&mut serde_json::Value);
-    let edits: [(&str, Edit); 8] = [
+    let edits: [(&str, Edit); 9] = [
         ("plan_edited_time_zone_unknown", |p| {
             p["plan"]["changes"][0]["after"]["object"]["time_zone"] = "Mars/Olympus_Mons".into();
         }),
@@ -183,6 +183,9 @@ fn a_plan_file_edited_by_hand_is_refused_with_what_is_wrong() {
         }),
         ("plan_edited_fingerprints_dropped", |p| {
             p["plan"]["fingerprints"] = serde_json::json!([]);
+        }),
+        ("plan_edited_control_character", |p| {
+            p["plan"]["changes"][0]["after"]["object"]["first_name"] = "Ann\u{0}".into();
         }),
         ("plan_edited_unknown_action", |p| {
             p["plan"]["changes"][0]["action"] = "truncate".into();

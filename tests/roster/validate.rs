@@ -71,6 +71,7 @@ cases! {
     yaml_duplicate_key => ["roster::yaml::duplicate-key"],
     yaml_two_documents => ["roster::yaml::documents"],
     yaml_encoding => ["roster::yaml::encoding"],
+    yaml_control_character => ["roster::yaml::control-character", "roster::yaml::control-character"],
     // A mistake in an anchor is one finding, not one per alias.
     yaml_anchor_repeated => ["roster::contact::phone"],
     version_unsupported => ["roster::version"],

@@ -147,6 +147,17 @@ fn yaml_diagnostic(id: FileId, problem: YamlProblem) -> Diagnostic {
                 .with_label(id, at, "tagged here")
                 .with_help("remove the tag; roster documents use plain YAML values")
         }
+        YamlProblem::ControlCharacter { character, at } => Diagnostic::error(
+            "roster::yaml::control-character",
+            format!(
+                "a value holds the control character U+{:04X}",
+                u32::from(character)
+            ),
+        )
+        .with_label(id, at, "written here")
+        .with_help(
+            "remove it: no name or value may hold a control character other than a tab or a line break (and the databases cannot store U+0000)",
+        ),
         YamlProblem::ComplexKey { at } => {
             Diagnostic::error("roster::yaml::key", "a mapping key must be a plain value")
                 .with_label(id, at, "a list or mapping used as a key")

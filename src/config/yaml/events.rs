@@ -38,7 +38,8 @@ pub enum Style {
 pub struct Unsupported;
 
 /// The events of `text` as saphyr's parser reads it, or [`Unsupported`]
-/// for a syntax error, an anchor, an alias, a tag or a second document.
+/// for a syntax error, an anchor, an alias, a tag, a second document or a
+/// scalar holding a control character (the full reader reports those).
 pub fn parse(text: &str) -> Result<Vec<Event<'_>>, Unsupported> {
     let mut events = Vec::new();
     let mut documents = 0;
@@ -67,6 +68,9 @@ pub fn parse(text: &str) -> Result<Vec<Event<'_>>, Unsupported> {
             ParserEvent::MappingEnd => Event::MapEnd,
             ParserEvent::SequenceEnd => Event::SeqEnd,
             ParserEvent::Scalar(_, _, anchor, tag) if anchor != 0 || tag.is_some() => {
+                return Err(Unsupported);
+            }
+            ParserEvent::Scalar(text, ..) if super::control_character(&text).is_some() => {
                 return Err(Unsupported);
             }
             ParserEvent::Scalar(text, style, ..) => Event::Scalar(

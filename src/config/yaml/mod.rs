@@ -166,6 +166,17 @@ pub enum YamlProblem {
     NotANumber { at: Span },
     /// An alias to an anchor that does not exist, or too many expansions.
     BadAlias { at: Span, message: String },
+    /// A control character (other than tab and line breaks) in a scalar,
+    /// such as `"\0"` or `"\e"`: the databases cannot store NUL, and no
+    /// name or value needs the others.
+    ControlCharacter { character: char, at: Span },
+}
+
+/// The first control character in `text` other than tab, line feed and
+/// carriage return: C0, DEL and C1.
+pub fn control_character(text: &str) -> Option<char> {
+    text.chars()
+        .find(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// At most this many nodes may be produced by alias expansion per file.
@@ -330,6 +341,12 @@ impl Builder {
     ) {
         if self.in_extra_document() {
             return;
+        }
+        if let Some(character) = control_character(&text) {
+            self.problems.push(YamlProblem::ControlCharacter {
+                character,
+                at: span,
+            });
         }
         if let Some(Frame::Map {
             key: key @ KeyState::Awaiting,
