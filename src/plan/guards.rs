@@ -22,6 +22,8 @@ pub(super) fn check(
 ) {
     let mut refusals = user_guards(&plan.changes, live, now);
     refusals.extend(role_guard(&plan.changes, live));
+    refusals.extend(super::shift_guard::check(&plan.changes, live, now));
+    refusals.extend(super::shift_guard::devices_and_tokens(&plan.changes, live));
     refusals.extend(identity_guard(&plan.changes, live));
     if !options.allow_replace {
         refusals.extend(replace_guard(&plan.changes, live));
@@ -36,10 +38,12 @@ pub(super) fn check(
 }
 
 /// Re-runs the guards that depend on live state (owner, shifts, covers,
-/// protection) against `live` as it is now, for an apply of a saved plan.
+/// protection, devices and tokens) against `live` as it is now, for an apply of a saved plan.
 pub fn recheck(plan: &Plan, live: &LiveSnapshot, now: DateTime<Utc>) -> Vec<Refusal> {
     let mut refusals = user_guards(&plan.changes, live, now);
     refusals.extend(role_guard(&plan.changes, live));
+    refusals.extend(super::shift_guard::check(&plan.changes, live, now));
+    refusals.extend(super::shift_guard::devices_and_tokens(&plan.changes, live));
     refusals.sort();
     refusals
 }

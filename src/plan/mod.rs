@@ -12,6 +12,7 @@ mod notes;
 mod ownership;
 mod reconcile;
 mod references;
+mod shift_guard;
 mod written;
 
 use chrono::{DateTime, Utc};

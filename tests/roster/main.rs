@@ -11,6 +11,7 @@ mod examples;
 mod export;
 mod hostile;
 mod ownership;
+mod paging;
 mod planner;
 mod properties;
 mod readers;

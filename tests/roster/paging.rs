@@ -1,0 +1,113 @@
+//! Paging safety in plans: shifts and the platform's devices and tokens
+//! are never lost, refused by the planner naming each one, on both engines.
+
+use std::path::Path;
+
+use crate::coverage::{acme_with_platform, roster, transcript, try_sql};
+use crate::db::{TestDb, on_both_engines};
+
+/// A copy of `examples/acme` in a temporary folder, for editing.
+pub(crate) fn acme_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = crate::support::root().join("examples/acme");
+    copy_tree(&from, dir.path());
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir(&target).unwrap();
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// Replaces `old` (which must occur) with `new` in `file` below `dir`.
+pub(crate) fn edit(dir: &Path, file: &str, old: &str, new: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(old), "{file} has no {old:?}");
+    std::fs::write(&path, text.replacen(old, new, 1)).unwrap();
+}
+
+/// The acme config without web-oncall (Carol's shift of 2026-12-15),
+/// without Bob in db-oncall (his shift of 2026-12-01) and without Mallory
+/// (given an API token on the platform).
+fn losing_shifts_and_a_token(db: &TestDb) -> tempfile::TempDir {
+    acme_with_platform(db);
+    try_sql(db, "INSERT INTO api_tokens (user_id, name, token_hash, created_at) SELECT id, 'ci', 'sha256:00', '2026-11-01T00:00:00Z' FROM users WHERE username = 'mallory'").unwrap();
+    let dir = acme_copy();
+    let groups = std::fs::read_to_string(dir.path().join("groups.yaml")).unwrap();
+    let start = groups.find("  - name: web-oncall").unwrap();
+    let cut = groups.find("  - name: platform").unwrap();
+    std::fs::write(
+        dir.path().join("groups.yaml"),
+        format!("{}{}", &groups[..start], &groups[cut..]),
+    )
+    .unwrap();
+    edit(
+        dir.path(),
+        "groups.yaml",
+        "      - { user: bob, roles: [primary] }\n      - { user: ivan, roles: [secondary] }\n",
+        "      - { user: ivan, roles: [primary] }\n",
+    );
+    edit(
+        dir.path(),
+        "users/database.yaml",
+        "covered_by: { db-oncall: ivan, platform: dave }",
+        "covered_by: { platform: dave }",
+    );
+    let users = std::fs::read_to_string(dir.path().join("users/support.yaml")).unwrap();
+    let start = users.find("  - email: mallory@acme.example").unwrap();
+    std::fs::write(dir.path().join("users/support.yaml"), &users[..start]).unwrap();
+    dir
+}
+
+on_both_engines! {
+    fn plan_refuses_to_lose_a_shift_or_a_token_naming_each(db) {
+        let dir = losing_shifts_and_a_token(&db);
+        let path = dir.path().to_str().unwrap();
+        for format in ["text", "json", "markdown"] {
+            let run = roster(&db, &["plan", path, "--format", format]);
+            assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+            let shown = transcript(&db, &run).replace(path, "[config]");
+            insta::assert_snapshot!(format!("shifts_kept_{format}"), shown);
+        }
+    }
+
+    fn an_apply_that_would_lose_a_shift_is_refused_and_changes_nothing(db) {
+        let dir = losing_shifts_and_a_token(&db);
+        let rows = "SELECT (SELECT COUNT(*) FROM oncall_shifts) + (SELECT COUNT(*) FROM api_tokens) + (SELECT COUNT(*) FROM groups) + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM group_members)";
+        let before = db.count(rows);
+        let run = roster(&db, &["apply", dir.path().to_str().unwrap(), "--yes"]);
+        assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+        for named in [
+            "cannot delete group `web-oncall`: it has on-call shifts",
+            "`carol` is on call 2026-12-15 08:00 → 2026-12-22 08:00 UTC",
+            "cannot remove `bob` from group `db-oncall`",
+            "`bob` is on call 2026-12-01 08:00 → 2026-12-08 08:00 UTC",
+            "has API token `ci`, created 2026-11-01",
+        ] {
+            assert!(run.stderr.contains(named), "{named}: {}", run.stderr);
+        }
+        assert_eq!(db.count(rows), before, "nothing changed");
+        assert_eq!(db.count("SELECT COUNT(*) FROM roster_applies"), 1);
+    }
+
+    fn once_the_shift_is_over_the_member_can_go(db) {
+        let dir = losing_shifts_and_a_token(&db);
+        // The platform removes Carol's and Bob's shifts and Mallory's token.
+        try_sql(&db, "DELETE FROM oncall_shifts WHERE user_id IN (SELECT id FROM users WHERE username IN ('bob', 'carol'))").unwrap();
+        try_sql(&db, "DELETE FROM api_tokens WHERE user_id IN (SELECT id FROM users WHERE username = 'mallory')").unwrap();
+        let run = roster(&db, &["apply", dir.path().to_str().unwrap(), "--yes"]);
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        assert_eq!(db.count("SELECT COUNT(*) FROM groups WHERE name = 'web-oncall'"), 0);
+        // Alice's shift in platform is untouched.
+        assert_eq!(db.count("SELECT COUNT(*) FROM oncall_shifts"), 1);
+    }
+}
