@@ -31,6 +31,7 @@ pub mod config;
 pub mod coverage;
 pub mod diagnostic;
 pub mod drift;
+pub mod edit;
 pub mod export;
 pub mod model;
 pub mod parallel;

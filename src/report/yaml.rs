@@ -105,7 +105,8 @@ fn is_flow_list(items: &[Value]) -> bool {
         && items.iter().map(|v| inline(v).len() + 2).sum::<usize>() <= 80
 }
 
-fn inline(value: &Value) -> String {
+/// A value on one line, in flow style.
+pub fn inline(value: &Value) -> String {
     match value {
         Value::Null => "~".to_string(),
         Value::Bool(b) => b.to_string(),
@@ -146,7 +147,7 @@ fn pad(out: &mut String, indent: usize) {
 
 /// A string as a plain scalar when that reads back as the same string,
 /// double-quoted otherwise.
-fn scalar_text(text: &str, in_flow: bool) -> String {
+pub fn scalar_text(text: &str, in_flow: bool) -> String {
     if needs_quotes(text, in_flow) {
         quote(text)
     } else {
@@ -186,7 +187,8 @@ fn needs_quotes(text: &str, in_flow: bool) -> bool {
         .all(|c| c.is_ascii_digit() || "+-.:_ ".contains(c))
 }
 
-fn quote(text: &str) -> String {
+/// A string double-quoted, with YAML escapes.
+pub fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
