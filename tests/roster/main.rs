@@ -14,6 +14,7 @@ mod ownership;
 mod planner;
 mod properties;
 mod readers;
+mod review;
 mod scale;
 mod schema;
 mod stale;
