@@ -37,6 +37,7 @@ pub mod model;
 pub mod parallel;
 pub mod plan;
 pub mod report;
+pub mod review;
 pub mod serve;
 pub mod store;
 pub mod testkit;

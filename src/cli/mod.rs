@@ -13,6 +13,7 @@ mod history;
 mod origin;
 mod output;
 mod plan;
+mod review;
 mod schema;
 mod serve;
 mod settings;
@@ -85,6 +86,8 @@ enum Command {
     Calendar(calendar::CalendarArgs),
     /// Serve WebCal feeds of the live directory over HTTP.
     Serve(serve::ServeArgs),
+    /// Who may approve each change of the config since a git revision (exit 2 when another approval is needed).
+    Review(review::ReviewArgs),
 }
 
 /// Runs a parsed command line with the settings of its environment.
@@ -103,6 +106,7 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Db(args) => db::run(args, settings),
         Command::Calendar(args) => calendar::run(args, settings),
         Command::Serve(args) => serve::run(args, settings),
+        Command::Review(args) => review::run(args, settings),
     };
     match settings.output.write_error() {
         Some(error) => Failure {

@@ -33,11 +33,26 @@ pub struct Settings {
     /// `GITLAB_USER_LOGIN`), else the OS user (`USER`, `USERNAME`,
     /// `LOGNAME`).
     pub actor: Option<String>,
+    /// Who is running roster on git hosting, for `roster review`: the host
+    /// and login CI names (`GITHUB_ACTOR`, `GITLAB_USER_LOGIN`) and the
+    /// variable it came from.
+    pub forge_actor: Option<ForgeActor>,
     /// The machine's name, to say who holds a lock.
     pub host: String,
     /// The key plan files are signed with and checked against
     /// (`ROSTER_PLAN_KEY`), when set.
     pub plan_key: Option<Vec<u8>>,
+}
+
+/// A login on git hosting that CI says is running roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgeActor {
+    /// The variable it came from.
+    pub variable: &'static str,
+    /// The host: `github` or `gitlab`.
+    pub host: &'static str,
+    /// The login.
+    pub login: String,
 }
 
 impl Settings {
@@ -80,6 +95,15 @@ impl Settings {
             ]
             .into_iter()
             .find_map(text),
+            forge_actor: [("GITHUB_ACTOR", "github"), ("GITLAB_USER_LOGIN", "gitlab")]
+                .into_iter()
+                .find_map(|(variable, host)| {
+                    text(variable).map(|login| ForgeActor {
+                        variable,
+                        host,
+                        login,
+                    })
+                }),
             host: std::fs::read_to_string("/proc/sys/kernel/hostname")
                 .ok()
                 .map(|h| h.trim().to_string())

@@ -97,6 +97,8 @@ pub fn user_spec(user: &User) -> UserSpec {
         locale: user.locale.clone(),
         language: (user.language != Language::En).then_some(user.language),
         external_id: user.external_id.clone(),
+        // Handles are the config's alone: the live directory has none.
+        handles: None,
         protected: user.protected,
         preferences: preferences_spec(&user.preferences),
         on_call_reminders: reminders_spec(&user.reminders),

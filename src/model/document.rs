@@ -186,6 +186,11 @@ pub struct UserSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 200))]
     pub external_id: Option<String>,
+    /// Who this person is on git hosting, for `roster review`: their login
+    /// per host, such as `{ github: anguyen }`. Kept in the config only; the
+    /// live directory does not hold it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handles: Option<HandlesSpec>,
     /// Deletion protection: plans refuse to delete a protected user.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protected: bool,
@@ -217,6 +222,45 @@ pub enum StatusSpec {
     Active,
     /// Deactivated: cannot sign in, is never notified.
     Disabled,
+}
+
+/// A person's logins on git hosting, one per host. Logins compare without
+/// regard to case, as the hosts do.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandlesSpec {
+    /// GitHub login without the `@`: letters, digits, `.`, `_` and `-`
+    /// (`$GITHUB_ACTOR` in GitHub Actions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HANDLE_PATTERN))]
+    pub github: Option<String>,
+    /// GitLab username without the `@`: letters, digits, `.`, `_` and `-`
+    /// (`$GITLAB_USER_LOGIN` in GitLab CI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HANDLE_PATTERN))]
+    pub gitlab: Option<String>,
+    /// Bitbucket username without the `@`: letters, digits, `.`, `_` and `-`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HANDLE_PATTERN))]
+    pub bitbucket: Option<String>,
+    /// Gitea or Forgejo username without the `@`: letters, digits, `.`, `_`
+    /// and `-`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HANDLE_PATTERN))]
+    pub gitea: Option<String>,
+}
+
+impl HandlesSpec {
+    /// The hosts a handle may be given for, as written in a config.
+    pub const HOSTS: [&'static str; 4] = ["github", "gitlab", "bitbucket", "gitea"];
+
+    /// The handles given, by host.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [&self.github, &self.gitlab, &self.bitbucket, &self.gitea]
+            .into_iter()
+            .zip(Self::HOSTS)
+            .filter_map(|(login, host)| login.as_deref().map(|l| (host, l)))
+    }
 }
 
 /// Web app preferences.
@@ -437,6 +481,10 @@ pub const ROLE_NAME_PATTERN: &str = r"^[a-z][a-z0-9_]{0,62}$";
 
 /// A username.
 pub const USERNAME_PATTERN: &str = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$";
+
+/// A login on git hosting: letters, digits, `.`, `_` and `-`, starting
+/// with a letter or digit (GitHub, GitLab, Bitbucket and Gitea logins).
+pub const HANDLE_PATTERN: &str = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$";
 
 /// A BCP 47 locale tag.
 pub const LOCALE_PATTERN: &str = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$";

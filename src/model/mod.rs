@@ -27,4 +27,8 @@ pub struct DesiredState {
     pub policy: policy::Policy,
     /// Old username → current username.
     pub renames: BTreeMap<String, String>,
+    /// Who each user is on git hosting: username → host → login
+    /// (lowercase). The config's alone: plans and the live directory
+    /// ignore it; `roster review` reads it.
+    pub handles: BTreeMap<String, BTreeMap<String, String>>,
 }

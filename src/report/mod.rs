@@ -4,4 +4,5 @@ pub mod diagnostics;
 pub mod drift;
 pub mod plan;
 pub mod redact;
+pub mod review;
 pub mod yaml;

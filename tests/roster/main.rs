@@ -15,6 +15,7 @@ mod paging;
 mod planner;
 mod properties;
 mod readers;
+mod review;
 mod scale;
 mod schema;
 mod stale;

@@ -258,6 +258,7 @@ fn document(seeds: &[UserSeed]) -> Document {
             locale: seed.language.map(|_| "de-de".into()),
             language: seed.language.map(|l| languages[l]),
             external_id: (i % 3 == 0).then(|| format!("HR-{i:04}")),
+            handles: None,
             protected: i == 0,
             preferences: seed.theme.then_some(PreferencesSpec {
                 home_page: Some(HomePage::Alerts),

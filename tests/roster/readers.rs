@@ -53,6 +53,13 @@ fn pattern_samples(pattern: &str) -> (usize, Vec<&'static str>) {
             vec!["alice", "a.b-c@d+e", "-alice", "al ice", "Bob"],
         ),
         (
+            "^[A-Za-z0-9][A-Za-z0-9_.-]",
+            3,
+            vec![
+                "anguyen", "a.b_c-d", "ANguyen", "-anguyen", "a b", "a@b", "",
+            ],
+        ),
+        (
             "^[A-Za-z]{2,3}",
             3,
             vec!["de-DE", "en", "zh-Hant-TW", "e", "de_DE"],

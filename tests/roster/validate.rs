@@ -91,6 +91,8 @@ cases! {
     schema_range => ["roster::schema::range"],
     schema_time_pattern => ["roster::schema::pattern"],
     schema_cover_shape => ["roster::schema::type"],
+    schema_handle_host => ["roster::schema::unknown-key"],
+    schema_handle_pattern => ["roster::schema::pattern"],
     // normalisation
     duplicate_username => ["roster::duplicate::username"],
     duplicate_email => ["roster::duplicate::email"],
@@ -98,6 +100,7 @@ cases! {
     duplicate_role => ["roster::duplicate::role"],
     duplicate_account => ["roster::duplicate::account"],
     duplicate_member => ["roster::duplicate::member"],
+    duplicate_handle => ["roster::duplicate::handle"],
     role_builtin => ["roster::role::builtin"],
     rename_self => ["roster::rename::self"],
     rename_claimed_twice => ["roster::rename::duplicate"],

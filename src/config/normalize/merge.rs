@@ -20,6 +20,8 @@ pub struct Normalized {
     pub policy: Policy,
     /// Old username → new username.
     pub renames: BTreeMap<String, String>,
+    /// Username → host → login on git hosting.
+    pub handles: BTreeMap<String, BTreeMap<String, String>>,
     /// Findings.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -34,6 +36,7 @@ impl Normalized {
             directory: self.directory,
             policy: self.policy,
             renames: self.renames,
+            handles: self.handles,
         }
     }
 }
@@ -65,6 +68,8 @@ struct Merge {
     emails: HashMap<String, Item>,
     group_names: HashMap<String, String>,
     previous: HashMap<String, (Item, usize)>,
+    /// (host, login) → who declared it first.
+    handles: HashMap<(String, String), Item>,
 }
 
 impl Merge {
@@ -163,9 +168,39 @@ impl Merge {
                 .oof_declared
                 .insert(username.clone(), declared);
         }
+        self.handles(item, &username, entry.handles);
         self.emails.insert(user.email.clone(), item);
         self.out.provenance.users.insert(username.clone(), item);
         self.out.directory.users.insert(username, user);
+    }
+
+    /// Records a user's handles; one login on one host belongs to one
+    /// person, or `roster review` could not tell who wrote a change.
+    fn handles(&mut self, item: Item, username: &str, handles: BTreeMap<String, String>) {
+        let mut kept = BTreeMap::new();
+        for (host, login) in handles {
+            let pointer = |at: Item| format!("/users/{}/handles/{host}", at.index);
+            let key = (host.clone(), login.clone());
+            if let Some(first) = self.handles.get(&key) {
+                self.out.diagnostics.push(
+                    Diagnostic::error(
+                        "roster::duplicate::handle",
+                        format!("{host} handle `{login}` is given to two users"),
+                    )
+                    .at_value(item.file, pointer(item), "given again here")
+                    .at_value(first.file, pointer(*first), "first given here")
+                    .with_help(
+                        "a login on git hosting is one person's; `roster review` matches the author of a change by it",
+                    ),
+                );
+                continue;
+            }
+            self.handles.insert(key, item);
+            kept.insert(host, login);
+        }
+        if !kept.is_empty() {
+            self.out.handles.insert(username.to_string(), kept);
+        }
     }
 
     fn group(&mut self, item: Item, group: Group) {

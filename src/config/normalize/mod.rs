@@ -55,6 +55,9 @@ pub struct UserEntry {
     pub previous: Vec<String>,
     /// When a window was unreadable: the declared index of each one kept.
     pub oof_declared: Option<Vec<usize>>,
+    /// Logins on git hosting by host, lowercase (hosts compare logins
+    /// without regard to case).
+    pub handles: BTreeMap<String, String>,
 }
 
 /// Normalises one document; findings that concern it alone go to
@@ -112,6 +115,12 @@ pub fn normalize_file(
                 .map(|p| canonical::username(p))
                 .collect(),
             oof_declared,
+            handles: spec
+                .handles
+                .iter()
+                .flat_map(|h| h.iter())
+                .map(|(host, login)| (host.to_string(), login.to_lowercase()))
+                .collect(),
         };
         model.users.push((index, entry));
     }

@@ -9,8 +9,8 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::model::document::{
-    CLOCK_PATTERN, DATE_TIME_PATTERN, LOCALE_PATTERN, PHONE_PATTERN, PROFILE_METHOD_PATTERN,
-    ROLE_NAME_PATTERN, SLACK_PATTERN, USERNAME_PATTERN,
+    CLOCK_PATTERN, DATE_TIME_PATTERN, HANDLE_PATTERN, LOCALE_PATTERN, PHONE_PATTERN,
+    PROFILE_METHOD_PATTERN, ROLE_NAME_PATTERN, SLACK_PATTERN, USERNAME_PATTERN,
 };
 
 /// A pattern of the schema, compiled on first use.
@@ -37,6 +37,7 @@ impl Pattern {
 
 pub(crate) static ROLE_NAME: Pattern = Pattern::new(ROLE_NAME_PATTERN);
 pub(crate) static USERNAME: Pattern = Pattern::new(USERNAME_PATTERN);
+pub(crate) static HANDLE: Pattern = Pattern::new(HANDLE_PATTERN);
 pub(crate) static LOCALE: Pattern = Pattern::new(LOCALE_PATTERN);
 pub(crate) static PHONE: Pattern = Pattern::new(PHONE_PATTERN);
 pub(crate) static SLACK: Pattern = Pattern::new(SLACK_PATTERN);

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::constraints::{
-    CLOCK, DATE_TIME, LOCALE, PHONE, PROFILE_METHOD, Pattern, SLACK, USERNAME, is_email,
+    CLOCK, DATE_TIME, HANDLE, LOCALE, PHONE, PROFILE_METHOD, Pattern, SLACK, USERNAME, is_email,
 };
 use super::{Reader, Refused, once};
 use crate::model::document::{
-    ActiveHoursSpec, ContactMethodSpec, CoverSpec, EmailValue, MethodFields,
+    ActiveHoursSpec, ContactMethodSpec, CoverSpec, EmailValue, HandlesSpec, MethodFields,
     NotificationProfilesSpec, OutOfOfficeSpec, PhoneValue, PreferencesSpec, ProfileStepSpec,
     RemindersSpec, RetrySpec, SlackValue, UserSpec,
 };
@@ -44,6 +44,7 @@ pub(super) fn user(r: &mut Reader<'_, '_>) -> Result<UserSpec, Refused> {
     let mut locale = None;
     let mut language = None;
     let mut external_id = None;
+    let mut handles_ = None;
     let mut protected = None;
     let mut preferences_ = None;
     let mut reminders_ = None;
@@ -65,6 +66,7 @@ pub(super) fn user(r: &mut Reader<'_, '_>) -> Result<UserSpec, Refused> {
             "locale" => once(&mut locale, matching(r, &LOCALE)?)?,
             "language" => once(&mut language, r.word()?)?,
             "external_id" => once(&mut external_id, r.string_of_length(1, 200)?)?,
+            "handles" => once(&mut handles_, handles(r)?)?,
             "protected" => once(&mut protected, r.boolean()?)?,
             "preferences" => once(&mut preferences_, preferences(r)?)?,
             "on_call_reminders" => once(&mut reminders_, reminders(r)?)?,
@@ -88,6 +90,7 @@ pub(super) fn user(r: &mut Reader<'_, '_>) -> Result<UserSpec, Refused> {
         locale,
         language,
         external_id,
+        handles: handles_,
         protected: protected.unwrap_or(false),
         preferences: preferences_,
         on_call_reminders: reminders_,
@@ -96,6 +99,22 @@ pub(super) fn user(r: &mut Reader<'_, '_>) -> Result<UserSpec, Refused> {
         notification_profiles: profiles_,
         out_of_office: out_of_office.unwrap_or_default(),
     })
+}
+
+fn handles(r: &mut Reader<'_, '_>) -> Result<HandlesSpec, Refused> {
+    r.map()?;
+    let mut spec = HandlesSpec::default();
+    while let Some(key) = r.key()? {
+        let slot = match key {
+            "github" => &mut spec.github,
+            "gitlab" => &mut spec.gitlab,
+            "bitbucket" => &mut spec.bitbucket,
+            "gitea" => &mut spec.gitea,
+            _ => return Err(Refused),
+        };
+        once(slot, matching(r, &HANDLE)?)?;
+    }
+    Ok(spec)
 }
 
 fn preferences(r: &mut Reader<'_, '_>) -> Result<PreferencesSpec, Refused> {
