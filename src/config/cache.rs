@@ -16,6 +16,8 @@
 //!
 //! The file is a small header (stamps and content hashes) and the results
 //! in a few parts, read on other threads while the files are looked at.
+//! The header and each part carry their SHA-256: a damaged byte anywhere
+//! makes that piece a miss (time lost, never a different answer).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -28,7 +30,7 @@ use sha2::{Digest, Sha256};
 use super::normalize::FileModel;
 
 /// The version of the cache's own format.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// The roster that wrote a cache: its version and the identity of its
 /// sources, so results computed by other code are never used.
@@ -84,8 +86,9 @@ struct Header {
     files: Vec<(String, Stamp, ContentHash)>,
     /// The content hashes of the results held.
     hashes: Vec<ContentHash>,
-    /// The length of each part: postcard of `Vec<(ContentHash, FileModel)>`.
-    parts: Vec<u64>,
+    /// The length and SHA-256 of each part: postcard of
+    /// `Vec<(ContentHash, FileModel)>`.
+    parts: Vec<(u64, ContentHash)>,
 }
 
 /// The results, read on other threads until someone needs them.
@@ -153,14 +156,14 @@ impl Cache {
         };
         let mut parts = Vec::with_capacity(header.parts.len());
         let mut at = body;
-        for &len in &header.parts {
+        for &(len, digest) in &header.parts {
             let Some(end) = usize::try_from(len).ok().and_then(|l| at.checked_add(l)) else {
                 return empty(path);
             };
             if end > bytes.len() {
                 return empty(path);
             }
-            parts.push(at..end);
+            parts.push((at..end, digest));
             at = end;
         }
         let trusted = header.written_ns - RACY_NS;
@@ -266,14 +269,18 @@ impl Cache {
                 .filter_map(|f| Some((f.path, f.stamp?, f.hash)))
                 .collect(),
             hashes: entries.iter().map(|(hash, _)| *hash).collect(),
-            parts: parts.iter().map(|p| p.len() as u64).collect(),
+            parts: parts
+                .iter()
+                .map(|p| (p.len() as u64, Sha256::digest(p).into()))
+                .collect(),
         };
         let Ok(head) = postcard::to_stdvec(&header) else {
             return;
         };
         let mut bytes =
-            Vec::with_capacity(8 + head.len() + parts.iter().map(Vec::len).sum::<usize>());
+            Vec::with_capacity(40 + head.len() + parts.iter().map(Vec::len).sum::<usize>());
         bytes.extend((head.len() as u64).to_le_bytes());
+        bytes.extend(Sha256::digest(&head));
         bytes.extend(head);
         parts.iter().for_each(|part| bytes.extend(part));
         if let Some(dir) = path.parent()
@@ -292,19 +299,30 @@ impl Cache {
 /// parts start.
 fn read_header(bytes: &[u8]) -> Option<(Header, usize)> {
     let len = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
-    let header: Header = postcard::from_bytes(bytes.get(8..8usize.checked_add(len)?)?).ok()?;
-    (header.format == FORMAT && header.roster_version == BUILD).then_some((header, 8 + len))
+    let digest = bytes.get(8..40)?;
+    let head = bytes.get(40..40usize.checked_add(len)?)?;
+    if Sha256::digest(head).as_slice() != digest {
+        return None;
+    }
+    let header: Header = postcard::from_bytes(head).ok()?;
+    (header.format == FORMAT && header.roster_version == BUILD).then_some((header, 40 + len))
 }
 
 /// The results in `parts` of `bytes`, each part read on a thread of its own.
-fn read_parts(bytes: &[u8], parts: Vec<std::ops::Range<usize>>) -> HashMap<ContentHash, FileModel> {
+fn read_parts(
+    bytes: &[u8],
+    parts: Vec<(std::ops::Range<usize>, ContentHash)>,
+) -> HashMap<ContentHash, FileModel> {
     std::thread::scope(|scope| {
         let readers: Vec<_> = parts
             .into_iter()
-            .map(|range| {
+            .map(|(range, digest)| {
                 scope.spawn(move || {
-                    postcard::from_bytes::<Vec<(ContentHash, FileModel)>>(&bytes[range])
-                        .unwrap_or_default()
+                    let part = &bytes[range];
+                    if Sha256::digest(part).as_slice() != digest {
+                        return Vec::new();
+                    }
+                    postcard::from_bytes::<Vec<(ContentHash, FileModel)>>(part).unwrap_or_default()
                 })
             })
             .collect();

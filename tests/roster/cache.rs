@@ -136,12 +136,12 @@ fn a_damaged_cache_costs_time_not_correctness() {
     let cache = tempfile::tempdir().unwrap();
     let (first, _, _) = validate(config.path(), cache.path());
     assert_eq!(first.code, 0, "{}", first.stderr);
-    // Overwrite the results after the header with noise, keeping the size:
-    // the header still promises them.
+    // Overwrite the results after the header (its length, its SHA-256 and
+    // itself) with noise, keeping the size: the header still promises them.
     let file = walk(cache.path()).into_iter().next().expect("a cache file");
     let mut bytes = std::fs::read(&file).unwrap();
     let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    for (i, byte) in bytes[8 + header..].iter_mut().enumerate() {
+    for (i, byte) in bytes[40 + header..].iter_mut().enumerate() {
         *byte = (i * 131 % 251) as u8;
     }
     std::fs::write(&file, &bytes).unwrap();
@@ -185,4 +185,130 @@ fn what_an_apply_writes_is_never_taken_from_the_cache() {
         files(cache.path()) > 0,
         "a plan for reading keeps the cache"
     );
+}
+
+mod damage {
+    //! Random byte damage to cache entries and config files never panics
+    //! and never changes an answer: what a damaged cache gives is what no
+    //! cache gives.
+
+    use std::path::{Path, PathBuf};
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
+    use super::{acme, validate, walk};
+
+    /// The acme example and a cache of it, made once.
+    fn fixture() -> &'static (tempfile::TempDir, tempfile::TempDir) {
+        static FIXTURE: OnceLock<(tempfile::TempDir, tempfile::TempDir)> = OnceLock::new();
+        FIXTURE.get_or_init(|| {
+            let config = acme();
+            let cache = tempfile::tempdir().unwrap();
+            let (first, _, _) = validate(config.path(), cache.path());
+            assert_eq!(first.code, 0, "{}", first.stderr);
+            (config, cache)
+        })
+    }
+
+    fn uncached(config: &Path) -> (i32, String, String) {
+        let now = chrono::DateTime::parse_from_rfc3339(crate::support::NOW)
+            .unwrap()
+            .to_utc();
+        let validated = roster::config::load_cached(config, now, None).unwrap();
+        (
+            i32::from(validated.has_errors()),
+            format!("{:?}", validated.desired),
+            roster::report::diagnostics::human(&validated.diagnostics, &validated.sources, false),
+        )
+    }
+
+    #[derive(Debug, Clone)]
+    enum Damage {
+        Set(usize, u8),
+        Cut(usize),
+        Grow(usize, Vec<u8>),
+    }
+
+    fn damage() -> impl Strategy<Value = Damage> {
+        prop_oneof![
+            (any::<usize>(), any::<u8>()).prop_map(|(at, b)| Damage::Set(at, b)),
+            any::<usize>().prop_map(Damage::Cut),
+            (
+                any::<usize>(),
+                proptest::collection::vec(any::<u8>(), 1..16)
+            )
+                .prop_map(|(at, bytes)| Damage::Grow(at, bytes)),
+        ]
+    }
+
+    fn apply(bytes: &mut Vec<u8>, damage: &Damage) {
+        if bytes.is_empty() {
+            return;
+        }
+        match damage {
+            Damage::Set(at, b) => {
+                let at = at % bytes.len();
+                bytes[at] = *b;
+            }
+            Damage::Cut(at) => bytes.truncate(at % bytes.len()),
+            Damage::Grow(at, more) => {
+                let at = at % (bytes.len() + 1);
+                bytes.splice(at..at, more.iter().copied());
+            }
+        }
+    }
+
+    fn copy(from: &Path) -> tempfile::TempDir {
+        let to = tempfile::tempdir().unwrap();
+        crate::e2e::copy_dir(from, to.path());
+        to
+    }
+
+    fn pick(dir: &Path, which: usize) -> PathBuf {
+        let mut files = walk(dir);
+        files.sort();
+        files.swap_remove(which % files.len())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_damaged_cache_entry_gives_the_answer_no_cache_gives(which in any::<usize>(), damages in proptest::collection::vec(damage(), 1..4)) {
+            let (config, cache) = fixture();
+            let cache = copy(cache.path());
+            let file = pick(cache.path(), which);
+            let mut bytes = std::fs::read(&file).unwrap();
+            for d in &damages {
+                apply(&mut bytes, d);
+            }
+            std::fs::write(&file, &bytes).unwrap();
+            let (damaged, _, _) = validate(config.path(), cache.path());
+            let (code, desired, findings) = uncached(config.path());
+            prop_assert_eq!(damaged.code, code, "{}", damaged.stderr);
+            prop_assert_eq!(damaged.stdout, desired);
+            prop_assert_eq!(damaged.stderr, findings);
+        }
+
+        #[test]
+        fn a_damaged_config_file_is_read_the_same_with_and_without_the_cache(which in any::<usize>(), damages in proptest::collection::vec(damage(), 1..4)) {
+            let (config, cache) = fixture();
+            let config = copy(config.path());
+            let cache = copy(cache.path());
+            let file = pick(config.path(), which);
+            let mut bytes = std::fs::read(&file).unwrap();
+            for d in &damages {
+                apply(&mut bytes, d);
+            }
+            std::fs::write(&file, &bytes).unwrap();
+            let (code, desired, findings) = uncached(config.path());
+            for _ in 0..2 {
+                let (cached, _, _) = validate(config.path(), cache.path());
+                prop_assert_eq!(cached.code, code);
+                prop_assert_eq!(&cached.stdout, &desired);
+                prop_assert_eq!(&cached.stderr, &findings);
+            }
+        }
+    }
 }
