@@ -48,7 +48,7 @@ pub enum CoverageFormat {
 }
 
 /// `30d`, `36h`, `2w`: a positive length of time.
-fn horizon(text: &str) -> Result<Duration, String> {
+pub(super) fn horizon(text: &str) -> Result<Duration, String> {
     let bad = || format!("`{text}` is not a horizon such as `30d`, `36h` or `2w`");
     let text = text.trim();
     let (number, unit) = text.split_at(text.len().saturating_sub(1));

@@ -48,6 +48,18 @@ pub struct GuardArgs {
     /// take git's value or the live one (the plan stops otherwise).
     #[arg(long, value_name = "SIDE", value_parser = ["git", "live"])]
     pub prefer: Option<String>,
+    /// Allow changing the account owner (the platforms do it only through
+    /// their support; a plain `--yes` is not enough).
+    #[arg(long)]
+    pub allow_owner_change: bool,
+    /// Let a change through that leaves a group with nobody reachable for
+    /// a while (the gap is shown as a warning).
+    #[arg(long)]
+    pub allow_coverage_gap: bool,
+    /// How far ahead coverage is compared before and after the change:
+    /// days, hours or weeks, such as `30d`, `36h`, `2w`.
+    #[arg(long, default_value = "30d", value_parser = super::coverage::horizon)]
+    pub horizon: chrono::Duration,
 }
 
 impl GuardArgs {
@@ -60,6 +72,11 @@ impl GuardArgs {
                 .prefer
                 .as_deref()
                 .and_then(crate::model::vocab::Prefer::parse),
+            allow_owner_change: self.allow_owner_change,
+            coverage: Some(plan::CoverageCheck {
+                horizon_seconds: self.horizon.num_seconds(),
+                allow_gap: self.allow_coverage_gap,
+            }),
         }
     }
 }

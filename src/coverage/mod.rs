@@ -19,6 +19,7 @@ mod reach;
 mod spans;
 #[cfg(test)]
 mod tests;
+pub mod words;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -291,6 +292,36 @@ pub fn new_gaps(before: &Coverage, after: &Coverage) -> Vec<Gap> {
             let fresh =
                 SpanSet::of(Span::new(gap.from.timestamp(), gap.until.timestamp())).subtract(&had);
             for span in fresh.spans() {
+                out.push(Gap {
+                    from: from_seconds(span.from),
+                    until: from_seconds(span.until),
+                    ..gap.clone()
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The parts of `after`'s gaps that `before` had too (same group and
+/// kind), with `after`'s reasons: gaps a change leaves as they were.
+pub fn kept_gaps(before: &Coverage, after: &Coverage) -> Vec<Gap> {
+    let mut out = Vec::new();
+    for group in &after.groups {
+        let Some(old) = before.group(&group.group) else {
+            continue;
+        };
+        for gap in &group.gaps {
+            let had = SpanSet::from_spans(
+                old.gaps
+                    .iter()
+                    .filter(|o| o.kind == gap.kind)
+                    .map(|o| Span::new(o.from.timestamp(), o.until.timestamp()))
+                    .collect(),
+            );
+            let kept =
+                SpanSet::of(Span::new(gap.from.timestamp(), gap.until.timestamp())).intersect(&had);
+            for span in kept.spans() {
                 out.push(Gap {
                     from: from_seconds(span.from),
                     until: from_seconds(span.until),

@@ -25,6 +25,9 @@ pub(super) fn check(
     refusals.extend(super::shift_guard::check(&plan.changes, live, now));
     refusals.extend(super::shift_guard::devices_and_tokens(&plan.changes, live));
     refusals.extend(identity_guard(&plan.changes, live));
+    if !options.allow_owner_change {
+        refusals.extend(owner_guard(&plan.changes, live));
+    }
     if !options.allow_replace {
         refusals.extend(replace_guard(&plan.changes, live));
     }
@@ -393,5 +396,36 @@ fn mass_delete_guard(changes: &[Change], live: &LiveSnapshot, policy: &Policy) -
         ),
         reasons: deleted.iter().map(|k| format!("deletes {k}")).collect(),
         hint: "check that the config is complete (a missing file deletes everything it declared); if these deletions are meant, rerun with `--allow-mass-delete` or raise `account.policy.max_deletes`".into(),
+    })
+}
+
+/// The platforms let the owner change only through their support: roster
+/// hands ownership over only when asked in so many words. Setting the
+/// first owner of a new account needs no flag.
+fn owner_guard(changes: &[Change], live: &LiveSnapshot) -> Option<Refusal> {
+    let from = live.directory.owner.as_deref()?;
+    let to = changes.iter().find_map(|c| match &c.after {
+        Some(Object::Account { owner }) => Some(owner.as_deref()),
+        _ => None,
+    })?;
+    // The owner renamed in the same plan stays the owner.
+    let renamed = changes.iter().any(|c| {
+        c.key.kind == ObjectKind::User
+            && c.renamed_from.as_deref() == Some(from)
+            && to == Some(c.key.name.as_str())
+    });
+    if to == Some(from) || renamed {
+        return None;
+    }
+    let to = to.map_or("nobody".to_string(), |o| format!("`{o}`"));
+    Some(Refusal {
+        object: Some(ObjectKey::new(ObjectKind::Account, crate::model::live::ACCOUNT)),
+        message: format!(
+            "changing the account owner from `{from}` to {to} needs `--allow-owner-change`"
+        ),
+        reasons: vec![
+            "the owner holds full control of the account; the platforms change it only through their support".to_string(),
+        ],
+        hint: "check with the current and the new owner, then rerun with `--allow-owner-change` (`--yes` alone is not enough)".into(),
     })
 }

@@ -10,6 +10,7 @@ mod guards;
 mod merge;
 mod notes;
 mod ownership;
+mod paging;
 mod reconcile;
 mod references;
 mod shift_guard;
@@ -24,6 +25,7 @@ use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, fingerprint};
 
 pub use guards::recheck;
 pub use ownership::{as_settled, bodies_needed, self_service_field};
+pub use paging::CoverageCheck;
 
 /// A declared user as an apply writes it over `current` (pending
 /// invitations kept, past windows as history).
@@ -312,6 +314,10 @@ pub struct PlanOptions {
     pub allow_replace: bool,
     /// Whose value wins where git and a person changed a field differently.
     pub prefer: Option<crate::model::vocab::Prefer>,
+    /// Allow changing the account owner (a plain `--yes` is not enough).
+    pub allow_owner_change: bool,
+    /// Compare coverage before and after the change; none: do not.
+    pub coverage: Option<CoverageCheck>,
 }
 
 /// Plans the changes that make `live` what `desired` declares.
@@ -336,6 +342,9 @@ pub fn plan(
     plan.refusals.extend(conflicts);
     plan.refusals.sort();
     drop(stage);
+    if let Some(check) = options.coverage {
+        paging::check(live, now, check, &mut plan);
+    }
     let stage = crate::timing::Stage::start("plan: notes");
     notes::annotate(desired, live, now, &mut plan);
     drop(stage);

@@ -112,13 +112,13 @@ on_both_engines! {
         apply_acme(&db);
         exec(&db, "tests/fixtures/platform/accepted.sql");
         for (format, name) in [("text", "plan_text_edits"), ("json", "plan_json_edits"), ("markdown", "plan_markdown_edits")] {
-            let run = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace", "--detailed-exitcode", "--format", format]);
+            let run = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace", "--allow-owner-change", "--detailed-exitcode", "--format", format]);
             assert_eq!(run.code, 2, "{}", run.stderr);
             insta::assert_snapshot!(name, transcript(&db, &run));
         }
-        let shown = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace", "--show-values"]);
+        let shown = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace", "--allow-owner-change", "--show-values"]);
         assert!(shown.stdout.contains("\"+491601234567\" → \"+491607654321\""), "{}", shown.stdout);
-        let masked = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace"]);
+        let masked = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace", "--allow-owner-change"]);
         assert!(!masked.stdout.contains("+491601234567"), "{}", masked.stdout);
     }
 
@@ -196,7 +196,7 @@ on_both_engines! {
         apply_acme(&db);
         let dir = tempfile::tempdir().unwrap();
         let plan_path = dir.path().join("plan.json").display().to_string();
-        let run = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace", "--out", &plan_path]);
+        let run = roster(&db, &["plan", "tests/fixtures/plan/edited", "--allow-replace", "--allow-owner-change", "--out", &plan_path]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
         assert_eq!(saved["format_version"], 1);

@@ -723,6 +723,8 @@ mod properties {
             allow_mass_delete: true,
             allow_replace: true,
             prefer: None,
+            allow_owner_change: true,
+            coverage: None,
         };
         let mut planned = plan(desired, live, now(), options);
         if !planned.refusals.is_empty() {

@@ -111,3 +111,66 @@ on_both_engines! {
         assert_eq!(db.count("SELECT COUNT(*) FROM oncall_shifts"), 1);
     }
 }
+
+/// The acme config with Bob out during his db-oncall shift
+/// (covered by Grace, who never accepted her invitation: a gap the change
+/// creates) and Olivia renamed (web-oncall's gap from
+/// Carol's unverified phone is there already).
+fn bob_out_on_shift() -> tempfile::TempDir {
+    let dir = acme_copy();
+    edit(
+        dir.path(),
+        "users/database.yaml",
+        "    out_of_office:\n      # One cover per group",
+        "    out_of_office:\n      - from: 2026-12-03T00:00\n        until: 2026-12-05T00:00\n        covered_by: grace\n        note: moving house\n      # One cover per group",
+    );
+    edit(
+        dir.path(),
+        "users/web.yaml",
+        "last_name: Brown",
+        "last_name: Browne",
+    );
+    dir
+}
+
+on_both_engines! {
+    fn plan_refuses_a_gap_the_change_creates_and_warns_of_gaps_already_there(db) {
+        crate::coverage::acme_a_week_on(&db);
+        let dir = bob_out_on_shift();
+        let path = dir.path().to_str().unwrap();
+        for format in ["text", "json", "markdown"] {
+            let run = roster(&db, &["plan", path, "--format", format]);
+            assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+            let shown = transcript(&db, &run).replace(path, "[config]");
+            insta::assert_snapshot!(format!("coverage_gap_{format}"), shown);
+        }
+        // Allowed, the new gap is a warning and the plan goes through.
+        let run = roster(&db, &["apply", path, "--yes", "--allow-coverage-gap"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(db.count("SELECT COUNT(*) FROM oof_windows WHERE note = 'moving house'"), 1);
+    }
+}
+
+#[test]
+fn a_gap_outside_the_horizon_does_not_stop_the_plan() {
+    let db = TestDb::sqlite();
+    crate::coverage::acme_a_week_on(&db);
+    let dir = bob_out_on_shift();
+    // From 2026-11-22, 10 days end before Bob leaves on 2026-12-03.
+    let run = roster(
+        &db,
+        &["plan", dir.path().to_str().unwrap(), "--horizon", "10d"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("coverage gap"), "{}", run.stdout);
+    let run = roster(
+        &db,
+        &["plan", dir.path().to_str().unwrap(), "--horizon", "12d"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("this plan creates a coverage gap: group `db-oncall` 2026-12-02 23:00 → 2026-12-04 00:00 UTC"),
+        "{}",
+        run.stderr
+    );
+}

@@ -29,6 +29,8 @@ const ALL: PlanOptions = PlanOptions {
     allow_mass_delete: true,
     allow_replace: true,
     prefer: None,
+    allow_owner_change: true,
+    coverage: None,
 };
 
 /// The live directory after applying `desired` to an empty one.
@@ -999,7 +1001,22 @@ fn disabling_the_owner_is_refused_unless_ownership_moves_in_the_same_plan() {
     // Handing the account to Heidi in the same plan lets Alice go.
     let mut handed_over = disabled.clone();
     handed_over.directory.owner = Some("heidi".into());
-    let allowed = plan(&handed_over, &live, now(), PlanOptions::default());
+    // Without `--allow-owner-change` the hand-over itself is refused.
+    let asked = plan(&handed_over, &live, now(), PlanOptions::default());
+    assert_eq!(asked.refusals.len(), 1, "{:#?}", asked.refusals);
+    assert_eq!(
+        asked.refusals[0].message,
+        "changing the account owner from `alice` to `heidi` needs `--allow-owner-change`"
+    );
+    let allowed = plan(
+        &handed_over,
+        &live,
+        now(),
+        PlanOptions {
+            allow_owner_change: true,
+            ..PlanOptions::default()
+        },
+    );
     assert!(allowed.refusals.is_empty(), "{:#?}", allowed.refusals);
     assert_eq!(
         change(&allowed, ObjectKind::Account, "account").action,

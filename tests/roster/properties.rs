@@ -407,7 +407,7 @@ proptest! {
         let texts = files.iter().map(|f| (f.path.display().to_string(), f.text.clone())).collect();
         let exported = config::load_texts(texts, now());
         prop_assert!(!exported.has_errors(), "{:#?}", exported.diagnostics);
-        let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true, prefer: None };
+        let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true, prefer: None, allow_owner_change: true, coverage: None };
         let plan = roster::plan::plan(&exported.desired.unwrap(), &live, now(), options);
         prop_assert!(!plan.has_changes(), "{:#?}", plan.changes);
     }
@@ -422,7 +422,7 @@ proptest! {
         // exported, checked as a config, planned against what was read.
         let desired = load_text(&export::document_text(&document(&seeds))).desired.unwrap();
         let db = if postgres { TestDb::postgres() } else { TestDb::sqlite() };
-        let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true, prefer: None };
+        let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true, prefer: None, allow_owner_change: true, coverage: None };
         let first = roster::plan::plan(&desired, &Default::default(), now(), options);
         let live = block_on(async {
             let store = roster::store::Store::open_ready(&db.database_url()).await.unwrap();

@@ -221,7 +221,7 @@ on_both_engines! {
             bob.out_of_office.clear();
             bob.first_name = "Robert".into();
             let live = store.load(false).await.unwrap();
-            let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true, prefer: None };
+            let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true, prefer: None, allow_owner_change: true, coverage: None };
             let plan = roster::plan::plan(&edited, &live, later, options);
             assert_eq!(plan.summary.update, 1, "{:#?}", plan.changes);
             store.write(&roster::apply::change_set(&plan, later)).await.unwrap();
@@ -237,7 +237,7 @@ on_both_engines! {
         // by the property tests end in the same state.
         let acme = acme();
         let edited = roster::config::load(&root().join("tests/fixtures/plan/edited"), now()).unwrap().desired.unwrap();
-        let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true, prefer: None };
+        let options = roster::plan::PlanOptions { allow_mass_delete: true, allow_replace: true, prefer: None, allow_owner_change: true, coverage: None };
         block_on(async {
             let store = open(&db).await;
             let mut memory = roster::model::live::LiveSnapshot::default();
