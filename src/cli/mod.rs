@@ -7,9 +7,11 @@ mod calendar;
 mod coverage;
 mod db;
 mod drift;
+mod edited;
 mod export;
 mod generate;
 mod history;
+mod onboard;
 mod origin;
 mod output;
 mod plan;
@@ -85,6 +87,8 @@ enum Command {
     Calendar(calendar::CalendarArgs),
     /// Serve WebCal feeds of the live directory over HTTP.
     Serve(serve::ServeArgs),
+    /// Add or update people in the config from an HR export (CSV).
+    Onboard(onboard::OnboardArgs),
 }
 
 /// Runs a parsed command line with the settings of its environment.
@@ -103,6 +107,7 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Db(args) => db::run(args, settings),
         Command::Calendar(args) => calendar::run(args, settings),
         Command::Serve(args) => serve::run(args, settings),
+        Command::Onboard(args) => onboard::run(args, settings),
     };
     match settings.output.write_error() {
         Some(error) => Failure {
