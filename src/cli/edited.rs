@@ -1,9 +1,13 @@
 //! What `onboard`, `offboard` and `pull` do once they have edited a
-//! config in memory: print the diff, stop there with `--check`, else check
-//! the edited config with every rule and write it only when it passes.
+//! config in memory: print the diff, check the edited config with every
+//! rule, and write it only when it passes — or, with `--check`, write
+//! nothing and exit 2 when something would change.
+
+use chrono::{DateTime, Utc};
 
 use super::output::{self, Output};
 use super::{ExitStatus, Failure};
+use crate::config::Validated;
 use crate::edit::files::{ConfigFiles, FilesError};
 
 /// Opens the config at `path` for editing.
@@ -14,9 +18,9 @@ pub fn open(path: &std::path::Path) -> Result<ConfigFiles, Failure> {
 /// A [`FilesError`] for the user.
 pub fn files_failure(error: &FilesError) -> Failure {
     let hint = match error {
-        FilesError::Write { .. } => {
-            Some("the files not named here were written; check the folder's permissions and run the command again".into())
-        }
+        FilesError::Write { .. } => Some(
+            "files listed before it were written; check the folder's permissions and run the command again".into(),
+        ),
         FilesError::Unreadable { .. } => Some("`roster validate` shows where".into()),
         FilesError::Config(_) => Some("pass a roster YAML file or a directory of them".into()),
     };
@@ -26,21 +30,19 @@ pub fn files_failure(error: &FilesError) -> Failure {
     }
 }
 
-/// Prints the diff of `files` on stdout; with `check`, reports whether
-/// anything would change (exit 2) and writes nothing; else validates the
-/// edited config and writes it. `what` names the command's work.
-pub fn finish(
+/// Prints the diff of `files` on stdout and checks the edited config;
+/// `None` when nothing changed. An invalid result stops the command.
+pub fn show_and_validate(
     files: &ConfigFiles,
-    check: bool,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
     output: &Output,
     what: &str,
-) -> Result<ExitStatus, Failure> {
+) -> Result<Option<Validated>, Failure> {
     if !files.changed() {
         output.message(&format!(
             "{what}: the config already says so; nothing to change\n"
         ));
-        return Ok(ExitStatus::Success);
+        return Ok(None);
     }
     output.data(&files.diff());
     let validated = files.validate(now);
@@ -58,6 +60,17 @@ pub fn finish(
             ),
         });
     }
+    Ok(Some(validated))
+}
+
+/// With `check`, says what would change and exits 2; else writes every
+/// changed file.
+pub fn write_or_check(
+    files: &ConfigFiles,
+    check: bool,
+    output: &Output,
+    what: &str,
+) -> Result<ExitStatus, Failure> {
     let changed = files.files.iter().filter(|f| f.changed()).count();
     if check {
         output.message(&format!(
@@ -72,4 +85,18 @@ pub fn finish(
         super::validate::plural(written, "file")
     ));
     Ok(ExitStatus::Success)
+}
+
+/// [`show_and_validate`] then [`write_or_check`].
+pub fn finish(
+    files: &ConfigFiles,
+    check: bool,
+    now: DateTime<Utc>,
+    output: &Output,
+    what: &str,
+) -> Result<ExitStatus, Failure> {
+    match show_and_validate(files, now, output, what)? {
+        None => Ok(ExitStatus::Success),
+        Some(_) => write_or_check(files, check, output, what),
+    }
 }

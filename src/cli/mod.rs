@@ -11,6 +11,7 @@ mod edited;
 mod export;
 mod generate;
 mod history;
+mod offboard;
 mod onboard;
 mod origin;
 mod output;
@@ -89,6 +90,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Add or update people in the config from an HR export (CSV).
     Onboard(onboard::OnboardArgs),
+    /// Edit the config so a person can leave: hand over, disable or remove.
+    Offboard(offboard::OffboardArgs),
 }
 
 /// Runs a parsed command line with the settings of its environment.
@@ -108,6 +111,7 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Calendar(args) => calendar::run(args, settings),
         Command::Serve(args) => serve::run(args, settings),
         Command::Onboard(args) => onboard::run(args, settings),
+        Command::Offboard(args) => offboard::run(args, settings),
     };
     match settings.output.write_error() {
         Some(error) => Failure {
