@@ -34,6 +34,8 @@ pub mod drift;
 pub mod edit;
 pub mod export;
 pub mod model;
+pub mod offboard;
+pub mod onboard;
 pub mod parallel;
 pub mod plan;
 pub mod report;

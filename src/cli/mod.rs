@@ -7,9 +7,12 @@ mod calendar;
 mod coverage;
 mod db;
 mod drift;
+mod edited;
 mod export;
 mod generate;
 mod history;
+mod offboard;
+mod onboard;
 mod origin;
 mod output;
 mod plan;
@@ -88,6 +91,10 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Who may approve each change of the config since a git revision (exit 2 when another approval is needed).
     Review(review::ReviewArgs),
+    /// Add or update people in the config from an HR export (CSV).
+    Onboard(onboard::OnboardArgs),
+    /// Edit the config so a person can leave: hand over, disable or remove.
+    Offboard(offboard::OffboardArgs),
 }
 
 /// Runs a parsed command line with the settings of its environment.
@@ -107,6 +114,8 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Calendar(args) => calendar::run(args, settings),
         Command::Serve(args) => serve::run(args, settings),
         Command::Review(args) => review::run(args, settings),
+        Command::Onboard(args) => onboard::run(args, settings),
+        Command::Offboard(args) => offboard::run(args, settings),
     };
     match settings.output.write_error() {
         Some(error) => Failure {

@@ -7,6 +7,7 @@
 //! and a changed scalar keeps its quoting where its new value allows.
 
 pub mod diff;
+pub mod files;
 mod render;
 pub mod tree;
 pub mod write;

@@ -10,6 +10,8 @@ mod e2e;
 mod examples;
 mod export;
 mod hostile;
+mod offboard;
+mod onboard;
 mod ownership;
 mod paging;
 mod planner;
