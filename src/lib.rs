@@ -32,6 +32,7 @@ pub mod coverage;
 pub mod diagnostic;
 pub mod drift;
 pub mod export;
+pub mod lookup;
 pub mod model;
 pub mod parallel;
 pub mod plan;

@@ -17,7 +17,9 @@ mod review;
 mod schema;
 mod serve;
 mod settings;
+mod show;
 mod validate;
+mod who_is_out;
 
 use std::process::ExitCode;
 
@@ -88,6 +90,10 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Who may approve each change of the config since a git revision (exit 2 when another approval is needed).
     Review(review::ReviewArgs),
+    /// One person or group as the live directory knows them.
+    Show(show::ShowArgs),
+    /// Who is out of office over a period, and who covers them (default: this week).
+    WhoIsOut(who_is_out::WhoIsOutArgs),
 }
 
 /// Runs a parsed command line with the settings of its environment.
@@ -107,6 +113,8 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Calendar(args) => calendar::run(args, settings),
         Command::Serve(args) => serve::run(args, settings),
         Command::Review(args) => review::run(args, settings),
+        Command::Show(args) => show::run(args, settings),
+        Command::WhoIsOut(args) => who_is_out::run(args, settings),
     };
     match settings.output.write_error() {
         Some(error) => Failure {

@@ -10,6 +10,7 @@ mod e2e;
 mod examples;
 mod export;
 mod hostile;
+mod lookup;
 mod ownership;
 mod planner;
 mod properties;
