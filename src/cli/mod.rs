@@ -4,12 +4,14 @@
 
 mod apply;
 mod calendar;
+mod completions;
 mod coverage;
 mod db;
 mod drift;
 mod export;
 mod generate;
 mod history;
+mod man;
 mod origin;
 mod output;
 mod plan;
@@ -94,6 +96,10 @@ enum Command {
     Show(show::ShowArgs),
     /// Who is out of office over a period, and who covers them (default: this week).
     WhoIsOut(who_is_out::WhoIsOutArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page in roff, or write one per subcommand with `--out`.
+    Man(man::ManArgs),
 }
 
 /// Runs a parsed command line with the settings of its environment.
@@ -115,6 +121,8 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Review(args) => review::run(args, settings),
         Command::Show(args) => show::run(args, settings),
         Command::WhoIsOut(args) => who_is_out::run(args, settings),
+        Command::Completions(args) => completions::run(args, settings),
+        Command::Man(args) => man::run(args, settings),
     };
     match settings.output.write_error() {
         Some(error) => Failure {
