@@ -33,6 +33,7 @@ pub mod diagnostic;
 pub mod drift;
 pub mod edit;
 pub mod export;
+pub mod lookup;
 pub mod model;
 pub mod offboard;
 pub mod onboard;

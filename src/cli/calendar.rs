@@ -45,7 +45,7 @@ pub struct CalendarArgs {
 }
 
 /// A date (midnight UTC) or an RFC 3339 instant.
-fn instant(text: &str) -> Result<DateTime<Utc>, String> {
+pub(super) fn instant(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }

@@ -4,6 +4,7 @@
 
 mod apply;
 mod calendar;
+mod completions;
 mod coverage;
 mod db;
 mod drift;
@@ -11,6 +12,7 @@ mod edited;
 mod export;
 mod generate;
 mod history;
+mod man;
 mod offboard;
 mod onboard;
 mod origin;
@@ -20,7 +22,9 @@ mod review;
 mod schema;
 mod serve;
 mod settings;
+mod show;
 mod validate;
+mod who_is_out;
 
 use std::process::ExitCode;
 
@@ -95,6 +99,14 @@ enum Command {
     Onboard(onboard::OnboardArgs),
     /// Edit the config so a person can leave: hand over, disable or remove.
     Offboard(offboard::OffboardArgs),
+    /// One person or group as the live directory knows them.
+    Show(show::ShowArgs),
+    /// Who is out of office over a period, and who covers them (default: this week).
+    WhoIsOut(who_is_out::WhoIsOutArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page in roff, or write one per subcommand with `--out`.
+    Man(man::ManArgs),
 }
 
 /// Runs a parsed command line with the settings of its environment.
@@ -116,6 +128,10 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Review(args) => review::run(args, settings),
         Command::Onboard(args) => onboard::run(args, settings),
         Command::Offboard(args) => offboard::run(args, settings),
+        Command::Show(args) => show::run(args, settings),
+        Command::WhoIsOut(args) => who_is_out::run(args, settings),
+        Command::Completions(args) => completions::run(args, settings),
+        Command::Man(args) => man::run(args, settings),
     };
     match settings.output.write_error() {
         Some(error) => Failure {

@@ -258,7 +258,7 @@ fn summary(review: &Review) -> String {
 }
 
 /// Text for a terminal: control characters shown, never obeyed.
-fn plain(text: &str) -> String {
+pub(crate) fn plain(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
             if c.is_control() {

@@ -4,12 +4,14 @@ mod support;
 
 mod cache;
 mod calendar;
+mod completions;
 mod coverage;
 mod db;
 mod e2e;
 mod examples;
 mod export;
 mod hostile;
+mod lookup;
 mod offboard;
 mod onboard;
 mod ownership;
