@@ -69,7 +69,7 @@ pub fn run(args: ValidateArgs, settings: &Settings) -> ExitStatus {
         DiagnosticFormat::Github => output.data(&render::github(diagnostics, &validated.sources)),
     }
     let failed = errors > 0 || (args.strict && warnings > 0);
-    let place = args.path.display();
+    let place = crate::report::escape::text(&args.path.display().to_string()).into_owned();
     let findings = counted(errors, "error", warnings);
     if failed {
         let mut summary = format!(

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use serde::Serialize;
 
+use super::escape;
 use crate::config::source::Sources;
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -70,33 +71,37 @@ impl Report {
         for (i, label) in diagnostic.labels.iter().enumerate() {
             let file = sources.get(label.file);
             let range = file.byte_range(label.span());
-            let span = LabeledSpan::new(Some(label.text.clone()), range.start, range.len());
+            let text = escape::text(&label.text).into_owned();
+            let span = LabeledSpan::new(Some(text.clone()), range.start, range.len());
             if i == 0 || nearby(label) {
                 labels.push(if i == 0 {
-                    LabeledSpan::new_primary_with_span(Some(label.text.clone()), range)
+                    LabeledSpan::new_primary_with_span(Some(text), range)
                 } else {
                     span
                 });
             } else {
                 related.push(Report {
-                    message: label.text.clone(),
+                    message: escape::text(&label.text).into_owned(),
                     code: diagnostic.code,
                     severity: miette::Severity::Advice,
                     help: None,
-                    source: Some(NamedSource::new(&file.name, file.text().clone())),
+                    source: Some(NamedSource::new(
+                        escape::text(&file.name),
+                        file.text().clone(),
+                    )),
                     labels: vec![span],
                     related: Vec::new(),
                 });
             }
         }
         Report {
-            message: diagnostic.message.clone(),
+            message: escape::text(&diagnostic.message).into_owned(),
             code: diagnostic.code,
             severity,
-            help: diagnostic.help.clone(),
+            help: diagnostic.help.as_deref().map(escape::text_lines),
             source: primary_file.map(|id| {
                 let file = sources.get(id);
-                NamedSource::new(&file.name, file.text().clone())
+                NamedSource::new(escape::text(&file.name), file.text().clone())
             }),
             labels,
             related,
@@ -249,10 +254,10 @@ pub fn github(diagnostics: &[Diagnostic], sources: &Sources) -> String {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
-        let mut properties = vec![format!("title={}", escape_property(d.code))];
+        let mut properties = vec![format!("title={}", escape::workflow_property(d.code))];
         if let Some(label) = d.labels.first() {
             let file = sources.get(label.file);
-            properties.insert(0, format!("file={}", escape_property(&file.name)));
+            properties.insert(0, format!("file={}", escape::workflow_property(&file.name)));
             let span = label.span();
             properties.insert(1, format!("line={}", span.start.line));
             properties.insert(2, format!("col={}", span.start.col + 1));
@@ -263,18 +268,8 @@ pub fn github(diagnostics: &[Diagnostic], sources: &Sources) -> String {
         out.push_str(&format!(
             "::{command} {}::{}\n",
             properties.join(","),
-            escape_data(&message)
+            escape::workflow_data(&message)
         ));
     }
     out
-}
-
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }

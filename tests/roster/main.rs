@@ -7,6 +7,7 @@ mod calendar;
 mod coverage;
 mod db;
 mod e2e;
+mod escaping;
 mod examples;
 mod export;
 mod hostile;

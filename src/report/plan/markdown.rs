@@ -8,6 +8,7 @@ use std::fmt::Write;
 use super::{RenderOptions, field_line, headline, summary_line, symbol, verb};
 use crate::model::live::ObjectKind;
 use crate::plan::{Action, Plan};
+use crate::report::escape;
 
 /// GitHub refuses comments longer than 65,536 characters; stay below.
 pub const LIMIT: usize = 65_000;
@@ -21,20 +22,31 @@ const SHOWN_NOTES: usize = 50;
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     let mut head = String::new();
     let _ = writeln!(head, "### roster plan: {}\n", summary_line(plan));
-    let _ = writeln!(head, "Directory: `{}`\n", options.location);
+    let _ = writeln!(
+        head,
+        "Directory: {}\n",
+        escape::markdown_code(&options.location)
+    );
     if !plan.refusals.is_empty() {
         let _ = writeln!(head, "> [!CAUTION]\n> **This plan cannot be applied.**\n>");
         for refusal in &plan.refusals {
-            let _ = writeln!(head, "> - **{}**", escape(&refusal.message));
-            let reasons = refusal.reasons.iter().map(|r| escape(r));
+            let _ = writeln!(head, "> - **{}**", escape::markdown_prose(&refusal.message));
+            let reasons = refusal.reasons.iter().map(|r| escape::markdown_prose(r));
             list(&mut head, ">   - ", reasons, super::SHOWN_REASONS);
-            let _ = writeln!(head, ">   - _hint:_ {}", escape(&refusal.hint));
+            let _ = writeln!(
+                head,
+                ">   - _hint:_ {}",
+                escape::markdown_prose(&refusal.hint)
+            );
         }
         head.push('\n');
     }
     if !plan.sensitive.is_empty() {
         let _ = writeln!(head, "> [!WARNING]\n> **Sensitive changes**\n>");
-        let notes = plan.sensitive.iter().map(|n| escape(&n.message));
+        let notes = plan
+            .sensitive
+            .iter()
+            .map(|n| escape::markdown_prose(&n.message));
         list(&mut head, "> - ", notes, SHOWN_NOTES);
         head.push('\n');
     }
@@ -50,7 +62,7 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         let lines = plan
             .kept
             .iter()
-            .map(|k| escape(&super::kept_line(k, &options.redactor)));
+            .map(|k| escape::markdown_code(&super::kept_line(k, &options.redactor)));
         list(&mut tail, "- ", lines, SHOWN_NOTES);
         tail.push('\n');
     }
@@ -63,7 +75,7 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
             list(
                 &mut tail,
                 "- ",
-                notes.iter().map(|n| escape(&n.message)),
+                notes.iter().map(|n| escape::markdown_prose(&n.message)),
                 SHOWN_NOTES,
             );
             tail.push('\n');
@@ -74,7 +86,7 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
             .unmanaged
             .iter()
             .take(SHOWN_NOTES)
-            .map(|k| format!("{} `{}`", k.kind, k.name))
+            .map(|k| format!("{} {}", k.kind, escape::markdown_code(&k.name)))
             .collect();
         if plan.unmanaged.len() > SHOWN_NOTES {
             names.push(format!("…and {} more", plan.unmanaged.len() - SHOWN_NOTES));
@@ -89,7 +101,7 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         let _ = writeln!(tail, "{line}\n");
     }
     if let Some(line) = super::self_service_line(plan) {
-        let _ = writeln!(tail, "{}\n", escape(&line));
+        let _ = writeln!(tail, "{}\n", escape::markdown_prose(&line));
     }
 
     // What stops the plan and what is sensitive come first and are never
@@ -106,7 +118,7 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
             section,
             "<details><summary><code>{} {}</code> ({})</summary>\n",
             symbol(change.action),
-            html(&headline(change)),
+            escape::html(&headline(change)),
             verb(change.action)
         );
         if !change.fields.is_empty() {
@@ -114,7 +126,11 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
             for field in &change.fields {
                 let (mark, line) = field_line(field, &options.redactor);
                 let mark = if mark == '~' { '!' } else { mark };
-                let _ = writeln!(section, "{mark} {line}");
+                let _ = writeln!(
+                    section,
+                    "{}",
+                    escape::markdown_fenced(&format!("{mark} {line}"))
+                );
             }
             section.push_str("```\n");
         }
@@ -196,19 +212,6 @@ fn table(plan: &Plan) -> String {
     }
     out.push('\n');
     out
-}
-
-/// Keeps text from turning into Markdown markup by accident.
-fn escape(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
