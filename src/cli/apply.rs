@@ -74,6 +74,7 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
             show_values: args.show_values,
         },
         color: output.data_color,
+        revision: settings.ci_revision.clone(),
     };
 
     // A plan is shown before the lock is taken when one is reviewed (a

@@ -99,6 +99,7 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
             show_values: args.show_values,
         },
         color: output.data_color,
+        revision: settings.ci_revision.clone(),
     };
     output.data(&match args.format {
         PlanFormat::Text => render::text(&report, &options),

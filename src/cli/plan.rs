@@ -127,6 +127,7 @@ async fn plan(args: PlanArgs, settings: &Settings) -> Result<ExitStatus, Failure
             show_values: args.show_values,
         },
         color: output.data_color,
+        revision: settings.ci_revision.clone(),
     };
     output.data(&match args.format {
         PlanFormat::Text => render::text::render(&plan, &options),
