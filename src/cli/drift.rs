@@ -106,6 +106,7 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
         PlanFormat::Json => render::json(&report, &options),
         PlanFormat::Markdown => render::markdown(&report, &options),
     });
+    super::append_step_summary(settings, &render::markdown(&report, &options))?;
     let found =
         report.has_drift() || (args.fail_on_self_service && !report.changed_by_users.is_empty());
     if let Some(webhook) = &args.notify

@@ -134,6 +134,7 @@ async fn plan(args: PlanArgs, settings: &Settings) -> Result<ExitStatus, Failure
         PlanFormat::Json => render::json::render(&plan, &options),
         PlanFormat::Markdown => render::markdown::render(&plan, &options),
     });
+    super::append_step_summary(settings, &render::markdown::render(&plan, &options))?;
     if !plan.refusals.is_empty() {
         output.error(&render::text::refusals(&plan), None);
         return Ok(ExitStatus::Failure);

@@ -4,6 +4,7 @@ mod support;
 
 mod cache;
 mod calendar;
+mod ci;
 mod coverage;
 mod db;
 mod e2e;
