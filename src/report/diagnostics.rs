@@ -280,7 +280,7 @@ pub fn github(diagnostics: &[Diagnostic], sources: &Sources, root: &Path) -> Str
                 properties.push(format!("endLine={}", span.end.line));
             }
             properties.push(title.clone());
-            let place = (d.labels.len() > 1).then(|| (i, label.text.as_str()));
+            let place = (d.labels.len() > 1).then_some((i, label.text.as_str()));
             let _ = writeln!(
                 out,
                 "::{command} {}::{}",
