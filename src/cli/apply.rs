@@ -74,6 +74,7 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
             show_values: args.show_values,
         },
         color: output.data_color,
+        revision: settings.ci_revision.clone(),
     };
 
     // A plan is shown before the lock is taken when one is reviewed (a
@@ -184,14 +185,14 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
         .revision
         .map(|r| format!(", revision {r}"))
         .unwrap_or_default();
-    output.message(&format!(
+    output.message(&crate::report::escape::text_lines(&format!(
         "Applied to {}: {} created, {} updated, {} replaced, {} deleted (apply #{id}{revision}).\n",
         store.location(),
         s.create,
         s.update,
         s.replace,
         s.delete
-    ));
+    )));
     super::release_at_exit(plan);
     Ok(ExitStatus::Success)
 }
@@ -332,7 +333,8 @@ fn confirm(output: &Output, location: &str) -> Result<bool, Failure> {
         });
     }
     output.message(&format!(
-        "\nApply these changes to {location}? Only `yes` is accepted: "
+        "\nApply these changes to {}? Only `yes` is accepted: ",
+        crate::report::escape::text(location)
     ));
     let mut answer = String::new();
     std::io::stdin()

@@ -99,6 +99,7 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
             show_values: args.show_values,
         },
         color: output.data_color,
+        revision: settings.ci_revision.clone(),
     };
     let shown = match args.format {
         PlanFormat::Text => render::text(&report, &options),
@@ -106,6 +107,10 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
         PlanFormat::Markdown => render::markdown(&report, &options),
     };
     output.data(&options.redactor.names(&shown));
+    super::append_step_summary(
+        settings,
+        &options.redactor.names(&render::markdown(&report, &options)),
+    )?;
     let found =
         report.has_drift() || (args.fail_on_self_service && !report.changed_by_users.is_empty());
     if let Some(webhook) = &args.notify

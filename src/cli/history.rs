@@ -78,7 +78,9 @@ pub fn run(args: HistoryArgs, settings: &Settings) -> ExitStatus {
                     text.push_str(&format!("    {change}\n"));
                 }
             }
-            output.data(&text);
+            // An actor, a revision or a name in a change line is shown,
+            // never sent to the terminal.
+            output.data(&crate::report::escape::text_lines(&text));
         }
     }
     ExitStatus::Success

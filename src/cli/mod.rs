@@ -395,3 +395,25 @@ fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("the async runtime starts")
 }
+
+/// Appends a Markdown report to the CI step summary (`GITHUB_STEP_SUMMARY`),
+/// when there is one; a summary that cannot be written fails the command
+/// rather than going missing without a word.
+pub fn append_step_summary(settings: &settings::Settings, markdown: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let Some(path) = &settings.step_summary else {
+        return Ok(());
+    };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(format!("{markdown}\n").as_bytes()))
+        .map_err(|e| Failure {
+            message: format!(
+                "cannot append the step summary to `{}` (`GITHUB_STEP_SUMMARY`): {e}",
+                path.display()
+            ),
+            hint: Some("unset `GITHUB_STEP_SUMMARY` outside GitHub Actions".into()),
+        })
+}

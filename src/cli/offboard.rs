@@ -104,8 +104,13 @@ async fn offboard(args: OffboardArgs, settings: &Settings) -> Result<ExitStatus,
             location: store.location().to_string(),
             redactor: Redactor { show_values: false },
             color: output.color,
+            revision: settings.ci_revision.clone(),
         };
-        output.message(&render::text::render(&plan, &options));
+        output.message(
+            &options
+                .redactor
+                .names(&render::text::render(&plan, &options)),
+        );
         if plan.refusals.is_empty() {
             false
         } else {

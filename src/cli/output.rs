@@ -61,10 +61,16 @@ impl Output {
     }
 
     /// An error in the house style: `error: …` then an optional `hint: …`.
+    /// Names and values in it are shown, never sent to the terminal.
     pub fn error(&self, message: &str, hint: Option<&str>) {
-        let mut text = format!("{}: {message}\n", self.paint("error", "1;31"));
+        use crate::report::escape::text_lines;
+        let mut text = format!("{}: {}\n", self.paint("error", "1;31"), text_lines(message));
         if let Some(hint) = hint {
-            text.push_str(&format!("{}: {hint}\n", self.paint("hint", "1;36")));
+            text.push_str(&format!(
+                "{}: {}\n",
+                self.paint("hint", "1;36"),
+                text_lines(hint)
+            ));
         }
         self.message(&text);
     }

@@ -144,6 +144,7 @@ async fn plan(args: PlanArgs, settings: &Settings) -> Result<ExitStatus, Failure
             show_values: args.show_values,
         },
         color: output.data_color,
+        revision: settings.ci_revision.clone(),
     };
     let shown = match args.format {
         PlanFormat::Text => render::text::render(&plan, &options),
@@ -151,6 +152,12 @@ async fn plan(args: PlanArgs, settings: &Settings) -> Result<ExitStatus, Failure
         PlanFormat::Markdown => render::markdown::render(&plan, &options),
     };
     output.data(&options.redactor.names(&shown));
+    super::append_step_summary(
+        settings,
+        &options
+            .redactor
+            .names(&render::markdown::render(&plan, &options)),
+    )?;
     if !plan.refusals.is_empty() {
         output.error(
             &options.redactor.names(&render::text::refusals(&plan)),

@@ -1,7 +1,7 @@
 //! Everything a run takes from its environment, read once at the start and
 //! passed down: where output goes and whether it is coloured, the present,
-//! the config cache, profiling, and what CI says about the revision and
-//! who is applying. Flags override these where a command has one; no other
+//! the config cache, profiling, and what CI says about the revision, who
+//! is applying and where a step's summary goes. Flags override these where a command has one; no other
 //! module reads the environment.
 
 use std::ffi::OsString;
@@ -39,6 +39,9 @@ pub struct Settings {
     pub forge_actor: Option<ForgeActor>,
     /// The machine's name, to say who holds a lock.
     pub host: String,
+    /// The file a CI step's summary is appended to (`GITHUB_STEP_SUMMARY`):
+    /// plan and drift add their Markdown report to it.
+    pub step_summary: Option<PathBuf>,
     /// The key plan files are signed with and checked against
     /// (`ROSTER_PLAN_KEY`), when set.
     pub plan_key: Option<Vec<u8>>,
@@ -110,6 +113,9 @@ impl Settings {
                 .filter(|h| !h.is_empty())
                 .or_else(|| text("HOSTNAME"))
                 .unwrap_or_else(|| "an unknown host".into()),
+            step_summary: var("GITHUB_STEP_SUMMARY")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
             plan_key: var("ROSTER_PLAN_KEY")
                 .filter(|k| !k.is_empty())
                 .map(|k| k.into_encoded_bytes()),
@@ -155,6 +161,9 @@ mod tests {
         ]);
         assert_eq!(s.actor.as_deref(), Some("ops"));
         assert_eq!(s.ci_revision.as_deref(), Some("abc"));
+        assert_eq!(s.step_summary, None);
+        let s = settings(&[("GITHUB_STEP_SUMMARY", "/run/summary.md")]);
+        assert_eq!(s.step_summary, Some(PathBuf::from("/run/summary.md")));
         let s = settings(&[("GITHUB_ACTOR", " "), ("LOGNAME", "ann")]);
         assert_eq!(
             s.actor.as_deref(),

@@ -66,10 +66,14 @@ pub fn run(args: ValidateArgs, settings: &Settings) -> ExitStatus {
             output.color,
         )),
         DiagnosticFormat::Json => output.data(&render::json(diagnostics, &validated.sources)),
-        DiagnosticFormat::Github => output.data(&render::github(diagnostics, &validated.sources)),
+        DiagnosticFormat::Github => output.data(&render::github(
+            diagnostics,
+            &validated.sources,
+            &repository_root(),
+        )),
     }
     let failed = errors > 0 || (args.strict && warnings > 0);
-    let place = args.path.display();
+    let place = crate::report::escape::text(&args.path.display().to_string()).into_owned();
     let findings = counted(errors, "error", warnings);
     if failed {
         let mut summary = format!(
@@ -109,6 +113,16 @@ pub fn run(args: ValidateArgs, settings: &Settings) -> ExitStatus {
         ));
         ExitStatus::Success
     }
+}
+
+/// The root of the git repository roster runs in (the nearest folder up
+/// from the current one that holds `.git`), else the current folder:
+/// annotations name files relative to it, as GitHub shows them.
+pub fn repository_root() -> PathBuf {
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    here.ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map_or_else(|| here.clone(), std::path::Path::to_path_buf)
 }
 
 fn counted(errors: usize, _: &str, warnings: usize) -> String {

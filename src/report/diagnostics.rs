@@ -2,11 +2,14 @@
 //! underlined), as JSON for tools, and as GitHub workflow annotations.
 
 use std::fmt;
+use std::fmt::Write as _;
+use std::path::Path;
 use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use serde::Serialize;
 
+use super::escape;
 use crate::config::source::Sources;
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -92,21 +95,22 @@ impl Report {
         for (i, label) in diagnostic.labels.iter().enumerate() {
             let file = sources.get(label.file);
             let range = excerpt(label.file).map(file.byte_range(label.span()));
-            let span = LabeledSpan::new(Some(label.text.clone()), range.start, range.len());
+            let text = escape::text(&label.text).into_owned();
+            let span = LabeledSpan::new(Some(text.clone()), range.start, range.len());
             if i == 0 || nearby(label) {
                 labels.push(if i == 0 {
-                    LabeledSpan::new_primary_with_span(Some(label.text.clone()), range)
+                    LabeledSpan::new_primary_with_span(Some(text), range)
                 } else {
                     span
                 });
             } else {
                 related.push(Report {
-                    message: label.text.clone(),
+                    message: escape::text(&label.text).into_owned(),
                     code: diagnostic.code,
                     severity: miette::Severity::Advice,
                     help: None,
                     source: Some(NamedSource::new(
-                        &file.name,
+                        escape::text(&file.name),
                         excerpt(label.file).text.clone(),
                     )),
                     labels: vec![span],
@@ -115,13 +119,13 @@ impl Report {
             }
         }
         Report {
-            message: diagnostic.message.clone(),
+            message: escape::text(&diagnostic.message).into_owned(),
             code: diagnostic.code,
             severity,
-            help: diagnostic.help.clone(),
+            help: diagnostic.help.as_deref().map(escape::text_lines),
             source: primary_file.map(|id| {
                 let file = sources.get(id);
-                NamedSource::new(&file.name, excerpt(id).text.clone())
+                NamedSource::new(escape::text(&file.name), excerpt(id).text.clone())
             }),
             labels,
             related,
@@ -357,45 +361,81 @@ pub fn json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
     text
 }
 
-/// Renders findings as GitHub Actions workflow commands, one per line.
-pub fn github(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+/// Renders findings as GitHub Actions workflow commands: one annotation
+/// per location of each finding (a name declared twice is marked at both
+/// places), each file named relative to `root`, the repository the
+/// workflow checked out, as GitHub needs to show it on the pull request.
+pub fn github(diagnostics: &[Diagnostic], sources: &Sources, root: &Path) -> String {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut out = String::new();
     for d in diagnostics {
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut message = d.message.clone();
-        if let Some(help) = &d.help {
-            message.push_str("\nhelp: ");
-            message.push_str(help);
+        let title = format!("title={}", escape::workflow_property(d.code));
+        if d.labels.is_empty() {
+            let _ = writeln!(
+                out,
+                "::{command} {title}::{}",
+                escape::workflow_data(&message(d, None))
+            );
         }
-        let mut properties = vec![format!("title={}", escape_property(d.code))];
-        if let Some(label) = d.labels.first() {
+        for (i, label) in d.labels.iter().enumerate() {
             let file = sources.get(label.file);
-            properties.insert(0, format!("file={}", escape_property(&file.name)));
             let span = label.span();
-            properties.insert(1, format!("line={}", span.start.line));
-            properties.insert(2, format!("col={}", span.start.col + 1));
+            let mut properties = vec![
+                format!(
+                    "file={}",
+                    escape::workflow_property(&relative(&file.path, &file.name, &root))
+                ),
+                format!("line={}", span.start.line),
+                format!("col={}", span.start.col + 1),
+            ];
             if span.end.line == span.start.line {
-                properties.insert(3, format!("endColumn={}", span.end.col + 1));
+                properties.push(format!("endColumn={}", span.end.col + 1));
+            } else {
+                properties.push(format!("endLine={}", span.end.line));
             }
+            properties.push(title.clone());
+            let place = (d.labels.len() > 1).then_some((i, label.text.as_str()));
+            let _ = writeln!(
+                out,
+                "::{command} {}::{}",
+                properties.join(","),
+                escape::workflow_data(&message(d, place))
+            );
         }
-        out.push_str(&format!(
-            "::{command} {}::{}\n",
-            properties.join(","),
-            escape_data(&message)
-        ));
     }
     out
 }
 
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+/// An annotation's text: the finding, what this place is (`1 of 2: first
+/// declared here`) when there are several, and the help.
+fn message(d: &Diagnostic, place: Option<(usize, &str)>) -> String {
+    let mut message = d.message.clone();
+    if let Some((i, label)) = place {
+        let _ = write!(message, "\n({} of {}) {label}", i + 1, d.labels.len());
+    }
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    message
 }
 
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+/// `path` relative to `root`, with `/` between folders; `shown` when the
+/// file is outside it (or does not exist, as a file read from stdin).
+fn relative(path: &Path, shown: &str, root: &Path) -> String {
+    let Ok(full) = path.canonicalize() else {
+        return shown.to_string();
+    };
+    match full.strip_prefix(root) {
+        Ok(inside) => inside
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => shown.to_string(),
+    }
 }

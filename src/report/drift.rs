@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::escape;
 use super::plan::{RenderOptions, field_line, inline_top};
 use crate::drift::{DriftReport, ObjectDrift, PendingKind, UnmanagedItem};
 use crate::model::live::{ObjectKey, ObjectKind};
@@ -140,7 +141,8 @@ pub fn text(report: &DriftReport, options: &RenderOptions) -> String {
         }
     }
     let _ = writeln!(out, "\nDrift: {}.", summary_line(report));
-    out
+    // Every line is roster's own; what is in them is shown, never sent.
+    escape::text_lines(&out)
 }
 
 #[derive(Serialize)]
@@ -274,11 +276,15 @@ pub fn json(report: &DriftReport, options: &RenderOptions) -> String {
     text
 }
 
-/// Renders a drift report as Markdown.
+/// Renders a drift report as Markdown; every name and value is escaped.
 pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### roster drift: {}\n", summary_line(report));
-    let _ = writeln!(out, "Directory: `{}`\n", options.location);
+    let _ = writeln!(
+        out,
+        "Directory: {}\n",
+        escape::markdown_code(&options.location)
+    );
     if !report.has_drift() {
         let _ = writeln!(out, "No drift: the directory is as roster left it.\n");
     }
@@ -286,12 +292,17 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
         let _ = writeln!(
             out,
             "<details><summary><code>~ {}</code> (changed outside roster)</summary>\n",
-            name(&object.object)
+            escape::html(&name(&object.object))
         );
         out.push_str("```diff\n");
         for field in &object.fields {
             let (mark, line) = field_line(field, &options.redactor);
-            let _ = writeln!(out, "{} {line}", if mark == '~' { '!' } else { mark });
+            let mark = if mark == '~' { '!' } else { mark };
+            let _ = writeln!(
+                out,
+                "{}",
+                escape::markdown_fenced(&format!("{mark} {line}"))
+            );
         }
         out.push_str("```\n</details>\n");
     }
@@ -301,7 +312,11 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
     if !report.unmanaged_items.is_empty() {
         let _ = writeln!(out, "**Made outside git** (kept by `prune: managed`):\n");
         for item in &report.unmanaged_items {
-            let _ = writeln!(out, "- `{}`", item_line(item, options).replace('`', "'"));
+            let _ = writeln!(
+                out,
+                "- {}",
+                escape::markdown_code(&item_line(item, options))
+            );
         }
         out.push('\n');
     }
@@ -311,8 +326,17 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
             "**Changed by users**, their own fields (not drift; applies keep these):\n"
         );
         for object in &report.changed_by_users {
-            let paths: Vec<&str> = object.fields.iter().map(|f| f.path.as_str()).collect();
-            let _ = writeln!(out, "- `{}`: {}", name(&object.object), paths.join(", "));
+            let paths: Vec<String> = object
+                .fields
+                .iter()
+                .map(|f| escape::markdown_code(&f.path))
+                .collect();
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                escape::markdown_code(&name(&object.object)),
+                paths.join(", ")
+            );
         }
         out.push('\n');
     }
@@ -325,7 +349,7 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
                 out,
                 "**{title}:** {}\n",
                 keys.iter()
-                    .map(|k| format!("`{}`", name(k)))
+                    .map(|k| escape::markdown_code(&name(k)))
                     .collect::<Vec<_>>()
                     .join(", ")
             );
@@ -339,9 +363,12 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
         for pending in &report.pending {
             let _ = writeln!(
                 out,
-                "- `{} {}`",
-                pending_sign(pending.kind),
-                name(&pending.object)
+                "- {}",
+                escape::markdown_code(&format!(
+                    "{} {}",
+                    pending_sign(pending.kind),
+                    name(&pending.object)
+                ))
             );
         }
         out.push('\n');
@@ -353,7 +380,7 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
 pub fn chat_text(report: &DriftReport, options: &RenderOptions) -> String {
     let mut text = format!(
         "roster drift on {}: {}",
-        options.location,
+        escape::slack(&options.location),
         summary_line(report)
     );
     let lines: Vec<String> = report
@@ -389,7 +416,7 @@ pub fn chat_text(report: &DriftReport, options: &RenderOptions) -> String {
     const SHOWN: usize = 20;
     for line in lines.iter().take(SHOWN) {
         text.push('\n');
-        text.push_str(line);
+        text.push_str(&escape::slack(line));
     }
     if lines.len() > SHOWN {
         text.push_str(&format!("\n…and {} more", lines.len() - SHOWN));

@@ -2,6 +2,7 @@
 pub mod coverage;
 pub mod diagnostics;
 pub mod drift;
+pub mod escape;
 pub mod lookup;
 pub mod plan;
 pub mod redact;

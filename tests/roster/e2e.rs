@@ -699,6 +699,15 @@ fn a_bulk_onboarding_comment_fits_and_shows_the_change() {
             .stdout
             .contains("more changes not shown: a comment is limited to 65000 characters")
     );
+    // Summarised by kind, the names cut off counted.
+    assert!(
+        created
+            .stdout
+            .contains("- **1500 users to create** (+): `user0`, `user1`,"),
+        "{}",
+        &created.stdout[..2_000]
+    );
+    assert!(created.stdout.contains(", …and 1490 more\n"));
     let run = roster(&db, &["apply", &config, "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let path = dir.path().join("roster.yaml");
@@ -709,16 +718,22 @@ fn a_bulk_onboarding_comment_fits_and_shows_the_change() {
     )
     .unwrap();
     let plan = comment();
+    // One change: shown open, and the 1,500 pending invitations as one line.
     assert!(
-        plan.stdout.contains("<code>~ user user7</code>"),
+        plan.stdout.contains(
+            "**`~ user user7`** (update)\n\n```diff\n! last_name: \"Number 7\" → \"Seven\"\n```\n"
+        ),
         "{}",
-        &plan.stdout[..2_000]
+        &plan.stdout[..2_000.min(plan.stdout.len())]
     );
     assert!(
-        plan.stdout.contains("- …and 1450 more\n"),
+        plan.stdout.contains(
+            "**Pending on the platform:** 1500 people have not accepted their invitation yet"
+        ),
         "{}",
         plan.stdout
     );
+    assert!(!plan.stdout.contains("- …and"), "{}", plan.stdout);
     assert!(!plan.stdout.contains("not shown"), "{}", plan.stdout);
 }
 

@@ -4,10 +4,12 @@ mod support;
 
 mod cache;
 mod calendar;
+mod ci;
 mod completions;
 mod coverage;
 mod db;
 mod e2e;
+mod escaping;
 mod examples;
 mod export;
 mod hostile;

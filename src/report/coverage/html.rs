@@ -439,18 +439,7 @@ fn anchor(name: &str) -> String {
 
 /// Escapes text for HTML and XML alike.
 fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::report::escape::html(text)
 }
 
 /// Escaped text with its `code spans` as `<code>`.

@@ -62,33 +62,10 @@ pub fn markdown(coverage: &Coverage, options: &ReportOptions) -> String {
     out
 }
 
-/// Keeps text from turning into Markdown or HTML markup by accident.
-/// Text between backticks is a code span, which Markdown shows as is (and
-/// names hold no backtick), so only the text around code spans is escaped.
+/// Keeps text from turning into Markdown or HTML markup by accident:
+/// names stay code spans, everything else is escaped.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, part) in text.split('`').enumerate() {
-        if i > 0 {
-            out.push('`');
-        }
-        if i % 2 == 1 {
-            out.push_str(part);
-            continue;
-        }
-        for c in part.chars() {
-            match c {
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '&' => out.push_str("&amp;"),
-                '|' | '*' | '_' | '[' | ']' | '#' | '\\' => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                _ => out.push(c),
-            }
-        }
-    }
-    out
+    crate::report::escape::markdown_prose(text)
 }
 
 #[cfg(test)]

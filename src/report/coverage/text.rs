@@ -77,5 +77,6 @@ pub fn text(coverage: &Coverage, options: &ReportOptions) -> String {
         }
     }
     let _ = writeln!(out, "\nCoverage: {}", summary(coverage));
-    out
+    // Every line is roster's own; what is in them is shown, never sent.
+    crate::report::escape::text_lines(&out)
 }

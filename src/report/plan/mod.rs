@@ -55,6 +55,9 @@ pub struct RenderOptions {
     pub redactor: Redactor,
     /// ANSI colour (text only).
     pub color: bool,
+    /// The revision being planned (`GITHUB_SHA`, `CI_COMMIT_SHA`), shown in
+    /// a pull-request comment.
+    pub revision: Option<String>,
 }
 
 /// The sign of an action, as in a diff.

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::{RenderOptions, field_line, headline, summary_line, symbol};
 use crate::plan::{Action, Plan};
+use crate::report::escape;
 
 fn paint(options: &RenderOptions, text: &str, style: &str) -> String {
     if options.color {
@@ -25,7 +26,11 @@ fn style(action: Action) -> &'static str {
 /// Renders a plan for a terminal or a CI log.
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "roster plan for the directory at {}", options.location);
+    let _ = writeln!(
+        out,
+        "roster plan for the directory at {}",
+        escape::text(&options.location)
+    );
     if !plan.has_changes() {
         let _ = writeln!(out, "\nNo changes: the directory matches the config.");
     }
@@ -35,7 +40,7 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
             out,
             "\n  {} {}",
             paint(options, sign, style(change.action)),
-            headline(change)
+            escape::text(&headline(change))
         );
         for field in &change.fields {
             let (mark, line) = field_line(field, &options.redactor);
@@ -46,8 +51,9 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
             };
             let _ = writeln!(
                 out,
-                "      {} {line}",
-                paint(options, &mark.to_string(), mark_style)
+                "      {} {}",
+                paint(options, &mark.to_string(), mark_style),
+                escape::text(&line)
             );
         }
     }
@@ -82,7 +88,11 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         plan.pending.iter().map(|n| n.message.clone()),
     );
     if !plan.unmanaged.is_empty() {
-        let names: Vec<String> = plan.unmanaged.iter().map(|k| k.to_string()).collect();
+        let names: Vec<String> = plan
+            .unmanaged
+            .iter()
+            .map(|k| escape::text(&k.to_string()).into_owned())
+            .collect();
         let _ = writeln!(
             out,
             "\nNot managed by roster, left as they are: {}",
@@ -112,7 +122,12 @@ fn section(
     }
     let _ = writeln!(out, "\n{}:", paint(options, title, "1"));
     for line in lines {
-        let _ = writeln!(out, "  {} {line}", paint(options, mark, "1;33"));
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            paint(options, mark, "1;33"),
+            escape::text(&line)
+        );
     }
 }
 
@@ -126,9 +141,9 @@ pub fn refusals(plan: &Plan) -> String {
         if count == 1 { "" } else { "s" }
     );
     for refusal in &plan.refusals {
-        let _ = writeln!(out, "\n  × {}", refusal.message);
+        let _ = writeln!(out, "\n  × {}", escape::text(&refusal.message));
         for reason in refusal.reasons.iter().take(super::SHOWN_REASONS) {
-            let _ = writeln!(out, "      - {reason}");
+            let _ = writeln!(out, "      - {}", escape::text(reason));
         }
         if refusal.reasons.len() > super::SHOWN_REASONS {
             let _ = writeln!(
@@ -137,7 +152,7 @@ pub fn refusals(plan: &Plan) -> String {
                 refusal.reasons.len() - super::SHOWN_REASONS
             );
         }
-        let _ = writeln!(out, "    hint: {}", refusal.hint);
+        let _ = writeln!(out, "    hint: {}", escape::text(&refusal.hint));
     }
     out
 }
