@@ -7,6 +7,7 @@ mod calendar;
 mod ci;
 mod coverage;
 mod db;
+mod dropin;
 mod e2e;
 mod escaping;
 mod examples;
