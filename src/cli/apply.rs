@@ -227,6 +227,7 @@ fn saved_plan(file: &Path, url: &DatabaseUrl, key: Option<&[u8]>) -> Result<Plan
             output::error_chain(&e)
         ),
         hint: Some("plan again with `roster plan --out`".into()),
+        document: None,
     };
     let saved = PlanFile::read(file).map_err(refused)?;
     if let Some(key) = key {
@@ -242,6 +243,7 @@ fn saved_plan(file: &Path, url: &DatabaseUrl, key: Option<&[u8]>) -> Result<Plan
             hint: Some(
                 "apply it with the `--database-url` it was planned against, or plan again".into(),
             ),
+            document: None,
         });
     }
     let problems = crate::plan::check::problems(&saved.plan);
@@ -262,6 +264,7 @@ fn inconsistent(file: &Path, problems: &[String]) -> Failure {
     Failure {
         message,
         hint: Some("plan again with `roster plan --out`".into()),
+        document: None,
     }
 }
 
@@ -306,6 +309,7 @@ fn apply_failure(
                 hint: Some(
                     "try again when it has finished, or wait longer with `--lock-timeout`".into(),
                 ),
+                document: None,
             }
         }
         ApplyError::Stale(mismatch) => stale(
@@ -330,6 +334,7 @@ fn confirm(output: &Output, location: &str) -> Result<bool, Failure> {
         return Err(Failure {
             message: "not at a terminal, so there is nobody to confirm the apply".into(),
             hint: Some("review the plan above and pass `--yes` to apply it".into()),
+            document: None,
         });
     }
     output.message(&format!(
@@ -365,6 +370,7 @@ fn stale(mismatch: &Mismatch, redactor: Redactor) -> Failure {
     Failure {
         message: redactor.names(&message).into_owned(),
         hint: Some("plan again against the directory as it is now".into()),
+        document: None,
     }
 }
 

@@ -82,11 +82,13 @@ async fn calendar(args: CalendarArgs, settings: &Settings) -> Result<ExitStatus,
             SubjectKey::GroupName(_) => "group names are as in the config, case included".into(),
             _ => "give the username (`roster export` lists every user)".into(),
         }),
+        document: None,
     };
     if args.feed_url {
         let public = FeedUrl::base(&args.public_url).map_err(|e| Failure {
             message: e,
             hint: Some("give `--public-url` as `https://host[:port][/path]`".into()),
+            document: None,
         })?;
         let issued = store
             .issue_feed(&key, now)
@@ -126,6 +128,7 @@ async fn calendar(args: CalendarArgs, settings: &Settings) -> Result<ExitStatus,
                 period.from.to_rfc3339()
             ),
             hint: None,
+            document: None,
         });
     }
     let source = store

@@ -82,8 +82,10 @@ fn start(text: &str) -> Result<DateTime<Utc>, String> {
 /// throughout, 2 when there is a gap, 1 on error.
 pub fn run(args: CoverageArgs, settings: &Settings) -> ExitStatus {
     let output = &settings.output;
+    let json = args.format == CoverageFormat::Json;
     match super::runtime().block_on(coverage(args, settings)) {
         Ok(status) => status,
+        Err(failure) if json => failure.report_json(output),
         Err(failure) => failure.report(output),
     }
 }

@@ -54,8 +54,10 @@ fn seconds(text: &str) -> Result<Duration, String> {
 /// Runs `roster drift`: exit 0 without drift, 2 with, 1 on error.
 pub fn run(args: DriftArgs, settings: &Settings) -> ExitStatus {
     let output = &settings.output;
+    let json = args.format == PlanFormat::Json;
     match super::runtime().block_on(drift(args, settings)) {
         Ok(status) => status,
+        Err(failure) if json => failure.report_json(output),
         Err(failure) => failure.report(output),
     }
 }
@@ -141,6 +143,7 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
                 return Err(Failure {
                     message: error.to_string(),
                     hint: Some("check the `--notify` URL and that the receiver is up".into()),
+                    document: None,
                 });
             }
         }

@@ -166,6 +166,7 @@ async fn export(args: ExportArgs, settings: &Settings) -> Result<ExitStatus, Fai
                             .join(", ")
                     ),
                     hint: Some("export again".into()),
+                    document: None,
                 },
                 ApplyError::Store(error) => Failure::store(error, &url),
                 other => Failure::message(format!("{other}; nothing was adopted")),
@@ -195,6 +196,7 @@ fn prepare(dir: &Path, force: bool) -> Result<Vec<PathBuf>, Failure> {
             hint: Some(
                 "choose an empty directory, or pass `--force` to replace its roster files".into(),
             ),
+            document: None,
         });
     }
     let mut kept = Vec::new();
@@ -211,6 +213,7 @@ fn prepare(dir: &Path, force: bool) -> Result<Vec<PathBuf>, Failure> {
                         super::output::error_chain(&error)
                     ),
                     hint: Some("remove it from the folder, or export to another one".into()),
+                    document: None,
                 });
             }
         };

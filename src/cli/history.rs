@@ -6,6 +6,9 @@ use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
 use crate::report::redact::Redactor;
 
+/// The version of the JSON history structure.
+pub const HISTORY_FORMAT_VERSION: u32 = 1;
+
 /// Arguments of `roster history`.
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
@@ -24,7 +27,7 @@ pub struct HistoryArgs {
 pub enum HistoryFormat {
     /// One block per apply.
     Text,
-    /// A JSON array, oldest first.
+    /// A versioned JSON document, the applies oldest first (`docs/formats.md`).
     Json,
 }
 
@@ -52,7 +55,12 @@ pub fn run(args: HistoryArgs, settings: &Settings) -> ExitStatus {
     }
     match args.format {
         HistoryFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&entries).expect("history serializes");
+            let document = serde_json::json!({
+                "format_version": HISTORY_FORMAT_VERSION,
+                "roster_version": env!("CARGO_PKG_VERSION"),
+                "applies": entries,
+            });
+            let mut text = serde_json::to_string_pretty(&document).expect("history serializes");
             text.push('\n');
             output.data(&text);
         }

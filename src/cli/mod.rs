@@ -139,6 +139,7 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
             hint: Some(
                 "check the disk or the pipe stdout goes to; what was written is incomplete".into(),
             ),
+            document: None,
         }
         .report(&settings.output),
         None => status,
@@ -166,16 +167,24 @@ impl DatabaseArgs {
             Failure {
                 message: e.to_string(),
                 hint: Some(hint.into()),
-            }
+            document: None,
+}
         })
     }
 }
+
+/// The version of the JSON document a command asked for JSON prints when
+/// it fails.
+pub const ERROR_FORMAT_VERSION: u32 = 1;
 
 /// A command that could not finish: a message and a hint for the user.
 #[derive(Debug)]
 pub struct Failure {
     pub(crate) message: String,
     hint: Option<String>,
+    /// What `--format json` prints on stdout for this failure, when it is
+    /// more than the message: the findings of an invalid config.
+    document: Option<String>,
 }
 
 impl Failure {
@@ -183,6 +192,7 @@ impl Failure {
         Failure {
             message: message.into(),
             hint: None,
+            document: None,
         }
     }
 
@@ -206,12 +216,36 @@ impl Failure {
         Failure {
             message: url.redact(&output::error_chain(&error)),
             hint,
+            document: None,
         }
     }
 
     fn report(self, output: &Output) -> ExitStatus {
         output.error(&self.message, self.hint.as_deref());
         ExitStatus::Failure
+    }
+
+    /// Reports the failure of a command asked for JSON: a JSON document on
+    /// stdout too (a tool reading stdout gets a document, never nothing):
+    /// an invalid config's findings as `roster validate --format json`
+    /// prints them, else `{ format_version, error: { message, hint } }`.
+    fn report_json(self, output: &Output) -> ExitStatus {
+        if output.wrote_data() {
+            // The command's own document is out; the error goes to stderr.
+            return self.report(output);
+        }
+        let document = self.document.clone().unwrap_or_else(|| {
+            let mut text = serde_json::to_string_pretty(&serde_json::json!({
+                "format_version": ERROR_FORMAT_VERSION,
+                "roster_version": env!("CARGO_PKG_VERSION"),
+                "error": { "message": self.message, "hint": self.hint },
+            }))
+            .expect("errors serialize");
+            text.push('\n');
+            text
+        });
+        output.data(&document);
+        self.report(output)
     }
 }
 
@@ -279,12 +313,14 @@ fn config_errors(
     let validated = outcome.as_ref().map_err(|e| Failure {
         message: output::error_chain(e),
         hint: Some("pass a roster YAML file or a directory of them".into()),
+        document: None,
     })?;
     if validated.desired.is_some() {
         return Ok(());
     }
     print_findings(Some(validated), output);
     let (errors, _) = crate::diagnostic::counts(&validated.diagnostics);
+    let document = crate::report::diagnostics::json(&validated.diagnostics, &validated.sources);
     Err(Failure {
         message: format!(
             "the config at `{}` has {} and cannot be planned",
@@ -295,6 +331,7 @@ fn config_errors(
             "`roster validate {}` checks it offline",
             path.display()
         )),
+        document: Some(document),
     })
 }
 
@@ -415,5 +452,6 @@ pub fn append_step_summary(settings: &settings::Settings, markdown: &str) -> Res
                 path.display()
             ),
             hint: Some("unset `GITHUB_STEP_SUMMARY` outside GitHub Actions".into()),
+            document: None,
         })
 }

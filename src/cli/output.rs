@@ -16,6 +16,9 @@ pub struct Output {
     /// The first failure to write data, which fails the command: a plan or
     /// an export cut short by a full disk must not exit 0.
     write_error: Arc<Mutex<Option<std::io::Error>>>,
+    /// Whether any data went to stdout: a command asked for JSON that fails
+    /// afterwards must not print a second document.
+    wrote_data: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Output {
@@ -27,11 +30,14 @@ impl Output {
             data_color: std::io::stdout().is_terminal() && !no_color,
             interactive,
             write_error: Arc::default(),
+            wrote_data: Arc::default(),
         }
     }
 
     /// Writes data to stdout; a failure is kept for [`Output::write_error`].
     pub fn data(&self, text: &str) {
+        self.wrote_data
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let mut stdout = std::io::stdout().lock();
         let written = stdout
             .write_all(text.as_bytes())
@@ -45,6 +51,11 @@ impl Output {
             }
             Ok(()) => {}
         }
+    }
+
+    /// Whether any data was written to stdout.
+    pub fn wrote_data(&self) -> bool {
+        self.wrote_data.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Why data could not be written, if it could not.

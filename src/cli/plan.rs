@@ -117,8 +117,10 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 /// Runs `roster plan`.
 pub fn run(args: PlanArgs, settings: &Settings) -> ExitStatus {
     let output = &settings.output;
+    let json = args.format == PlanFormat::Json;
     match super::runtime().block_on(plan(args, settings)) {
         Ok(status) => status,
+        Err(failure) if json => failure.report_json(output),
         Err(failure) => failure.report(output),
     }
 }

@@ -44,6 +44,7 @@ async fn serve(args: ServeArgs, settings: &Settings) -> Result<ExitStatus, Failu
         return Err(Failure {
             message: format!("there is no database at {}", url.masked()),
             hint: Some("apply a config first, or give `--database-url`".into()),
+            document: None,
         });
     }
     let store = Store::open_with(&url, args.connections, true)
@@ -58,6 +59,7 @@ async fn serve(args: ServeArgs, settings: &Settings) -> Result<ExitStatus, Failu
             hint: Some(
                 "`roster db status` tells why; `roster db migrate` brings it up to date".into(),
             ),
+            document: None,
         });
     }
     let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -65,6 +67,7 @@ async fn serve(args: ServeArgs, settings: &Settings) -> Result<ExitStatus, Failu
         .map_err(|e| Failure {
             message: format!("cannot listen on `{}`: {e}", args.listen),
             hint: Some("give `--listen ADDR:PORT` with a free port".into()),
+            document: None,
         })?;
     let address = listener
         .local_addr()

@@ -129,3 +129,67 @@ fn plan_and_drift_append_their_report_to_the_step_summary() {
         transcript(&db, &run).replace(&dir.path().display().to_string(), "[dir]")
     );
 }
+
+#[test]
+fn json_is_printed_on_stdout_even_when_the_command_fails() {
+    let db = TestDb::sqlite();
+    for command in ["plan", "drift"] {
+        let run = Roster::new([command, "examples/invalid/typos.yaml", "--format", "json"])
+            .env("ROSTER_DATABASE_URL", db.url())
+            .run();
+        assert_eq!(run.code, 1, "{command}: {}", run.stderr);
+        let document: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{command}: not JSON ({e}): {}", run.stdout));
+        assert_eq!(document["format_version"], 1);
+        assert_eq!(document["valid"], false);
+        assert_eq!(document["errors"], 4, "{command}");
+        insta::assert_snapshot!(
+            format!("json_invalid_config_{command}"),
+            transcript(&db, &run)
+        );
+    }
+    // Any other failure: an error document naming it.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/folder/roster.db");
+    let run = Roster::new(["drift", "--format", "json"])
+        .env("ROSTER_DATABASE_URL", &missing)
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(document["format_version"], 1);
+    assert!(
+        document["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("roster.db"),
+        "{document}"
+    );
+    // A failure after the report is out adds no second document.
+    let run = Roster::new(["drift", "--format", "json"])
+        .env("ROSTER_DATABASE_URL", db.url())
+        .env("GITHUB_STEP_SUMMARY", dir.path())
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(document["has_drift"], false);
+}
+
+#[test]
+fn history_json_is_versioned() {
+    let db = TestDb::sqlite();
+    let run = Roster::new(["apply", "examples/acme", "--yes", "--revision", "abc"])
+        .env("ROSTER_DATABASE_URL", db.url())
+        .env("GITHUB_ACTOR", "ci-bot")
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = Roster::new(["history", "--format", "json"])
+        .env("ROSTER_DATABASE_URL", db.url())
+        .run();
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(document["format_version"], 1);
+    assert_eq!(document["roster_version"], env!("CARGO_PKG_VERSION"));
+    let applies = document["applies"].as_array().unwrap();
+    assert_eq!(applies.len(), 1);
+    assert_eq!(applies[0]["revision"], "abc");
+    assert_eq!(applies[0]["actor"], "ci-bot");
+}

@@ -173,7 +173,8 @@ on_both_engines! {
         assert_eq!(again.code, 0);
         assert!(again.stderr.contains("Nothing to apply."), "{}", again.stderr);
         let history = roster(&db, &["history", "--format", "json"]);
-        let entries: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+        let document: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+        let entries = &document["applies"];
         assert_eq!(entries.as_array().unwrap().len(), 1);
         assert_eq!(entries[0]["revision"], "abc123");
         assert_eq!(entries[0]["actor"], "ci-bot");
@@ -322,7 +323,8 @@ on_both_engines! {
         }
         assert_eq!(applied, 1, "one apply writes, the other has nothing left to do");
         let history = roster(&db, &["history", "--format", "json"]);
-        let entries: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+        let document: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+        let entries = &document["applies"];
         assert_eq!(entries.as_array().unwrap().len(), applied, "one history entry per apply that went through");
         assert_eq!(entries[0]["creates"], 1_500 + 60);
         let plan = roster(&db, &["plan", &config, "--detailed-exitcode"]);
@@ -593,7 +595,8 @@ fn the_revision_and_actor_come_from_the_ci_or_git_or_the_os() {
     let history = Roster::new(["history", "--format", "json"])
         .env("ROSTER_DATABASE_URL", db.url())
         .run();
-    let entries: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let document: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let entries = &document["applies"];
     let pairs: Vec<(String, String)> = entries
         .as_array()
         .unwrap()

@@ -86,7 +86,8 @@ on_both_engines! {
         let drift = roster(&db, &["drift", &path]);
         assert_eq!(drift.code, 0, "{}", drift.stdout);
         let history = roster(&db, &["history", "--format", "json"]);
-        let entries: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+        let document: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+        let entries = &document["applies"];
         assert_eq!(entries[0]["changes"][0], "adopted 9 objects exported by `roster export --adopt`");
         // Values were written the canonical way; the past window is history.
         let tom = std::fs::read_to_string(dir.path().join("config/users/tom.yaml")).unwrap();

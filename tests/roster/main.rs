@@ -8,6 +8,7 @@ mod ci;
 mod completions;
 mod coverage;
 mod db;
+mod dropin;
 mod e2e;
 mod escaping;
 mod examples;
