@@ -25,6 +25,7 @@ pub fn files_failure(error: &FilesError) -> Failure {
         FilesError::Config(_) => Some("pass a roster YAML file or a directory of them".into()),
     };
     Failure {
+        document: None,
         message: output::error_chain(error),
         hint,
     }
@@ -53,6 +54,7 @@ pub fn show_and_validate(
             output.color,
         ));
         return Err(Failure {
+            document: None,
             message: format!("{what}: the edited config would not be valid; nothing was written"),
             hint: Some(
                 "fix what is shown above (in the config or the input) and run the command again"

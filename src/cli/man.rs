@@ -44,6 +44,7 @@ pub fn run(args: ManArgs, settings: &Settings) -> ExitStatus {
                     ExitStatus::Success
                 }
                 Err(error) => Failure {
+                    document: None,
                     message: format!(
                         "cannot write the manual pages to `{}`: {error}",
                         dir.display()

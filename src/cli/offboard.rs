@@ -70,7 +70,7 @@ async fn offboard(args: OffboardArgs, settings: &Settings) -> Result<ExitStatus,
             ),
             OffboardError::Edit(_) => None,
         };
-        Failure {
+        Failure { document: None,
             message: format!("cannot offboard `{}`: {e}", args.user),
             hint,
         }
@@ -124,6 +124,7 @@ async fn offboard(args: OffboardArgs, settings: &Settings) -> Result<ExitStatus,
     let status = edited::write_or_check(&files, args.check, output, &what)?;
     if refused && !args.check {
         return Err(Failure {
+            document: None,
             message: format!(
                 "the config now offboards `{}`, but an apply would be refused until what is listed above is resolved",
                 done.user

@@ -66,6 +66,7 @@ fn onboard(args: OnboardArgs, settings: &Settings) -> Result<ExitStatus, Failure
             }
             output.message(&text);
             return Err(Failure {
+                document: None,
                 message: format!(
                     "`{name}` has {}; nothing was written",
                     super::validate::plural(problems.len(), "problem")

@@ -56,7 +56,7 @@ fn review(args: &ReviewArgs, settings: &Settings) -> Result<ExitStatus, Failure>
             git::GitError::Spawn(_) => Some("install git, or put it on `PATH`".into()),
             git::GitError::Failed { .. } => None,
         };
-        Failure {
+        Failure { document: None,
             message: super::output::error_chain(&e),
             hint,
         }
@@ -70,7 +70,7 @@ fn review(args: &ReviewArgs, settings: &Settings) -> Result<ExitStatus, Failure>
             None => {
                 super::print_findings(Some(&validated), output);
                 let (errors, _) = crate::diagnostic::counts(&validated.diagnostics);
-                return Err(Failure {
+                return Err(Failure { document: None,
                     message: format!(
                         "the config at `{}` has {} and cannot be compared",
                         args.base,
@@ -85,6 +85,7 @@ fn review(args: &ReviewArgs, settings: &Settings) -> Result<ExitStatus, Failure>
         }
     };
     let head = config::load(&args.path, now).map_err(|e| Failure {
+        document: None,
         message: super::output::error_chain(&e),
         hint: Some("pass a roster YAML file or a directory of them".into()),
     })?;
@@ -92,6 +93,7 @@ fn review(args: &ReviewArgs, settings: &Settings) -> Result<ExitStatus, Failure>
         super::print_findings(Some(&head), output);
         let (errors, _) = crate::diagnostic::counts(&head.diagnostics);
         return Err(Failure {
+            document: None,
             message: format!(
                 "the config at `{}` has {} and cannot be reviewed",
                 args.path.display(),

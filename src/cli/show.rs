@@ -93,7 +93,7 @@ pub(super) async fn live(
 async fn show_user(args: ShowUserArgs, settings: &Settings) -> Result<ExitStatus, Failure> {
     let now = settings.now()?;
     let (live, location) = live(&args.database, now).await?;
-    let user = lookup::find_user(&live, &args.name).ok_or_else(|| Failure {
+    let user = lookup::find_user(&live, &args.name).ok_or_else(|| Failure { document: None,
         message: format!(
             "there is no user `{}` in the live directory at {location}",
             crate::report::review::plain(&args.name)
@@ -117,6 +117,7 @@ async fn show_group(args: ShowGroupArgs, settings: &Settings) -> Result<ExitStat
             let names: Vec<&str> = live.directory.groups.keys().map(String::as_str).collect();
             let close = crate::config::suggest::closest(&args.name, names.iter().copied());
             Failure {
+                document: None,
                 message: format!(
                     "there is no group `{}` in the live directory at {location}",
                     crate::report::review::plain(&args.name)

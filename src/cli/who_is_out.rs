@@ -47,6 +47,7 @@ async fn who_is_out(args: WhoIsOutArgs, settings: &Settings) -> Result<ExitStatu
         .unwrap_or_else(|| from + chrono::Duration::days(7));
     if until <= from {
         return Err(Failure {
+            document: None,
             message: format!(
                 "`--until` ({}) is not after `--from` ({})",
                 until.to_rfc3339(),
@@ -59,6 +60,7 @@ async fn who_is_out(args: WhoIsOutArgs, settings: &Settings) -> Result<ExitStatu
     let group = match &args.group {
         None => None,
         Some(name) => Some(lookup::find_group(&live, name).ok_or_else(|| Failure {
+            document: None,
             message: format!(
                 "there is no group `{}` in the live directory at {location}",
                 crate::report::review::plain(name)

@@ -10,6 +10,7 @@ use crate::db::{TestDb, block_on};
 use crate::support::{Roster, Run};
 
 const CONFIG: &str = "tests/fixtures/hostile";
+const CONTROLS: &str = "tests/fixtures/hostile-controls";
 const IMG: &str = "x<img src=x onerror=alert(1)>";
 const TITLE: &str = "g\x1b]0;pwned\x07";
 
@@ -126,25 +127,58 @@ fn validate_shows_hostile_names_escaped_in_every_format() {
         assert_eq!(run.code, 0, "{format}: {}", run.stderr);
         assert_no_controls(format, &run);
         insta::assert_snapshot!(format!("hostile_validate_{format}"), run.transcript());
+        // A config may not hold a control character: it is refused at its
+        // place, and the refusal prints none.
+        let run = Roster::new(["validate", CONTROLS, "--format", format]).run();
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert_no_controls(format, &run);
+        insta::assert_snapshot!(
+            format!("hostile_validate_controls_{format}"),
+            run.transcript()
+        );
         if format == "json" {
             let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-            let messages: Vec<&str> = report["diagnostics"]
+            let codes: Vec<&str> = report["diagnostics"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|d| d["message"].as_str().unwrap())
+                .map(|d| d["code"].as_str().unwrap())
                 .collect();
-            assert!(
-                messages.iter().any(|m| m.contains(TITLE)),
-                "JSON keeps the name exactly, escaped by JSON itself: {messages:?}"
-            );
+            assert_eq!(codes, ["roster::yaml::control-character"; 2]);
         }
     }
+}
+
+/// The hostile config applied, then changed out of band as the platform
+/// may: a user's name and a group's given terminal escapes, a new group
+/// named with one, the markup group's description edited.
+fn hostile_live(db: &TestDb) {
+    let run = roster(db, &["apply", CONFIG, "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    sql(
+        db,
+        &format!(
+            "UPDATE users SET last_name = 'Adams\x1b[31m' WHERE username = 'alice';
+             INSERT INTO groups (name, description) VALUES ('{TITLE}', NULL);
+             UPDATE groups SET description = 'changed' WHERE name = '{IMG}';"
+        ),
+    );
+}
+
+fn sql(db: &TestDb, statements: &str) {
+    block_on(async {
+        let store = roster::store::Store::open(&db.database_url())
+            .await
+            .unwrap();
+        store.run_script(statements).await.unwrap();
+        store.close().await;
+    });
 }
 
 #[test]
 fn plan_shows_hostile_names_escaped_in_every_format() {
     let db = TestDb::sqlite();
+    hostile_live(&db);
     for format in ["text", "markdown", "json"] {
         let run = roster(&db, &["plan", CONFIG, "--format", format]);
         assert_eq!(run.code, 0, "{format}: {}", run.stderr);
@@ -177,19 +211,13 @@ fn drift_history_and_coverage_show_hostile_names_escaped() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_no_controls("apply", &run);
     // Out of band: a new group with a hostile name and an edited one.
-    block_on(async {
-        let store = roster::store::Store::open(&db.database_url())
-            .await
-            .unwrap();
-        store
-            .run_script(&format!(
-                "INSERT INTO groups (name, description) VALUES ('{TITLE} 2', NULL), ('<script>alert(2)</script>', NULL);
-                 UPDATE groups SET description = '<b>bold</b>\x1b[31m' WHERE name = '{IMG}';"
-            ))
-            .await
-            .unwrap();
-        store.close().await;
-    });
+    sql(
+        &db,
+        &format!(
+            "INSERT INTO groups (name, description) VALUES ('{TITLE} 2', NULL), ('<script>alert(2)</script>', NULL);
+             UPDATE groups SET description = '<b>bold</b>\x1b[31m' WHERE name = '{IMG}';"
+        ),
+    );
     for format in ["text", "markdown", "json"] {
         let run = roster(&db, &["drift", CONFIG, "--format", format]);
         assert_eq!(run.code, 2, "{format}: {}", run.stderr);
