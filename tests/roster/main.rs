@@ -10,6 +10,7 @@ mod db;
 mod e2e;
 mod examples;
 mod export;
+mod help;
 mod hostile;
 mod lookup;
 mod ownership;
