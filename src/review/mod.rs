@@ -506,6 +506,9 @@ fn change(c: Changed, admins: &[String], owner: Option<&str>, author: Option<&st
             .chain(admins.iter().cloned())
             .collect(),
         Approval::Admin => admins.to_vec(),
+        // The owner's own change still takes a second pair of eyes: an
+        // admin's, since there is one owner.
+        Approval::Owner if owner.is_some() && owner == author => admins.to_vec(),
         Approval::Owner => owner.map(str::to_string).into_iter().collect(),
     };
     let author_may_approve = c.approval == Approval::Person && person.as_deref() == author;
@@ -645,6 +648,58 @@ fn self_service(field: &str) -> Option<SelfServiceField> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn state(users: &str) -> DesiredState {
+        let text = format!(
+            "version: 1
+account: {{ owner: alice }}
+roles:
+  - {{ name: people_ops, permissions: [manage_user_roles] }}
+  - {{ name: inviter, permissions: [invite_users] }}
+users:
+  - {{ email: alice@acme.example, username: alice, first_name: A, last_name: N, roles: [app_admin],
+      contact_methods: [{{ channel: email, label: official, value: alice@acme.example }}] }}
+{users}"
+        );
+        let validated = crate::config::load_texts(
+            vec![("roster.yaml".into(), text)],
+            "2026-11-22T00:00:00Z".parse().unwrap(),
+        );
+        validated
+            .desired
+            .unwrap_or_else(|| panic!("{:?}", validated.diagnostics))
+    }
+
+    #[test]
+    fn admins_are_active_holders_of_app_admin_or_manage_user_roles() {
+        let base = state(
+            "  - { email: bob@acme.example, username: bob, first_name: B, last_name: S, roles: [people_ops],
+      contact_methods: [{ channel: email, label: official, value: bob@acme.example }] }
+  - { email: dan@acme.example, username: dan, first_name: D, last_name: K, roles: [app_admin], status: disabled }
+  - { email: eve@acme.example, username: eve, first_name: E, last_name: V, roles: [inviter],
+      contact_methods: [{ channel: email, label: official, value: eve@acme.example }] }
+",
+        );
+        assert_eq!(admins(&base), ["alice", "bob"]);
+        // Granting a role that may invite users is an admin grant.
+        let head = state(
+            "  - { email: bob@acme.example, username: bob, first_name: B, last_name: S, roles: [people_ops, inviter],
+      contact_methods: [{ channel: email, label: official, value: bob@acme.example }] }
+  - { email: dan@acme.example, username: dan, first_name: D, last_name: K, roles: [app_admin], status: disabled }
+  - { email: eve@acme.example, username: eve, first_name: E, last_name: V, roles: [inviter],
+      contact_methods: [{ channel: email, label: official, value: eve@acme.example }] }
+",
+        );
+        let claim = (AuthorClaim::parse("alice@acme.example"), "--author".into());
+        let review = review(&base, &head, Some(claim));
+        assert_eq!(review.changes.len(), 1);
+        let change = &review.changes[0];
+        assert_eq!(change.approval, Approval::Owner);
+        assert_eq!(change.granted, ["inviter"]);
+        // The owner wrote it: another admin approves, never the author.
+        assert_eq!(change.approvers, ["bob"]);
+        assert!(!review.author_may_merge_alone());
+    }
 
     #[test]
     fn author_claims_are_read_from_their_form() {
