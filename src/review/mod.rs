@@ -193,22 +193,27 @@ pub fn review(
         source,
     });
     let author_user = author.as_ref().and_then(|a| a.user.clone());
-    let mut review = Review {
-        changes: Vec::new(),
+    let mut found = Vec::new();
+    account_changes(base, head, &mut found);
+    role_changes(base, head, &mut found);
+    user_changes(base, head, &mut found);
+    group_changes(base, head, &mut found);
+    Review {
+        changes: found
+            .into_iter()
+            .map(|c| change(c, &admins, owner.as_deref(), author_user.as_deref()))
+            .collect(),
         author,
-        owner: owner.clone(),
-        admins: admins.clone(),
-    };
-    let mut push = |c: Changed| {
-        review
-            .changes
-            .push(change(c, &admins, owner.as_deref(), author_user.as_deref()))
-    };
+        owner,
+        admins,
+    }
+}
 
-    // The account.
+/// The owner and the policy.
+fn account_changes(base: &DesiredState, head: &DesiredState, out: &mut Vec<Changed>) {
     if base.directory.owner != head.directory.owner {
         let say = |o: &Option<String>| o.as_deref().map_or("nobody".into(), |o| format!("`{o}`"));
-        push(changed(
+        out.push(changed(
             ObjectKind::Account,
             "account",
             Action::Update,
@@ -235,7 +240,7 @@ pub fn review(
         if b.self_service != h.self_service {
             fields.push("policy.self_service");
         }
-        push(changed(
+        out.push(changed(
             ObjectKind::Account,
             "account",
             Action::Update,
@@ -244,8 +249,10 @@ pub fn review(
             "the account policy is an admin's".into(),
         ));
     }
+}
 
-    // Custom roles.
+/// Custom roles: an admin's, the owner's when they gain an admin's power.
+fn role_changes(base: &DesiredState, head: &DesiredState, out: &mut Vec<Changed>) {
     for name in union(&base.directory.roles, &head.directory.roles) {
         let (before, after) = (
             base.directory.roles.get(name),
@@ -290,7 +297,7 @@ pub fn review(
                 ),
             )
         };
-        push(changed(
+        out.push(changed(
             ObjectKind::Role,
             name,
             action,
@@ -299,8 +306,10 @@ pub fn review(
             reason,
         ));
     }
+}
 
-    // Users, renames followed.
+/// Users, renames followed: self-service fields apart from git's.
+fn user_changes(base: &DesiredState, head: &DesiredState, out: &mut Vec<Changed>) {
     let admin_roles = admin_grant_roles(head);
     let renamed_from: BTreeMap<&str, &str> = head
         .renames
@@ -341,7 +350,7 @@ pub fn review(
                 } else {
                     (Approval::Owner, admin_grant_reason(&grants))
                 };
-                push(changed(
+                out.push(changed(
                     ObjectKind::User,
                     name,
                     Action::Create,
@@ -350,7 +359,7 @@ pub fn review(
                     reason,
                 ));
             }
-            (Some(_), None) => push(changed(
+            (Some(_), None) => out.push(changed(
                 ObjectKind::User,
                 name,
                 Action::Delete,
@@ -386,7 +395,7 @@ pub fn review(
                         granted,
                         revoked,
                     };
-                    push(changed(
+                    out.push(changed(
                         ObjectKind::User,
                         name,
                         Action::Update,
@@ -396,7 +405,7 @@ pub fn review(
                     ));
                 }
                 if !own.is_empty() {
-                    push(Changed {
+                    out.push(Changed {
                         person: Some(base_name.to_string()),
                         ..changed(
                             ObjectKind::User,
@@ -415,8 +424,10 @@ pub fn review(
             (None, None) => {}
         }
     }
+}
 
-    // Groups.
+/// Groups and memberships: an admin's.
+fn group_changes(base: &DesiredState, head: &DesiredState, out: &mut Vec<Changed>) {
     for name in union(&base.directory.groups, &head.directory.groups) {
         let (before, after) = (
             base.directory.groups.get(name),
@@ -437,7 +448,7 @@ pub fn review(
             }
             _ => continue,
         };
-        push(changed(
+        out.push(changed(
             ObjectKind::Group,
             name,
             action,
@@ -446,7 +457,6 @@ pub fn review(
             "groups and memberships are an admin's".into(),
         ));
     }
-    review
 }
 
 /// A change before its approvers are known.
