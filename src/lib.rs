@@ -20,6 +20,11 @@
 //! 6. [`report`] renders plans, drift, findings and YAML as text, JSON and
 //!    markdown, masking personal data.
 //!
+//! Beside the pipeline: [`review`] compares the config at a git revision
+//! with the working tree and says who may approve each change; [`lookup`]
+//! answers questions about the live directory (one person, one group, who
+//! is out).
+//!
 //! [`cli`] wires each subcommand to these stages: arguments and settings
 //! in, a rendered result and an exit status out. [`parallel`] and
 //! [`timing`] serve every stage; [`testkit`] holds tools for benchmarks and

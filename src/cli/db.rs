@@ -20,11 +20,14 @@ pub struct DbArgs {
 #[derive(Debug, Subcommand)]
 enum DbCommand {
     /// Apply pending schema migrations (every command does this on first use).
+    #[command(after_long_help = super::help::DB)]
     Migrate(DatabaseArgs),
     /// Show the engine, the location and which migrations are applied.
+    #[command(after_long_help = super::help::DB)]
     Status(DatabaseArgs),
     /// Run a SQL file in one transaction, e.g. to record what the platform
     /// would (on-call shifts, push devices, contact verification).
+    #[command(after_long_help = super::help::DB)]
     Exec {
         /// The SQL file.
         file: PathBuf,

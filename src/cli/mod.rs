@@ -11,6 +11,7 @@ mod drift;
 mod edited;
 mod export;
 mod generate;
+mod help;
 mod history;
 mod man;
 mod offboard;
@@ -60,7 +61,7 @@ impl From<ExitStatus> for ExitCode {
 
 /// The on-call user directory as code.
 #[derive(Debug, Parser)]
-#[command(name = "roster", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "roster", version, about, long_about = None, max_term_width = 100, after_long_help = help::ROSTER)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,43 +70,59 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check a config offline: YAML, schema and every semantic rule.
+    #[command(after_long_help = help::VALIDATE)]
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of a roster document.
+    #[command(after_long_help = help::SCHEMA)]
     Schema(schema::SchemaArgs),
     /// Show what an apply would change in the live directory.
+    #[command(after_long_help = help::PLAN)]
     Plan(plan::PlanArgs),
     /// Make the live directory what the config declares.
+    #[command(after_long_help = help::APPLY)]
     Apply(apply::ApplyArgs),
     /// Report what changed in the live directory outside git (exit 2 when something did).
+    #[command(after_long_help = help::DRIFT)]
     Drift(drift::DriftArgs),
     /// Who can be reached, per group, over time (exit 2 when there is a gap).
+    #[command(after_long_help = help::COVERAGE)]
     Coverage(coverage::CoverageArgs),
     /// Write the live directory as roster YAML (optionally adopting it).
+    #[command(after_long_help = help::EXPORT)]
     Export(export::ExportArgs),
     /// Generate a realistic directory of any size (benchmarks).
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
     /// List past applies.
+    #[command(after_long_help = help::HISTORY)]
     History(history::HistoryArgs),
     /// The live directory database: migrations and status.
+    #[command(after_long_help = help::DB)]
     Db(db::DbArgs),
     /// A person's or group's shifts and absences as an iCalendar file; feed URLs.
+    #[command(after_long_help = help::CALENDAR)]
     Calendar(calendar::CalendarArgs),
     /// Serve WebCal feeds of the live directory over HTTP.
+    #[command(after_long_help = help::SERVE)]
     Serve(serve::ServeArgs),
     /// Who may approve each change of the config since a git revision (exit 2 when another approval is needed).
+    #[command(after_long_help = help::REVIEW)]
     Review(review::ReviewArgs),
     /// Add or update people in the config from an HR export (CSV).
     Onboard(onboard::OnboardArgs),
     /// Edit the config so a person can leave: hand over, disable or remove.
     Offboard(offboard::OffboardArgs),
     /// One person or group as the live directory knows them.
+    #[command(after_long_help = help::SHOW)]
     Show(show::ShowArgs),
     /// Who is out of office over a period, and who covers them (default: this week).
+    #[command(after_long_help = help::WHO_IS_OUT)]
     WhoIsOut(who_is_out::WhoIsOutArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_long_help = help::COMPLETIONS)]
     Completions(completions::CompletionsArgs),
     /// Print the manual page in roff, or write one per subcommand with `--out`.
+    #[command(after_long_help = help::MAN)]
     Man(man::ManArgs),
 }
 

@@ -19,8 +19,10 @@ pub struct ShowArgs {
 enum ShowWhat {
     /// A person: profile, roles, groups, contact methods (masked), out of
     /// office and covers both ways, shifts, invitation, verification, sign-in.
+    #[command(after_long_help = super::help::SHOW)]
     User(ShowUserArgs),
     /// A group: members by role, shifts, who is out and who covers.
+    #[command(after_long_help = super::help::SHOW)]
     Group(ShowGroupArgs),
 }
 

@@ -18,7 +18,7 @@ pub struct ValidateArgs {
     #[arg(default_value = ".")]
     path: PathBuf,
     /// How to print findings.
-    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
     format: DiagnosticFormat,
     /// Fail on warnings too.
     #[arg(long)]
@@ -29,7 +29,8 @@ pub struct ValidateArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiagnosticFormat {
     /// Source snippets with the place underlined, on stderr.
-    Human,
+    #[value(alias = "human")]
+    Text,
     /// One JSON document on stdout.
     Json,
     /// GitHub Actions workflow annotations on stdout.
@@ -60,7 +61,7 @@ pub fn run(args: ValidateArgs, settings: &Settings) -> ExitStatus {
     let diagnostics = &validated.diagnostics;
     let (errors, warnings) = diagnostic::counts(diagnostics);
     match args.format {
-        DiagnosticFormat::Human => output.message(&render::human(
+        DiagnosticFormat::Text => output.message(&render::human(
             diagnostics,
             &validated.sources,
             output.color,

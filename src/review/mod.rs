@@ -193,22 +193,27 @@ pub fn review(
         source,
     });
     let author_user = author.as_ref().and_then(|a| a.user.clone());
-    let mut review = Review {
-        changes: Vec::new(),
+    let mut found = Vec::new();
+    account_changes(base, head, &mut found);
+    role_changes(base, head, &mut found);
+    user_changes(base, head, &mut found);
+    group_changes(base, head, &mut found);
+    Review {
+        changes: found
+            .into_iter()
+            .map(|c| change(c, &admins, owner.as_deref(), author_user.as_deref()))
+            .collect(),
         author,
-        owner: owner.clone(),
-        admins: admins.clone(),
-    };
-    let mut push = |c: Changed| {
-        review
-            .changes
-            .push(change(c, &admins, owner.as_deref(), author_user.as_deref()))
-    };
+        owner,
+        admins,
+    }
+}
 
-    // The account.
+/// The owner and the policy.
+fn account_changes(base: &DesiredState, head: &DesiredState, out: &mut Vec<Changed>) {
     if base.directory.owner != head.directory.owner {
         let say = |o: &Option<String>| o.as_deref().map_or("nobody".into(), |o| format!("`{o}`"));
-        push(changed(
+        out.push(changed(
             ObjectKind::Account,
             "account",
             Action::Update,
@@ -235,7 +240,7 @@ pub fn review(
         if b.self_service != h.self_service {
             fields.push("policy.self_service");
         }
-        push(changed(
+        out.push(changed(
             ObjectKind::Account,
             "account",
             Action::Update,
@@ -244,8 +249,10 @@ pub fn review(
             "the account policy is an admin's".into(),
         ));
     }
+}
 
-    // Custom roles.
+/// Custom roles: an admin's, the owner's when they gain an admin's power.
+fn role_changes(base: &DesiredState, head: &DesiredState, out: &mut Vec<Changed>) {
     for name in union(&base.directory.roles, &head.directory.roles) {
         let (before, after) = (
             base.directory.roles.get(name),
@@ -290,7 +297,7 @@ pub fn review(
                 ),
             )
         };
-        push(changed(
+        out.push(changed(
             ObjectKind::Role,
             name,
             action,
@@ -299,8 +306,10 @@ pub fn review(
             reason,
         ));
     }
+}
 
-    // Users, renames followed.
+/// Users, renames followed: self-service fields apart from git's.
+fn user_changes(base: &DesiredState, head: &DesiredState, out: &mut Vec<Changed>) {
     let admin_roles = admin_grant_roles(head);
     let renamed_from: BTreeMap<&str, &str> = head
         .renames
@@ -341,7 +350,7 @@ pub fn review(
                 } else {
                     (Approval::Owner, admin_grant_reason(&grants))
                 };
-                push(changed(
+                out.push(changed(
                     ObjectKind::User,
                     name,
                     Action::Create,
@@ -350,7 +359,7 @@ pub fn review(
                     reason,
                 ));
             }
-            (Some(_), None) => push(changed(
+            (Some(_), None) => out.push(changed(
                 ObjectKind::User,
                 name,
                 Action::Delete,
@@ -386,7 +395,7 @@ pub fn review(
                         granted,
                         revoked,
                     };
-                    push(changed(
+                    out.push(changed(
                         ObjectKind::User,
                         name,
                         Action::Update,
@@ -396,7 +405,7 @@ pub fn review(
                     ));
                 }
                 if !own.is_empty() {
-                    push(Changed {
+                    out.push(Changed {
                         person: Some(base_name.to_string()),
                         ..changed(
                             ObjectKind::User,
@@ -415,8 +424,10 @@ pub fn review(
             (None, None) => {}
         }
     }
+}
 
-    // Groups.
+/// Groups and memberships: an admin's.
+fn group_changes(base: &DesiredState, head: &DesiredState, out: &mut Vec<Changed>) {
     for name in union(&base.directory.groups, &head.directory.groups) {
         let (before, after) = (
             base.directory.groups.get(name),
@@ -437,7 +448,7 @@ pub fn review(
             }
             _ => continue,
         };
-        push(changed(
+        out.push(changed(
             ObjectKind::Group,
             name,
             action,
@@ -446,7 +457,6 @@ pub fn review(
             "groups and memberships are an admin's".into(),
         ));
     }
-    review
 }
 
 /// A change before its approvers are known.
@@ -506,6 +516,9 @@ fn change(c: Changed, admins: &[String], owner: Option<&str>, author: Option<&st
             .chain(admins.iter().cloned())
             .collect(),
         Approval::Admin => admins.to_vec(),
+        // The owner's own change still takes a second pair of eyes: an
+        // admin's, since there is one owner.
+        Approval::Owner if owner.is_some() && owner == author => admins.to_vec(),
         Approval::Owner => owner.map(str::to_string).into_iter().collect(),
     };
     let author_may_approve = c.approval == Approval::Person && person.as_deref() == author;
@@ -645,6 +658,58 @@ fn self_service(field: &str) -> Option<SelfServiceField> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn state(users: &str) -> DesiredState {
+        let text = format!(
+            "version: 1
+account: {{ owner: alice }}
+roles:
+  - {{ name: people_ops, permissions: [manage_user_roles] }}
+  - {{ name: inviter, permissions: [invite_users] }}
+users:
+  - {{ email: alice@acme.example, username: alice, first_name: A, last_name: N, roles: [app_admin],
+      contact_methods: [{{ channel: email, label: official, value: alice@acme.example }}] }}
+{users}"
+        );
+        let validated = crate::config::load_texts(
+            vec![("roster.yaml".into(), text)],
+            "2026-11-22T00:00:00Z".parse().unwrap(),
+        );
+        validated
+            .desired
+            .unwrap_or_else(|| panic!("{:?}", validated.diagnostics))
+    }
+
+    #[test]
+    fn admins_are_active_holders_of_app_admin_or_manage_user_roles() {
+        let base = state(
+            "  - { email: bob@acme.example, username: bob, first_name: B, last_name: S, roles: [people_ops],
+      contact_methods: [{ channel: email, label: official, value: bob@acme.example }] }
+  - { email: dan@acme.example, username: dan, first_name: D, last_name: K, roles: [app_admin], status: disabled }
+  - { email: eve@acme.example, username: eve, first_name: E, last_name: V, roles: [inviter],
+      contact_methods: [{ channel: email, label: official, value: eve@acme.example }] }
+",
+        );
+        assert_eq!(admins(&base), ["alice", "bob"]);
+        // Granting a role that may invite users is an admin grant.
+        let head = state(
+            "  - { email: bob@acme.example, username: bob, first_name: B, last_name: S, roles: [people_ops, inviter],
+      contact_methods: [{ channel: email, label: official, value: bob@acme.example }] }
+  - { email: dan@acme.example, username: dan, first_name: D, last_name: K, roles: [app_admin], status: disabled }
+  - { email: eve@acme.example, username: eve, first_name: E, last_name: V, roles: [inviter],
+      contact_methods: [{ channel: email, label: official, value: eve@acme.example }] }
+",
+        );
+        let claim = (AuthorClaim::parse("alice@acme.example"), "--author".into());
+        let review = review(&base, &head, Some(claim));
+        assert_eq!(review.changes.len(), 1);
+        let change = &review.changes[0];
+        assert_eq!(change.approval, Approval::Owner);
+        assert_eq!(change.granted, ["inviter"]);
+        // The owner wrote it: another admin approves, never the author.
+        assert_eq!(change.approvers, ["bob"]);
+        assert!(!review.author_may_merge_alone());
+    }
 
     #[test]
     fn author_claims_are_read_from_their_form() {

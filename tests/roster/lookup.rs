@@ -188,3 +188,54 @@ fn unknown_names_and_periods_are_errors() {
     assert_eq!(run.code, 1);
     insta::assert_snapshot!("who_is_out_backwards", transcript(&db, &run));
 }
+
+#[test]
+fn names_with_terminal_control_characters_are_shown_not_obeyed() {
+    let db = TestDb::sqlite();
+    acme(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("hostile.sql");
+    std::fs::write(
+        &script,
+        "INSERT INTO groups (name, description) VALUES ('g' || char(27) || ']0;pwned' || char(7), 'x' || char(27) || '[31mred');
+INSERT INTO group_members (group_id, user_id, is_primary)
+    SELECT g.id, u.id, TRUE FROM groups g, users u WHERE g.name LIKE 'g%pwned%' AND u.username = 'alice';
+",
+    )
+    .unwrap();
+    let run = roster(&db, &["db", "exec", script.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let user = roster(&db, &["show", "user", "alice"]);
+    let group = roster(&db, &["show", "group", "g\u{1b}]0;pwned\u{7}"]);
+    assert_eq!(
+        (user.code, group.code),
+        (0, 0),
+        "{}{}",
+        user.stderr,
+        group.stderr
+    );
+    for text in [&user.stdout, &group.stdout] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+    }
+    assert!(
+        user.stdout.contains("g\\u{1b}]0;pwned\\u{7}: primary"),
+        "{}",
+        user.stdout
+    );
+    assert!(
+        group
+            .stdout
+            .starts_with("g\\u{1b}]0;pwned\\u{7} — x\\u{1b}[31mred\n"),
+        "{}",
+        group.stdout
+    );
+    // JSON carries the name as it is, escaped by JSON itself.
+    let json = json(&roster(
+        &db,
+        &["show", "group", "g\u{1b}]0;pwned\u{7}", "--format", "json"],
+    ));
+    assert_eq!(json["group"]["name"], "g\u{1b}]0;pwned\u{7}");
+}

@@ -13,6 +13,7 @@ mod e2e;
 mod escaping;
 mod examples;
 mod export;
+mod help;
 mod hostile;
 mod lookup;
 mod offboard;
