@@ -279,8 +279,17 @@ fn no_changes_exit_zero_and_a_hostile_group_name_stays_text() {
         run.stdout
     );
 
+    // A config cannot name a group with a control character: refused, and
+    // the refusal prints none.
     let head = format!(
-        "{BASE}  - name: \"x<img src=x onerror=alert(1)>|`\\e]0;pwned\\a\"\n    members: [{{ user: carol, roles: [primary, manager] }}]\n"
+        "{BASE}  - name: \"x\\e]0;pwned\\a\"\n    members: [{{ user: carol, roles: [primary, manager] }}]\n"
+    );
+    std::fs::write(repo.path().join("config/roster.yaml"), head).unwrap();
+    let run = review(repo.path(), &[]).run();
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(!run.transcript().contains('\u{1b}') && !run.transcript().contains('\u{7}'));
+    let head = format!(
+        "{BASE}  - name: \"x<img src=x onerror=alert(1)>|`tick`\"\n    members: [{{ user: carol, roles: [primary, manager] }}]\n"
     );
     std::fs::write(repo.path().join("config/roster.yaml"), head).unwrap();
     let run = review(repo.path(), &["--format", "markdown"]).run();
