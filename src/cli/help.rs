@@ -335,3 +335,40 @@ Environment:
     cache_env!(),
     common_env!()
 );
+
+pub(super) const ONBOARD: &str = concat!(
+    "Examples:
+  roster onboard new-starters.csv --into config/
+  roster onboard hr.csv --into config/ --map \"Work Email=email\" --ignore \"Cost Center\"
+  roster onboard hr.csv --into config/ --check       # the diff only; exit 2 when it would write
+
+Exit codes:
+  0  the config was written, or already had everyone as the CSV says
+  1  a bad CSV or row (every one named as FILE.csv:ROW:COLUMN) or a config that would not
+     validate; nothing was written
+  2  with `--check`: the config would change
+
+Environment:
+",
+    now_env!(),
+    common_env!()
+);
+
+pub(super) const OFFBOARD: &str = concat!(
+    "Examples:
+  roster offboard bob --handover carol config/
+  roster offboard bob --remove config/
+  roster offboard bob --handover carol --check config/   # the diff and the plan, nothing written
+
+Exit codes:
+  0  the config was edited and plans cleanly against the live directory
+  1  error, or the plan still refuses something (shifts, the owner, a coverage gap): what to
+     do is printed
+  2  with `--check`: the config would change
+
+Environment:
+",
+    database_env!(),
+    now_env!(),
+    common_env!()
+);

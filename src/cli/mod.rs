@@ -109,8 +109,10 @@ enum Command {
     #[command(after_long_help = help::REVIEW)]
     Review(review::ReviewArgs),
     /// Add or update people in the config from an HR export (CSV).
+    #[command(after_long_help = help::ONBOARD)]
     Onboard(onboard::OnboardArgs),
     /// Edit the config so a person can leave: hand over, disable or remove.
+    #[command(after_long_help = help::OFFBOARD)]
     Offboard(offboard::OffboardArgs),
     /// One person or group as the live directory knows them.
     #[command(after_long_help = help::SHOW)]
