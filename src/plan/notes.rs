@@ -152,7 +152,7 @@ pub(super) fn annotate(
             plan.warnings.push(Note {
                 object: key(),
                 message: format!(
-                    "the invitation of `{name}` expired on {} without being accepted; resend it from the platform",
+                    "the invitation of `{name}` expired on {} without being accepted; the apply sends a fresh one",
                     invitation.expires_at.format("%Y-%m-%d")
                 ),
             });

@@ -254,3 +254,44 @@ fn a_custom_role_with_admin_rights_is_sensitive_in_plan() {
     let shown = transcript(&db, &run).replace(dir.path().to_str().unwrap(), "[config]");
     insta::assert_snapshot!("sensitive_admin_role", shown);
 }
+
+on_both_engines! {
+    fn reactivating_someone_who_never_accepted_invites_them_and_expired_invitations_are_renewed(db) {
+        // Grace's invitation expired on 2026-11-08; Mallory, disabled from
+        // the start, never had one and comes back.
+        acme_with_platform(&db);
+        let dir = acme_copy();
+        edit(dir.path(), "users/support.yaml", "    status: disabled\n", "");
+        let path = dir.path().to_str().unwrap();
+        let run = roster(&db, &["plan", path]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        insta::assert_snapshot!("reinvited", transcript(&db, &run).replace(path, "[config]"));
+        let run = roster(&db, &["apply", path, "--yes"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(db.count("SELECT COUNT(*) FROM users WHERE username = 'mallory' AND status = 'invited'"), 1);
+        // Both hold a fresh invitation of seven days from the apply.
+        let live = crate::db::block_on(async {
+            let store = roster::store::Store::open(&db.database_url()).await.unwrap();
+            let live = store.load(false).await.unwrap();
+            store.close().await;
+            live
+        });
+        let week = chrono::DateTime::parse_from_rfc3339("2026-11-29T00:00:00Z").unwrap();
+        for name in ["grace", "mallory"] {
+            let invitation = &live.platform.invitations[name];
+            assert_eq!(invitation.expires_at, week, "{name}");
+            assert_eq!(invitation.accepted_at, None, "{name}");
+        }
+        let again = roster(&db, &["plan", path, "--detailed-exitcode"]);
+        assert_eq!(again.code, 0, "{}", again.stdout);
+    }
+
+    fn reactivating_someone_who_accepted_makes_them_active(db) {
+        crate::coverage::acme_a_week_on(&db);
+        // Ivan accepted on 2026-11-23 and was disabled since.
+        try_sql(&db, "UPDATE users SET status = 'disabled' WHERE username = 'ivan'").unwrap();
+        let run = roster(&db, &["apply", "examples/acme", "--yes"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(db.count("SELECT COUNT(*) FROM users WHERE username = 'ivan' AND status = 'active'"), 1);
+    }
+}

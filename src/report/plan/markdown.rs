@@ -118,6 +118,9 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
             }
             section.push_str("```\n");
         }
+        if let Some(line) = super::invitation_line(change) {
+            let _ = writeln!(section, "_{line}_\n");
+        }
         section.push_str("</details>\n");
         if head.len() + body.len() + section.len() + tail.len() + note_room > LIMIT {
             break;

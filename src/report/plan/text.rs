@@ -50,6 +50,9 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
                 paint(options, &mark.to_string(), mark_style)
             );
         }
+        if let Some(line) = super::invitation_line(change) {
+            let _ = writeln!(out, "      {} {line}", paint(options, "+", "32"));
+        }
     }
     section(
         &mut out,
