@@ -94,7 +94,15 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
         .load_bodies(&mut live, &suspects)
         .await
         .map_err(|e| Failure::store(e, &url))?;
-    let report = drift::drift(&live, desired.as_ref(), now);
+    let mut report = drift::drift(&live, desired.as_ref(), now);
+    let last_apply = store
+        .history()
+        .await
+        .map_err(|e| Failure::store(e, &url))?
+        .iter()
+        .map(|entry| entry.finished_at)
+        .max();
+    report.contact_problems = drift::contacts::problems(&live, last_apply);
     let options = RenderOptions {
         location: store.location().to_string(),
         redactor: Redactor {

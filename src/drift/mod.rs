@@ -3,7 +3,9 @@
 //! nobody manages are listed; and, separately, what the config changes but
 //! nobody has applied yet — pending, not drift.
 
+pub mod contacts;
 pub mod notify;
+mod security;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -63,9 +65,25 @@ pub struct UnmanagedItem {
     pub value: Option<serde_json::Value>,
 }
 
+/// A privilege change made outside git: a role granted, the owner
+/// changed, a role given admin rights, an admin-equivalent role or admin
+/// made elsewhere. Drift lists these first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SecurityFinding {
+    /// The object.
+    pub object: ObjectKey,
+    /// What happened, in a sentence.
+    pub message: String,
+    /// Whether it gives admin rights (`app_admin`, an admin-equivalent
+    /// custom role, the owner).
+    pub admin: bool,
+}
+
 /// A drift report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DriftReport {
+    /// Privilege changes made outside git, also listed where they belong.
+    pub security: Vec<SecurityFinding>,
     /// Managed objects changed outside git.
     pub changed: Vec<ObjectDrift>,
     /// Fields people changed themselves that they maintain themselves
@@ -79,6 +97,9 @@ pub struct DriftReport {
     pub unmanaged: Vec<ObjectKey>,
     /// Config changes not applied yet (not drift).
     pub pending: Vec<Pending>,
+    /// Contact values that became unverified or started bouncing since
+    /// the last apply ([`contacts::problems`]).
+    pub contact_problems: Vec<contacts::ContactProblem>,
 }
 
 impl DriftReport {
@@ -89,6 +110,7 @@ impl DriftReport {
             || !self.deleted.is_empty()
             || !self.unmanaged.is_empty()
             || !self.unmanaged_items.is_empty()
+            || !self.contact_problems.is_empty()
     }
 }
 
@@ -199,6 +221,7 @@ pub fn drift(
         .filter(|k| !live.managed.contains(k) && !declared(k))
         .collect();
     report.unmanaged.sort();
+    report.security = security::findings(&report, live);
     if let Some(desired) = desired {
         report.pending = pending(live, desired, now);
     }

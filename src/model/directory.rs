@@ -292,6 +292,37 @@ pub struct Group {
     pub members: BTreeMap<String, BTreeSet<MemberRole>>,
 }
 
+/// The permissions that make a custom role admin-equivalent (SPEC
+/// section 5): whoever holds one can grant themselves anything, invite
+/// anyone or change the account.
+pub const ADMIN_PERMISSIONS: [Permission; 3] = [
+    Permission::ManageUserRoles,
+    Permission::SystemSettings,
+    Permission::InviteUsers,
+];
+
+impl Role {
+    /// The permissions of [`ADMIN_PERMISSIONS`] it grants. (A role with
+    /// every permission an `app_admin` has grants all three.)
+    pub fn admin_permissions(&self) -> Vec<Permission> {
+        ADMIN_PERMISSIONS
+            .into_iter()
+            .filter(|p| self.permissions.contains(p))
+            .collect()
+    }
+
+    /// Whether holding it amounts to administering the account.
+    pub fn is_admin_equivalent(&self) -> bool {
+        !self.admin_permissions().is_empty()
+    }
+}
+
+/// Whether the role `name` gives admin rights: `app_admin`, or a custom
+/// role of `roles` that is admin-equivalent.
+pub fn grants_admin(name: &str, roles: &BTreeMap<String, Role>) -> bool {
+    name == super::vocab::APP_ADMIN || roles.get(name).is_some_and(Role::is_admin_equivalent)
+}
+
 impl User {
     /// A user with every optional field at its default: what a new user is
     /// compared against, so it shows only what it sets.

@@ -1,5 +1,6 @@
 //! What a reviewer should know beyond the changes: sensitive changes
-//! (`app_admin` grants, owner changes) and warnings from the live state
+//! (`app_admin` grants, grants of custom roles with admin rights, roles
+//! that gain them, owner changes) and warnings from the live state
 //! (unverified or bouncing contact values, expired invitations, muted
 //! integrations the account does not have).
 
@@ -7,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Action, Note, Object, Plan};
 use crate::model::DesiredState;
+use crate::model::directory::Role;
 use crate::model::live::{LiveSnapshot, ObjectKey, ObjectKind, VerificationState};
 use crate::model::vocab::{APP_ADMIN, UserStatus};
 
@@ -31,6 +33,56 @@ pub(super) fn annotate(
                         message: format!(
                             "`{}` is granted `{APP_ADMIN}`: full control of the account",
                             after.username
+                        ),
+                    });
+                }
+                let before = live.directory.users.get(live_name);
+                for role in &after.roles {
+                    let Some(custom) = desired.directory.roles.get(role) else {
+                        continue;
+                    };
+                    let held = change.action == Action::Update
+                        && before.is_some_and(|u| u.roles.contains(role));
+                    if custom.is_admin_equivalent() && !held {
+                        plan.sensitive.push(Note {
+                            object: change.key.clone(),
+                            message: format!(
+                                "`{}` is granted `{role}`, a custom role with admin rights ({})",
+                                after.username,
+                                permission_list(custom)
+                            ),
+                        });
+                    }
+                }
+            }
+            (Some(Object::Role(after)), _) if after.is_admin_equivalent() => {
+                let before = live
+                    .directory
+                    .roles
+                    .get(&after.name)
+                    .map(Role::admin_permissions)
+                    .unwrap_or_default();
+                let gained: Vec<String> = after
+                    .admin_permissions()
+                    .into_iter()
+                    .filter(|p| !before.contains(p))
+                    .map(|p| format!("`{p}`"))
+                    .collect();
+                if !gained.is_empty() {
+                    let holders = desired
+                        .directory
+                        .users
+                        .values()
+                        .filter(|u| u.roles.contains(&after.name))
+                        .count();
+                    plan.sensitive.push(Note {
+                        object: change.key.clone(),
+                        message: format!(
+                            "role `{}` gains admin rights ({}); {holders} user{} hold{} it",
+                            after.name,
+                            gained.join(", "),
+                            if holders == 1 { "" } else { "s" },
+                            if holders == 1 { "s" } else { "" },
                         ),
                     });
                 }
@@ -100,7 +152,7 @@ pub(super) fn annotate(
             plan.warnings.push(Note {
                 object: key(),
                 message: format!(
-                    "the invitation of `{name}` expired on {} without being accepted; resend it from the platform",
+                    "the invitation of `{name}` expired on {} without being accepted; the apply sends a fresh one",
                     invitation.expires_at.format("%Y-%m-%d")
                 ),
             });
@@ -123,6 +175,16 @@ pub(super) fn annotate(
         }
     }
     plan.sensitive.sort();
+    plan.sensitive.dedup();
     plan.warnings.sort();
     plan.pending.sort();
+}
+
+/// `` `manage_user_roles`, `invite_users` ``: what makes a role admin-equivalent.
+fn permission_list(role: &Role) -> String {
+    role.admin_permissions()
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::merge::{self, Conflict};
 use super::ownership::{self, Applied};
-use super::written::{as_created, as_updated, invitation};
+use super::written::{as_created, as_updated, invitation, reinvitation};
 use super::{
     Action, Change, FieldChange, Kept, Note, Object, Plan, PlanOptions, PlatformEffects, Refusal,
     diff,
@@ -292,8 +292,26 @@ fn users<'a>(
             Applied::Unknown => Some(&git),
             Applied::Never => None,
         };
-        let (written, conflicts) =
+        let (mut written, conflicts) =
             merge::user(&git, base, current, &desired.policy, options.prefer, now);
+        let mut git = git;
+        let renewed = reinvitation(
+            &mut written,
+            &mut git,
+            current,
+            live.platform.invitations.get(live_name),
+            live.platform.last_login.contains_key(live_name),
+            now,
+        );
+        let pending = match renewed {
+            Some(_) if current.status == UserStatus::Disabled => Some(Note {
+                object: key.clone(),
+                message: format!(
+                    "`{name}` never accepted their invitation: reactivated as invited, with a fresh invitation; the platform makes the user active when they accept"
+                ),
+            }),
+            _ => pending,
+        };
         let mut outcome = UserOutcome {
             live_name: Some(live_name),
             pending,
@@ -304,7 +322,7 @@ fn users<'a>(
         let renamed_from = (live_name != name).then(|| live_name.to_string());
         let action = if written.user_type != current.user_type {
             Action::Replace
-        } else if written != *current {
+        } else if written != *current || renewed.is_some() {
             Action::Update
         } else {
             if git != written {
@@ -329,7 +347,10 @@ fn users<'a>(
                 invitation_days: invitation(&written),
                 discard: true,
             },
-            _ => PlatformEffects::default(),
+            _ => PlatformEffects {
+                invitation_days: renewed,
+                discard: false,
+            },
         };
         let outside = applied.known().map_or_else(Vec::new, |a| {
             diff::user(Some(&ownership::as_settled(a, current)), current)

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::INVITATION_VALIDITY_DAYS;
 use crate::model::directory::{Cover, User};
+use crate::model::live::Invitation;
 use crate::model::vocab::UserStatus;
 
 /// A user as a create writes it: `active` users start `invited`, as the
@@ -71,4 +72,31 @@ pub(super) fn as_updated(
     windows.sort_by_key(|w| (w.from, w.until));
     user.out_of_office = windows;
     (user, pending)
+}
+
+/// The invitation an update sends, adjusting `written` (and git's side,
+/// `git`) to match: a person reactivated (`disabled` → `active`) who never
+/// accepted their invitation (and never signed in) stays invited and gets
+/// a fresh invitation — never active without accepting; an invitation that
+/// expired unaccepted is renewed.
+pub(super) fn reinvitation(
+    written: &mut User,
+    git: &mut User,
+    current: &User,
+    invitation: Option<&Invitation>,
+    signed_in: bool,
+    now: DateTime<Utc>,
+) -> Option<u32> {
+    let never_accepted = !signed_in && invitation.is_none_or(|i| i.accepted_at.is_none());
+    if current.status == UserStatus::Disabled
+        && written.status == UserStatus::Active
+        && never_accepted
+    {
+        written.status = UserStatus::Invited;
+        git.status = UserStatus::Invited;
+        return Some(INVITATION_VALIDITY_DAYS);
+    }
+    let expired = invitation.is_some_and(|i| i.expired_unaccepted(now));
+    (current.status == UserStatus::Invited && written.status == UserStatus::Invited && expired)
+        .then_some(INVITATION_VALIDITY_DAYS)
 }

@@ -8,8 +8,10 @@ use serde_json::Value;
 
 use super::escape;
 use super::plan::{RenderOptions, field_line, inline_top};
-use crate::drift::{DriftReport, ObjectDrift, PendingKind, UnmanagedItem};
-use crate::model::live::{ObjectKey, ObjectKind};
+use super::redact::mask;
+use crate::drift::contacts::ContactProblem;
+use crate::drift::{DriftReport, ObjectDrift, PendingKind, SecurityFinding, UnmanagedItem};
+use crate::model::live::{ObjectKey, ObjectKind, VerificationState};
 use crate::plan::FieldChange;
 
 /// The version of the JSON drift structure.
@@ -25,12 +27,27 @@ fn name(key: &ObjectKey) -> String {
 /// `1 changed, 1 deleted, 2 unmanaged`, then items made outside git and
 /// people's own changes when there are any.
 pub fn summary_line(report: &DriftReport) -> String {
-    let mut line = format!(
+    let mut line = String::new();
+    let findings = report.security.len();
+    if findings > 0 {
+        line.push_str(&format!(
+            "{findings} security finding{}; ",
+            if findings == 1 { "" } else { "s" }
+        ));
+    }
+    line.push_str(&format!(
         "{} changed, {} deleted, {} unmanaged",
         report.changed.len(),
         report.deleted.len(),
         report.unmanaged.len()
-    );
+    ));
+    let problems = report.contact_problems.len();
+    if problems > 0 {
+        line.push_str(&format!(
+            ", {problems} contact value{} unusable",
+            if problems == 1 { "" } else { "s" }
+        ));
+    }
     let items = report.unmanaged_items.len();
     if items > 0 {
         line.push_str(&format!(
@@ -58,6 +75,25 @@ fn item_line(item: &UnmanagedItem, options: &RenderOptions) -> String {
     format!("{} {}{value}", name(&item.object), item.path)
 }
 
+/// `user carol: sms-personal +1 ••• ••• ••32 is unverified (since 2026-11-25)`.
+fn problem_line(problem: &ContactProblem, options: &RenderOptions) -> String {
+    let value = if options.redactor.show_values {
+        problem.value.clone()
+    } else {
+        mask(problem.channel, &problem.value)
+    };
+    let state = match problem.state {
+        VerificationState::Bounced => "bounces: the platform has blocked it",
+        _ => "is unverified: the platform does not use it until its owner confirms it",
+    };
+    format!(
+        "{}: {} {value} {state} (since {})",
+        name(&problem.object),
+        problem.method,
+        problem.checked_at.format("%Y-%m-%d %H:%M UTC")
+    )
+}
+
 fn pending_sign(kind: PendingKind) -> &'static str {
     match kind {
         PendingKind::Create => "+",
@@ -76,6 +112,18 @@ pub fn text(report: &DriftReport, options: &RenderOptions) -> String {
     );
     if !report.has_drift() {
         let _ = writeln!(out, "\nNo drift: the directory is as roster left it.");
+    }
+    if !report.security.is_empty() {
+        let _ = writeln!(out, "\nSecurity findings (privileges changed outside git):");
+        for finding in &report.security {
+            let _ = writeln!(out, "  ! {}", finding.message);
+        }
+    }
+    if !report.contact_problems.is_empty() {
+        let _ = writeln!(out, "\nContact values unusable since the last apply:");
+        for problem in &report.contact_problems {
+            let _ = writeln!(out, "  ! {}", problem_line(problem, options));
+        }
     }
     if !report.changed.is_empty() {
         let _ = writeln!(out, "\nChanged outside roster:");
@@ -152,6 +200,8 @@ struct JsonDrift<'a> {
     database: &'a str,
     has_drift: bool,
     summary: JsonSummary,
+    security: &'a [SecurityFinding],
+    contact_problems: Vec<JsonProblem<'a>>,
     changed: Vec<JsonObject<'a>>,
     deleted: &'a [ObjectKey],
     unmanaged: &'a [ObjectKey],
@@ -161,7 +211,19 @@ struct JsonDrift<'a> {
 }
 
 #[derive(Serialize)]
+struct JsonProblem<'a> {
+    kind: ObjectKind,
+    name: &'a str,
+    method: &'a str,
+    value: String,
+    state: VerificationState,
+    checked_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Serialize)]
 struct JsonSummary {
+    security: usize,
+    contact_problems: usize,
     changed: usize,
     deleted: usize,
     unmanaged: usize,
@@ -233,6 +295,8 @@ pub fn json_value(report: &DriftReport, options: &RenderOptions) -> Value {
         database: &options.location,
         has_drift: report.has_drift(),
         summary: JsonSummary {
+            security: report.security.len(),
+            contact_problems: report.contact_problems.len(),
             changed: report.changed.len(),
             deleted: report.deleted.len(),
             unmanaged: report.unmanaged.len(),
@@ -240,6 +304,23 @@ pub fn json_value(report: &DriftReport, options: &RenderOptions) -> Value {
             changed_by_users: report.changed_by_users.len(),
             pending: report.pending.len(),
         },
+        security: &report.security,
+        contact_problems: report
+            .contact_problems
+            .iter()
+            .map(|p| JsonProblem {
+                kind: p.object.kind,
+                name: &p.object.name,
+                method: &p.method,
+                value: if options.redactor.show_values {
+                    p.value.clone()
+                } else {
+                    mask(p.channel, &p.value)
+                },
+                state: p.state,
+                checked_at: p.checked_at,
+            })
+            .collect(),
         changed: json_objects(&report.changed, options),
         deleted: &report.deleted,
         unmanaged: &report.unmanaged,
@@ -287,6 +368,27 @@ pub fn markdown(report: &DriftReport, options: &RenderOptions) -> String {
     );
     if !report.has_drift() {
         let _ = writeln!(out, "No drift: the directory is as roster left it.\n");
+    }
+    if !report.security.is_empty() {
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> **Security findings** (privileges changed outside git):\n>"
+        );
+        for finding in &report.security {
+            let _ = writeln!(out, "> - {}", inline_markdown(&finding.message));
+        }
+        out.push('\n');
+    }
+    if !report.contact_problems.is_empty() {
+        let _ = writeln!(out, "**Contact values unusable since the last apply:**\n");
+        for problem in &report.contact_problems {
+            let _ = writeln!(
+                out,
+                "- `{}`",
+                problem_line(problem, options).replace('`', "'")
+            );
+        }
+        out.push('\n');
     }
     for object in &report.changed {
         let _ = writeln!(
@@ -384,16 +486,23 @@ pub fn chat_text(report: &DriftReport, options: &RenderOptions) -> String {
         summary_line(report)
     );
     let lines: Vec<String> = report
-        .changed
+        .security
         .iter()
-        .map(|o| {
+        .map(|f| format!("• :warning: {}", f.message))
+        .chain(
+            report
+                .contact_problems
+                .iter()
+                .map(|p| format!("• ! {}", problem_line(p, options))),
+        )
+        .chain(report.changed.iter().map(|o| {
             format!(
                 "• ~ {} ({} field{})",
                 name(&o.object),
                 o.fields.len(),
                 if o.fields.len() == 1 { "" } else { "s" }
             )
-        })
+        }))
         .chain(
             report
                 .deleted
@@ -422,4 +531,12 @@ pub fn chat_text(report: &DriftReport, options: &RenderOptions) -> String {
         text.push_str(&format!("\n…and {} more", lines.len() - SHOWN));
     }
     text
+}
+
+/// Keeps a sentence from turning into Markdown markup by accident (names
+/// inside it are in code spans).
+fn inline_markdown(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -950,18 +950,18 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 
 /// A webhook receiver on loopback that answers with the given statuses in
 /// turn and records each request.
-struct Receiver {
+pub(crate) struct Receiver {
     port: u16,
     thread: std::thread::JoinHandle<Vec<Request>>,
 }
 
-struct Request {
-    head: String,
-    body: String,
+pub(crate) struct Request {
+    pub(crate) head: String,
+    pub(crate) body: String,
 }
 
 impl Receiver {
-    fn start(statuses: Vec<u16>) -> Receiver {
+    pub(crate) fn start(statuses: Vec<u16>) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let thread = std::thread::spawn(move || {
@@ -1005,11 +1005,11 @@ impl Receiver {
         Receiver { port, thread }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hook", self.port)
     }
 
-    fn finish(self) -> Vec<Request> {
+    pub(crate) fn finish(self) -> Vec<Request> {
         self.thread.join().unwrap()
     }
 }

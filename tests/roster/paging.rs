@@ -174,3 +174,124 @@ fn a_gap_outside_the_horizon_does_not_stop_the_plan() {
         run.stderr
     );
 }
+
+/// Privileges changed in the platform's UI a few days after the apply, and
+/// contact values the platform stopped using.
+fn privileges_and_contacts_changed_outside_git(db: &TestDb) {
+    acme_with_platform(db);
+    for statement in [
+        // Judy is made an admin, Grace a billing admin; Dave becomes owner.
+        "INSERT INTO user_roles (user_id, role_id) SELECT u.id, r.id FROM users u, roles r WHERE u.username = 'judy' AND r.name = 'app_admin'",
+        "INSERT INTO user_roles (user_id, role_id) SELECT u.id, r.id FROM users u, roles r WHERE u.username = 'grace' AND r.name = 'billing_admin'",
+        "UPDATE account SET owner_user_id = (SELECT id FROM users WHERE username = 'dave')",
+        // incident_commander may now grant roles; a new role may change settings.
+        "INSERT INTO role_permissions (role_id, permission) SELECT id, 'manage_user_roles' FROM roles WHERE name = 'incident_commander'",
+        "INSERT INTO roles (name, builtin) VALUES ('shadow_ops', FALSE)",
+        "INSERT INTO role_permissions (role_id, permission) SELECT id, 'system_settings' FROM roles WHERE name = 'shadow_ops'",
+        // Erin's address bounces since 2026-11-25, Bob's new phone is
+        // unverified since 2026-11-24; Carol's was unverified before the apply.
+        "UPDATE contact_verifications SET checked_at = '2026-11-25T06:00:00Z' WHERE value = 'erin@acme.example'",
+        "INSERT INTO contact_verifications (user_id, channel, value, state, checked_at) SELECT id, 'phone', '+491601234567', 'unverified', '2026-11-24T10:00:00Z' FROM users WHERE username = 'bob'",
+    ] {
+        try_sql(db, statement).unwrap();
+    }
+}
+
+/// `roster …` against `db` a few days after the apply.
+fn later(db: &TestDb, args: &[&str]) -> crate::support::Run {
+    crate::support::Roster::new(args)
+        .env("ROSTER_DATABASE_URL", db.url())
+        .env("ROSTER_NOW", "2026-11-26T00:00:00Z")
+        .run()
+}
+
+on_both_engines! {
+    fn drift_lists_privilege_changes_first_and_contacts_that_stopped_working(db) {
+        privileges_and_contacts_changed_outside_git(&db);
+        for format in ["text", "json", "markdown"] {
+            let run = later(&db, &["drift", "--format", format]);
+            assert_eq!(run.code, 2, "{format}: {}", run.stderr);
+            insta::assert_snapshot!(format!("drift_security_{format}"), transcript(&db, &run));
+        }
+        let server = crate::e2e::Receiver::start(vec![200]);
+        let run = later(&db, &["drift", "--notify", &server.url()]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        let requests = server.finish();
+        let body: serde_json::Value = serde_json::from_str(&requests[0].body).unwrap();
+        let text = body["text"].as_str().unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains(": 5 security findings; "), "{text}");
+        // Admin rights first, then other grants, then contact values.
+        assert_eq!(lines[1], "• :warning: the account owner was changed outside git from `alice` to `dave`");
+        assert!(lines[2..5].iter().all(|l| l.starts_with("• :warning: ") && l.contains("admin rights")), "{text}");
+        assert_eq!(lines[5], "• :warning: `grace` was granted `billing_admin` outside git");
+        assert!(lines[6].starts_with("• ! user bob: phone-official-mobile +49"), "{text}");
+        assert_eq!(body["roster"]["summary"]["security"], 5);
+        assert_eq!(body["roster"]["security"][0]["admin"], true);
+        assert_eq!(body["roster"]["contact_problems"][1]["state"], "bounced");
+    }
+}
+
+#[test]
+fn a_custom_role_with_admin_rights_is_sensitive_in_plan() {
+    let db = TestDb::sqlite();
+    acme_with_platform(&db);
+    let dir = acme_copy();
+    edit(
+        dir.path(),
+        "account.yaml",
+        "      - create_overrides\n",
+        "      - create_overrides\n      - invite_users\n",
+    );
+    edit(
+        dir.path(),
+        "users/support.yaml",
+        "    roles: [system_viewer]",
+        "    roles: [system_viewer, incident_commander]",
+    );
+    let run = roster(&db, &["plan", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let shown = transcript(&db, &run).replace(dir.path().to_str().unwrap(), "[config]");
+    insta::assert_snapshot!("sensitive_admin_role", shown);
+}
+
+on_both_engines! {
+    fn reactivating_someone_who_never_accepted_invites_them_and_expired_invitations_are_renewed(db) {
+        // Grace's invitation expired on 2026-11-08; Mallory, disabled from
+        // the start, never had one and comes back.
+        acme_with_platform(&db);
+        let dir = acme_copy();
+        edit(dir.path(), "users/support.yaml", "    status: disabled\n", "");
+        let path = dir.path().to_str().unwrap();
+        let run = roster(&db, &["plan", path]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        insta::assert_snapshot!("reinvited", transcript(&db, &run).replace(path, "[config]"));
+        let run = roster(&db, &["apply", path, "--yes"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(db.count("SELECT COUNT(*) FROM users WHERE username = 'mallory' AND status = 'invited'"), 1);
+        // Both hold a fresh invitation of seven days from the apply.
+        let live = crate::db::block_on(async {
+            let store = roster::store::Store::open(&db.database_url()).await.unwrap();
+            let live = store.load(false).await.unwrap();
+            store.close().await;
+            live
+        });
+        let week = chrono::DateTime::parse_from_rfc3339("2026-11-29T00:00:00Z").unwrap();
+        for name in ["grace", "mallory"] {
+            let invitation = &live.platform.invitations[name];
+            assert_eq!(invitation.expires_at, week, "{name}");
+            assert_eq!(invitation.accepted_at, None, "{name}");
+        }
+        let again = roster(&db, &["plan", path, "--detailed-exitcode"]);
+        assert_eq!(again.code, 0, "{}", again.stdout);
+    }
+
+    fn reactivating_someone_who_accepted_makes_them_active(db) {
+        crate::coverage::acme_a_week_on(&db);
+        // Ivan accepted on 2026-11-23 and was disabled since.
+        try_sql(&db, "UPDATE users SET status = 'disabled' WHERE username = 'ivan'").unwrap();
+        let run = roster(&db, &["apply", "examples/acme", "--yes"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(db.count("SELECT COUNT(*) FROM users WHERE username = 'ivan' AND status = 'active'"), 1);
+    }
+}

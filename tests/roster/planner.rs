@@ -616,7 +616,7 @@ fn live_state_warnings() {
             "`alice` mutes integration `datadog`, which the account does not have",
             "contact method `sms-personal` of `carol` is unverified: the platform does not use it until its owner confirms it",
             "messages to contact method `email-official` of `erin` bounce: the platform has blocked it",
-            "the invitation of `grace` expired on 2026-11-19 without being accepted; resend it from the platform",
+            "the invitation of `grace` expired on 2026-11-19 without being accepted; the apply sends a fresh one",
         ]
     );
 }

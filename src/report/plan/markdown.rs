@@ -110,6 +110,9 @@ fn open_changes(plan: &Plan, options: &RenderOptions, room: usize) -> String {
             section.push_str(&diff(change, options));
             section.push('\n');
         }
+        if let Some(line) = super::invitation_line(change) {
+            let _ = writeln!(section, "_{line}_\n");
+        }
         if body.len() + section.len() > room {
             return body + &not_shown(plan.changes.len() - shown);
         }

@@ -236,3 +236,11 @@ pub fn summary_line(plan: &Plan) -> String {
         s.create, s.update, s.replace, s.delete
     )
 }
+
+/// What an update sends the person besides its fields: a fresh invitation
+/// (a reactivated person who never accepted, or an expired invitation).
+pub(crate) fn invitation_line(change: &crate::plan::Change) -> Option<String> {
+    let days = change.platform.invitation_days?;
+    (change.action == crate::plan::Action::Update)
+        .then(|| format!("a fresh invitation is sent, valid {days} days"))
+}

@@ -56,6 +56,9 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
                 escape::text(&line)
             );
         }
+        if let Some(line) = super::invitation_line(change) {
+            let _ = writeln!(out, "      {} {line}", paint(options, "+", "32"));
+        }
     }
     section(
         &mut out,
