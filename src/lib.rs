@@ -38,6 +38,7 @@ pub mod offboard;
 pub mod onboard;
 pub mod parallel;
 pub mod plan;
+pub mod pull;
 pub mod report;
 pub mod serve;
 pub mod store;

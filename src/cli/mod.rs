@@ -16,6 +16,7 @@ mod onboard;
 mod origin;
 mod output;
 mod plan;
+mod pull;
 mod schema;
 mod serve;
 mod settings;
@@ -92,6 +93,8 @@ enum Command {
     Onboard(onboard::OnboardArgs),
     /// Edit the config so a person can leave: hand over, disable or remove.
     Offboard(offboard::OffboardArgs),
+    /// Write people's own changes to self-service fields into the config.
+    Pull(pull::PullArgs),
 }
 
 /// Runs a parsed command line with the settings of its environment.
@@ -112,6 +115,7 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::Serve(args) => serve::run(args, settings),
         Command::Onboard(args) => onboard::run(args, settings),
         Command::Offboard(args) => offboard::run(args, settings),
+        Command::Pull(args) => pull::run(args, settings),
     };
     match settings.output.write_error() {
         Some(error) => Failure {

@@ -15,6 +15,7 @@ mod onboard;
 mod ownership;
 mod planner;
 mod properties;
+mod pull;
 mod readers;
 mod scale;
 mod schema;
