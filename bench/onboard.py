@@ -9,6 +9,7 @@ change). Wall time of the whole process, against the 2 s target.
 Work files go to bench/work/onboard/ (made afresh each run).
 """
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work" / "onboard"
-BIN = ROOT / "target" / "release" / "roster"
+BIN = Path(os.environ.get("ROSTER_BIN", ROOT / "target" / "release" / "roster"))
 ROWS = 10_000
 TARGET = 2.0
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London"]

@@ -1,6 +1,7 @@
 //! Writing an edited file whole: a temporary file in the same folder,
 //! renamed into place, so a reader never sees half a file and an
-//! interrupted run leaves the old one.
+//! interrupted run leaves the old one. No fsync per file: onboarding
+//! writes thousands, and the config's history is in git.
 
 use std::io::Write;
 use std::path::Path;
@@ -23,7 +24,6 @@ pub fn replace(path: &Path, text: &str) -> std::io::Result<()> {
         if let Ok(meta) = std::fs::metadata(path) {
             file.set_permissions(meta.permissions())?;
         }
-        file.sync_all()?;
         std::fs::rename(&temporary, path)
     })();
     if written.is_err() {

@@ -525,11 +525,17 @@ fn add_users(files: &mut ConfigFiles, users: Vec<(String, Value)>) -> Result<(),
                     .filter(|l| l.starts_with("# yaml-language-server:"))
                     .map(str::to_string)
             });
+        let mut known: HashMap<PathBuf, usize> = files
+            .files
+            .iter()
+            .enumerate()
+            .map(|(index, file)| (file.path.clone(), index))
+            .collect();
         for (name, user) in users {
             let path: PathBuf = folder.join(format!("{}.yaml", file_name(&name)));
             // A file of that name already declares others: the person
             // joins them there rather than replacing it.
-            if let Some(file) = files.position(&path) {
+            if let Some(&file) = known.get(&path) {
                 append(files.document(file), vec![user])?;
                 continue;
             }
@@ -537,7 +543,8 @@ fn add_users(files: &mut ConfigFiles, users: Vec<(String, Value)>) -> Result<(),
             text.push_str(&crate::report::yaml::to_yaml(
                 &json!({ "version": 1, "users": [user] }),
             ));
-            files.create(path, text)?;
+            let file = files.create(path.clone(), text)?;
+            known.insert(path, file);
         }
         return Ok(());
     }
