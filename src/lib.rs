@@ -44,6 +44,7 @@ pub mod offboard;
 pub mod onboard;
 pub mod parallel;
 pub mod plan;
+pub mod pull;
 pub mod report;
 pub mod review;
 pub mod serve;

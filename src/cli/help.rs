@@ -372,3 +372,20 @@ Environment:
     now_env!(),
     common_env!()
 );
+
+pub(super) const PULL: &str = concat!(
+    "Examples:
+  roster pull config/                 # write people's own changes into the config files
+  roster pull --check config/         # in CI: exit 2 when the config is behind the directory
+
+Exit codes:
+  0  the config was written, or already says what people chose
+  1  error: a bad config, a database problem
+  2  with `--check`: the config would change
+
+Environment:
+",
+    database_env!(),
+    now_env!(),
+    common_env!()
+);

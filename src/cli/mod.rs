@@ -19,6 +19,7 @@ mod onboard;
 mod origin;
 mod output;
 mod plan;
+mod pull;
 mod review;
 mod schema;
 mod serve;
@@ -126,6 +127,9 @@ enum Command {
     /// Print the manual page in roff, or write one per subcommand with `--out`.
     #[command(after_long_help = help::MAN)]
     Man(man::ManArgs),
+    /// Write people's own changes to self-service fields into the config.
+    #[command(after_long_help = help::PULL)]
+    Pull(pull::PullArgs),
 }
 
 /// Runs a parsed command line with the settings of its environment.
@@ -151,6 +155,7 @@ pub fn run(cli: Cli, settings: &Settings) -> ExitStatus {
         Command::WhoIsOut(args) => who_is_out::run(args, settings),
         Command::Completions(args) => completions::run(args, settings),
         Command::Man(args) => man::run(args, settings),
+        Command::Pull(args) => pull::run(args, settings),
     };
     match settings.output.write_error() {
         Some(error) => Failure {

@@ -193,6 +193,9 @@ pub fn drift(
         }
     }
     drop_consequences(&mut report);
+    if let Some(desired) = desired {
+        in_git_already(&mut report, live, desired);
+    }
     let declared = |key: &ObjectKey| {
         desired.is_some_and(|d| match key.kind {
             ObjectKind::User => {
@@ -226,6 +229,26 @@ pub fn drift(
         report.pending = pending(live, desired, now);
     }
     report
+}
+
+/// Drops from "changed by users" what the config already says (after
+/// `roster pull`): git has caught up with those changes, which the next
+/// apply only records.
+fn in_git_already(report: &mut DriftReport, live: &LiveSnapshot, desired: &DesiredState) {
+    report.changed_by_users.retain_mut(|object| {
+        let (Some(current), Some(wanted)) = (
+            live.directory.users.get(&object.object.name),
+            desired.directory.users.get(&object.object.name),
+        ) else {
+            return true;
+        };
+        let differing: BTreeSet<String> = diff::user(Some(wanted), current)
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        object.fields.retain(|f| differing.contains(&f.path));
+        !object.fields.is_empty()
+    });
 }
 
 /// Files the differences of one object under drift, people's own changes

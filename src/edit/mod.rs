@@ -416,8 +416,7 @@ impl Document {
     /// a flow collection. `None` when lines must be rewritten.
     fn inline_replacement(&self, old: &Node, new: &Value, in_flow: bool) -> Option<String> {
         match (old, new) {
-            (Node::Scalar { style, .. }, Value::Array(_) | Value::Object(_)) => {
-                let _ = style;
+            (Node::Scalar { .. }, Value::Array(_) | Value::Object(_)) => {
                 let text = render::inline(new);
                 (in_flow || text.len() <= 60).then_some(text)
             }
@@ -480,9 +479,8 @@ impl Document {
                 self.splice(at, at, &text);
             }
             (Layout::Block, first) => {
-                let first = first.expect("a block mapping has an entry");
-                let indent = column(&self.text, entries[0].key_start);
-                let _ = first;
+                // A block mapping has an entry: its key sets the indent.
+                let indent = first.map_or(0, |entry| column(&self.text, entry.key_start));
                 let at = line_end(&self.text, map.content_end(&self.text));
                 let rendered = render::entry(&render::key(key), value, indent);
                 self.insert_lines(at, &rendered);

@@ -1,6 +1,7 @@
 //! Writing an edited file whole: a temporary file in the same folder,
 //! renamed into place, so a reader never sees half a file and an
-//! interrupted run leaves the old one.
+//! interrupted run leaves the old one. No fsync per file: onboarding
+//! writes thousands, and the config's history is in git.
 
 use std::io::Write;
 use std::path::Path;
@@ -23,11 +24,33 @@ pub fn replace(path: &Path, text: &str) -> std::io::Result<()> {
         if let Ok(meta) = std::fs::metadata(path) {
             file.set_permissions(meta.permissions())?;
         }
-        file.sync_all()?;
         std::fs::rename(&temporary, path)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
     written
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_whole_keeps_permissions_and_leaves_no_temporary_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("people.yaml");
+        std::fs::write(&path, "old\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        super::replace(&path, "new\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("people.yaml")]);
+        super::replace(&dir.path().join("users/zoe.yaml"), "z\n").unwrap();
+        assert!(dir.path().join("users/zoe.yaml").exists());
+    }
 }

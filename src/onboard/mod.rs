@@ -422,6 +422,18 @@ fn update(
 ) -> Result<bool, EditError> {
     let document = files.document(place.file);
     let mut changed = false;
+    // Found by `external_id` under a new email: the email follows HR.
+    if let Some(old) = user["email"].as_str()
+        && canonical::email(old) != person.email
+    {
+        if user["username"].as_str().is_none() {
+            // The username was the old email; it stays, or every
+            // reference to the person would break.
+            document.set(&at("users", place.index, &["username"]), &json!(old))?;
+        }
+        document.set(&at("users", place.index, &["email"]), &json!(person.email))?;
+        changed = true;
+    }
     for (key, value) in &person.fields {
         let same = match (*key, user[*key].as_str()) {
             (_, None) => false,
@@ -513,21 +525,38 @@ fn add_users(files: &mut ConfigFiles, users: Vec<(String, Value)>) -> Result<(),
                     .filter(|l| l.starts_with("# yaml-language-server:"))
                     .map(str::to_string)
             });
+        let mut known: HashMap<PathBuf, usize> = files
+            .files
+            .iter()
+            .enumerate()
+            .map(|(index, file)| (file.path.clone(), index))
+            .collect();
         for (name, user) in users {
             let path: PathBuf = folder.join(format!("{}.yaml", file_name(&name)));
+            // A file of that name already declares others: the person
+            // joins them there rather than replacing it.
+            if let Some(&file) = known.get(&path) {
+                append(files.document(file), vec![user])?;
+                continue;
+            }
             let mut text = header.clone().map(|h| h + "\n").unwrap_or_default();
             text.push_str(&crate::report::yaml::to_yaml(
                 &json!({ "version": 1, "users": [user] }),
             ));
-            files.create(path, text)?;
+            let file = files.create(path.clone(), text)?;
+            known.insert(path, file);
         }
         return Ok(());
     }
     let values: Vec<Value> = users.into_iter().map(|(_, user)| user).collect();
-    let document = files.document(0);
+    append(files.document(0), values)
+}
+
+/// Appends `users` to a document's `users`, which it may not have yet.
+fn append(document: &mut crate::edit::Document, users: Vec<Value>) -> Result<(), EditError> {
     let users_path = [Step::Key("users".into())];
-    match document.push_all(&users_path, &values) {
-        Err(EditError::Missing { .. }) => document.set(&users_path, &Value::Array(values)),
+    match document.push_all(&users_path, &users) {
+        Err(EditError::Missing { .. }) => document.set(&users_path, &Value::Array(users)),
         other => other,
     }
 }

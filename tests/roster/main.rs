@@ -22,6 +22,7 @@ mod ownership;
 mod paging;
 mod planner;
 mod properties;
+mod pull;
 mod readers;
 mod review;
 mod scale;

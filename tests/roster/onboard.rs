@@ -7,10 +7,14 @@ use std::path::Path;
 use crate::e2e::copy_dir;
 use crate::support::{Roster, Run};
 
-/// A copy of examples/acme to edit.
+/// A folder holding a copy of examples/acme (`acme/`) to edit.
 fn acme() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&crate::support::root().join("examples/acme"), dir.path());
+    std::fs::create_dir(dir.path().join("acme")).unwrap();
+    copy_dir(
+        &crate::support::root().join("examples/acme"),
+        &dir.path().join("acme"),
+    );
     dir
 }
 
@@ -213,4 +217,40 @@ fn a_config_the_rows_would_break_is_not_written() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
     assert!(!dir.path().join("acme/users/alice.yaml").exists());
+}
+
+#[test]
+fn a_new_persons_file_name_taken_by_another_file_is_appended_to() {
+    let dir = acme();
+    let config = dir.path().join("acme");
+    // `users/zoe.yaml` already declares someone else.
+    std::fs::write(
+        config.join("users/zoe.yaml"),
+        "version: 1\nusers:\n  - email: zoe.old@acme.example  # the first Zoe\n    username: zoe-old\n    first_name: Zoe\n    last_name: Older\n",
+    )
+    .unwrap();
+    let csv =
+        "Email,Username,First Name,Last Name,Employee ID\nzoe@acme.example,zoe,Zoe,Adams,HR-9001\n";
+    let run = onboard(dir.path(), csv.as_bytes(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(config.join("users/zoe.yaml")).unwrap();
+    assert!(
+        text.starts_with("version: 1\nusers:\n  - email: zoe.old@acme.example  # the first Zoe\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  - email: zoe@acme.example\n    username: zoe\n"),
+        "{text}"
+    );
+    // Matched by external_id the second time, though the email changed.
+    let csv = "Email,Username,First Name,Last Name,Employee ID\nzoe.adams@acme.example,zoe,Zoe,Adams,HR-9001\n";
+    let run = onboard(dir.path(), csv.as_bytes(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("0 added, 1 updated"), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("-  - email: zoe@acme.example\n+  - email: zoe.adams@acme.example\n"),
+        "{}",
+        run.stdout
+    );
 }
