@@ -99,7 +99,16 @@ async fn offboard(args: OffboardArgs, settings: &Settings) -> Result<ExitStatus,
             .await
             .map_err(|e| Failure::store(e, &url))?;
         super::load_bodies(&store, desired, &mut live).await?;
-        let plan = crate::plan::plan(desired, &live, now, PlanOptions::default());
+        // The plan an apply would make, with its coverage check over the
+        // default 30 days: a gap the leaving creates is what still blocks.
+        let options = PlanOptions {
+            coverage: Some(crate::plan::CoverageCheck {
+                horizon_seconds: 30 * 24 * 3600,
+                allow_gap: false,
+            }),
+            ..PlanOptions::default()
+        };
+        let plan = crate::plan::plan(desired, &live, now, options);
         let options = RenderOptions {
             location: store.location().to_string(),
             redactor: Redactor { show_values: false },
