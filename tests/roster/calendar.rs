@@ -4,6 +4,7 @@
 //! checked against the directory as a whole load reads it; the server is
 //! exercised over real HTTP on loopback.
 
+use crate::db::sql;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -36,14 +37,6 @@ fn filtered(text: &str) -> String {
     let token = regex::Regex::new(r"/feeds/[0-9a-f]{56}\.ics").unwrap();
     let text = stamp.replace_all(text, "DTSTAMP:[revised]");
     token.replace_all(&text, "/feeds/[token].ics").into_owned()
-}
-
-fn sql(db: &TestDb, statements: &str) {
-    block_on(async {
-        let store = Store::open(&db.database_url()).await.unwrap();
-        store.run_script(statements).await.unwrap();
-        store.close().await;
-    });
 }
 
 fn load(db: &TestDb) -> LiveSnapshot {

@@ -33,6 +33,18 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
+/// Runs SQL statements against the test database, as someone working on
+/// the platform's side would.
+pub fn sql(db: &TestDb, statements: &str) {
+    block_on(async {
+        let store = roster::store::Store::open(&db.database_url())
+            .await
+            .unwrap();
+        store.run_script(statements).await.unwrap();
+        store.close().await;
+    });
+}
+
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 impl TestDb {

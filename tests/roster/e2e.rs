@@ -2,6 +2,7 @@
 //! plan, apply, drift, history; stale plans, locks, crashes, failures,
 //! webhooks.
 
+use crate::db::sql;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
@@ -20,15 +21,6 @@ fn roster(db: &TestDb, args: &[&str]) -> Run {
 /// A transcript with the database's location (which differs per run) replaced.
 fn transcript(db: &TestDb, run: &Run) -> String {
     run.transcript().replace(db.url(), "[db]")
-}
-
-/// Runs SQL against the database as the platform (or a person) would.
-fn sql(db: &TestDb, statements: &str) {
-    block_on(async {
-        let store = Store::open(&db.database_url()).await.unwrap();
-        store.run_script(statements).await.unwrap();
-        store.close().await;
-    });
 }
 
 /// Runs a SQL file with `roster db exec`, as the README shows.

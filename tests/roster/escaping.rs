@@ -4,9 +4,10 @@
 //! read back with pulldown-cmark, HTML with roxmltree, JSON with
 //! serde_json: each finds the names as text, not markup.
 
+use crate::db::sql;
 use pulldown_cmark::{Event, Options, Parser, Tag};
 
-use crate::db::{TestDb, block_on};
+use crate::db::TestDb;
 use crate::support::{Roster, Run};
 
 const CONFIG: &str = "tests/fixtures/hostile";
@@ -163,16 +164,6 @@ fn hostile_live(db: &TestDb) {
              UPDATE groups SET description = 'changed' WHERE name = '{IMG}';"
         ),
     );
-}
-
-fn sql(db: &TestDb, statements: &str) {
-    block_on(async {
-        let store = roster::store::Store::open(&db.database_url())
-            .await
-            .unwrap();
-        store.run_script(statements).await.unwrap();
-        store.close().await;
-    });
 }
 
 #[test]

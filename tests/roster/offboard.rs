@@ -2,11 +2,10 @@
 //! both engines — the diff, the plan with what still blocks it (his
 //! shift), then the shift ended, apply, and an empty plan.
 
+use crate::db::sql;
 use std::path::Path;
 
-use roster::store::Store;
-
-use crate::db::{TestDb, block_on, on_both_engines};
+use crate::db::{TestDb, on_both_engines};
 use crate::e2e::copy_dir;
 use crate::support::{Roster, Run};
 
@@ -16,14 +15,6 @@ fn roster(db: &TestDb, dir: &Path, args: &[&str]) -> Run {
         .env("ROSTER_DATABASE_URL", db.url())
         .env("ROSTER_CACHE", "off")
         .run()
-}
-
-fn sql(db: &TestDb, statements: &str) {
-    block_on(async {
-        let store = Store::open(&db.database_url()).await.unwrap();
-        store.run_script(statements).await.unwrap();
-        store.close().await;
-    });
 }
 
 fn acme() -> tempfile::TempDir {

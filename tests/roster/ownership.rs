@@ -4,6 +4,7 @@
 //! drift as theirs, conflict when git changed them too, and take git's
 //! changes otherwise — on both engines.
 
+use crate::db::sql;
 use std::path::Path;
 
 use roster::store::Store;
@@ -20,14 +21,6 @@ fn transcript(db: &TestDb, dir: &Path, run: &Run) -> String {
     run.transcript()
         .replace(db.url(), "[db]")
         .replace(&dir.display().to_string(), "[config]")
-}
-
-fn sql(db: &TestDb, statements: &str) {
-    block_on(async {
-        let store = Store::open(&db.database_url()).await.unwrap();
-        store.run_script(statements).await.unwrap();
-        store.close().await;
-    });
 }
 
 fn live(db: &TestDb) -> roster::model::live::LiveSnapshot {

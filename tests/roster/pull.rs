@@ -3,11 +3,10 @@
 //! nothing under "Changed by users" and the plan is empty — on both
 //! engines.
 
+use crate::db::sql;
 use std::path::Path;
 
-use roster::store::Store;
-
-use crate::db::{TestDb, block_on, on_both_engines};
+use crate::db::{TestDb, on_both_engines};
 use crate::e2e::copy_dir;
 use crate::support::{Roster, Run};
 
@@ -17,14 +16,6 @@ fn roster(db: &TestDb, dir: &Path, args: &[&str]) -> Run {
         .env("ROSTER_DATABASE_URL", db.url())
         .env("ROSTER_CACHE", "off")
         .run()
-}
-
-fn sql(db: &TestDb, statements: &str) {
-    block_on(async {
-        let store = Store::open(&db.database_url()).await.unwrap();
-        store.run_script(statements).await.unwrap();
-        store.close().await;
-    });
 }
 
 /// examples/acme with every self-service field the people's.

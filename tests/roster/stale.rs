@@ -2,6 +2,7 @@
 //! hand: a stale or inconsistent plan is refused with what is wrong, and
 //! the directory is left as it was — never a crash, never half an apply.
 
+use crate::db::sql;
 use std::path::Path;
 
 use roster::store::Store;
@@ -18,14 +19,6 @@ fn transcript(db: &TestDb, dir: &Path, run: &Run) -> String {
     run.transcript()
         .replace(db.url(), "[db]")
         .replace(&dir.display().to_string(), "[dir]")
-}
-
-fn sql(db: &TestDb, statements: &str) {
-    block_on(async {
-        let store = Store::open(&db.database_url()).await.unwrap();
-        store.run_script(statements).await.unwrap();
-        store.close().await;
-    });
 }
 
 /// The live directory, for comparing before and after a refused apply.
