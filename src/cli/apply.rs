@@ -113,6 +113,9 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
         }
     };
     let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    // The store opened to see whether the database is ready, kept for the
+    // apply: each connection to PostgreSQL is a TLS handshake.
+    let mut ready_store = None;
     let source = match source {
         Source::Reviewed(plan) => {
             if let Err(status) = show(&plan, &options, output) {
@@ -130,14 +133,18 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
         } => {
             // A database to create or migrate waits for a good config, so
             // that a bad one changes nothing.
-            if !ready(&url).await {
+            ready_store = ready(&url).await;
+            if ready_store.is_none() {
                 super::config_errors(config.wait(), &path, output)?;
             }
             Source::Config { config, options }
         }
     };
 
-    let store = super::open_store(&url, now).await?;
+    let store = match ready_store {
+        Some(store) => store,
+        None => super::open_store(&url, now).await?,
+    };
     let actor = origin::actor(args.actor.as_deref(), settings);
     let request = Request {
         now,
@@ -268,18 +275,20 @@ fn inconsistent(file: &Path, problems: &[String]) -> Failure {
     }
 }
 
-/// Whether the database exists and its schema is current, so that it can
-/// be locked and read while the config is still being read.
-async fn ready(url: &DatabaseUrl) -> bool {
+/// The database, open, when it exists and its schema is current, so that
+/// it can be locked and read while the config is still being read.
+async fn ready(url: &DatabaseUrl) -> Option<Store> {
     if url.engine() == crate::store::EngineKind::Sqlite && !Path::new(url.sqlite_path()).exists() {
-        return false;
+        return None;
     }
-    let Ok(store) = Store::open(url).await else {
-        return false;
-    };
-    let current = store.is_current().await;
-    store.close().await;
-    current
+    let store = Store::open(url).await.ok()?;
+    match store.is_current().await {
+        true => Some(store),
+        false => {
+            store.close().await;
+            None
+        }
+    }
 }
 
 fn apply_failure(

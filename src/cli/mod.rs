@@ -394,10 +394,7 @@ async fn config_and_live(
         }
         match Store::open(url).await {
             Ok(store) => Early {
-                live: match store.is_current().await {
-                    true => Some(store.load(bodies).await),
-                    false => None,
-                },
+                live: store.load_if_current(bodies).await,
                 store: Ok(Some(store)),
             },
             Err(error) => Early {

@@ -296,6 +296,16 @@ impl Store {
         with_pool!(self, pool => load_with(pool, &self.counters, bodies).await)
     }
 
+    /// The whole live snapshot when the schema is current, `None` when
+    /// the database needs migrating (or cannot be reached: migrating says
+    /// why). The check and the read share one connection: a connection
+    /// handed back to the pool returns on a task of its own, and asking
+    /// for the next one before it is back opens another (a TLS handshake
+    /// on PostgreSQL).
+    pub async fn load_if_current(&self, bodies: bool) -> Option<Result<LiveSnapshot, StoreError>> {
+        with_pool!(self, pool => load_if_current_with(pool, &self.counters, bodies).await)
+    }
+
     /// Loads the recorded bodies of `keys` into `snapshot` (loaded without
     /// bodies): drift reads the bodies of the objects it suspects only.
     pub async fn load_bodies(
@@ -462,8 +472,37 @@ async fn load_with<DB: Engine>(
     counter: &Counters,
     bodies: bool,
 ) -> Result<LiveSnapshot, StoreError> {
-    let mut tx = pool
-        .begin_with(DB::BEGIN_READ)
+    let mut connection = pool
+        .acquire()
+        .await
+        .map_err(StoreError::query("starting to read"))?;
+    read_snapshot::<DB>(&mut connection, counter, bodies).await
+}
+
+async fn load_if_current_with<DB: Engine>(
+    pool: &Pool<DB>,
+    counter: &Counters,
+    bodies: bool,
+) -> Option<Result<LiveSnapshot, StoreError>> {
+    let mut connection = pool.acquire().await.ok()?;
+    let current = migrate::is_current(&mut Conn::<DB> {
+        conn: &mut connection,
+        counter,
+    })
+    .await;
+    match current {
+        true => Some(read_snapshot::<DB>(&mut connection, counter, bodies).await),
+        false => None,
+    }
+}
+
+/// The whole snapshot, in one read transaction on `connection`.
+async fn read_snapshot<DB: Engine>(
+    connection: &mut DB::Connection,
+    counter: &Counters,
+    bodies: bool,
+) -> Result<LiveSnapshot, StoreError> {
+    let mut tx = sqlx::Connection::begin_with(connection, DB::BEGIN_READ)
         .await
         .map_err(StoreError::query("starting to read"))?;
     let snapshot = load::load(
