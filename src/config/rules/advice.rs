@@ -1,21 +1,12 @@
 //! Warnings: things that are allowed but probably not meant.
 
-use std::collections::BTreeMap;
-
-use super::Context;
+use super::{Context, Index};
 use crate::diagnostic::Diagnostic;
 use crate::model::directory::Cover;
 use crate::model::vocab::{MemberRole, UserStatus};
 
-pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let mut groups_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+pub(super) fn check(cx: &Context<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for (name, group) in &cx.directory.groups {
-        for member in group.members.keys() {
-            groups_of
-                .entry(member.as_str())
-                .or_default()
-                .push(name.as_str());
-        }
         if !group
             .members
             .values()
@@ -98,7 +89,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if let Cover::PerGroup(covers) = &window.cover
                 && !window.is_past(cx.now)
             {
-                let mine = groups_of.get(username.as_str());
+                let mine = index.groups_of.get(username.as_str());
                 let left: Vec<String> = mine
                     .into_iter()
                     .flatten()

@@ -13,12 +13,13 @@
 //! once per window and group, not once per chain they sit in.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::Hash;
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::Directory;
-use crate::model::directory::{Cover, OofWindow};
+use super::NameMap;
+use crate::model::directory::{Cover, OofWindow, User};
 
 /// A problem at the end of a chain.
 pub(super) enum ChainProblem {
@@ -45,11 +46,18 @@ struct Ring<'a> {
     set: BTreeSet<&'a str>,
 }
 
+/// Sets and maps of the walk, with a fast hasher.
+type Fast = foldhash::fast::RandomState;
+
+fn fast_set<T: Eq + Hash>() -> HashSet<T, Fast> {
+    HashSet::with_hasher(Fast::default())
+}
+
 /// Walks chains of covers, remembering across walks.
 pub(super) struct Chains<'a> {
-    directory: &'a Directory,
-    clean: HashSet<Node<'a>>,
-    on_ring: HashMap<Node<'a>, (Rc<Ring<'a>>, usize)>,
+    users: &'a NameMap<'a, &'a User>,
+    clean: HashSet<Node<'a>, Fast>,
+    on_ring: HashMap<Node<'a>, (Rc<Ring<'a>>, usize), Fast>,
     reported: Vec<Rc<Ring<'a>>>,
     reported_sets: HashSet<BTreeSet<&'a str>>,
 }
@@ -61,11 +69,12 @@ struct Frame<'a> {
 }
 
 impl<'a> Chains<'a> {
-    pub(super) fn new(directory: &'a Directory) -> Chains<'a> {
+    /// Chains among `users` (by username).
+    pub(super) fn new(users: &'a NameMap<'a, &'a User>) -> Chains<'a> {
         Chains {
-            directory,
-            clean: HashSet::new(),
-            on_ring: HashMap::new(),
+            users,
+            clean: fast_set(),
+            on_ring: HashMap::with_hasher(Fast::default()),
             reported: Vec::new(),
             reported_sets: HashSet::new(),
         }
@@ -81,7 +90,8 @@ impl<'a> Chains<'a> {
     ) -> Option<ChainProblem> {
         let first = window.cover.for_group(group.unwrap_or_default())?;
         let mut path: Vec<&'a str> = vec![username];
-        let mut on_path: HashSet<&'a str> = HashSet::from([username]);
+        let mut on_path: HashSet<&'a str, Fast> = fast_set();
+        on_path.insert(username);
         let mut frames: Vec<Frame<'a>> = Vec::new();
         let mut entering = Some((first, (window.from, window.until)));
         loop {
@@ -109,7 +119,7 @@ impl<'a> Chains<'a> {
                 if self.clean.contains(&(person, group, during)) {
                     continue;
                 }
-                if self.directory.users.contains_key(person) {
+                if self.users.contains_key(person) {
                     path.push(person);
                     on_path.insert(person);
                     frames.push(Frame {
@@ -121,7 +131,7 @@ impl<'a> Chains<'a> {
                 continue;
             }
             let frame = frames.last_mut()?;
-            let user = &self.directory.users[frame.person];
+            let user = self.users[frame.person];
             let during = frame.during;
             let away = user.out_of_office[frame.next..]
                 .iter()

@@ -3,18 +3,16 @@
 //! covers; and a cover who is out at the same time is covered in turn,
 //! without the chain coming back to where it started.
 
-use std::collections::HashMap;
-
-use super::Context;
+use super::{Context, Index};
 use super::chains::{ChainProblem, Chains};
 use super::references::{unknown_group, unknown_user};
 use crate::diagnostic::Diagnostic;
 use crate::model::directory::{Cover, OofWindow};
 use crate::model::vocab::UserStatus;
 
-pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let groups_of = groups_by_member(cx);
-    let mut chains = Chains::new(cx.directory);
+pub(super) fn check(cx: &Context<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
+    let groups_of = &index.groups_of;
+    let mut chains = Chains::new(&index.users);
     for (username, user) in &cx.directory.users {
         if user.out_of_office.is_empty() {
             continue;
@@ -39,7 +37,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         g.replace('~', "~0").replace('/', "~1")
                     ),
                 };
-                cover_ok &= check_cover(cx, username, group, cover, file, &cover_pointer, out);
+                cover_ok &= check_cover(cx, index, username, group, cover, (file, &cover_pointer), out);
             }
             if !cover_ok {
                 continue;
@@ -89,17 +87,6 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Usernames → the groups they are members of.
-fn groups_by_member<'a>(cx: &'a Context<'_>) -> HashMap<&'a str, Vec<&'a str>> {
-    let mut map: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (name, group) in &cx.directory.groups {
-        for member in group.members.keys() {
-            map.entry(member.as_str()).or_default().push(name.as_str());
-        }
-    }
-    map
-}
-
 fn overlaps(cx: &Context<'_>, username: &str, windows: &[OofWindow], out: &mut Vec<Diagnostic>) {
     if windows.len() < 2 {
         return;
@@ -141,15 +128,17 @@ fn overlaps(cx: &Context<'_>, username: &str, windows: &[OofWindow], out: &mut V
 }
 
 /// Checks one cover; false when it is unusable and further checks are moot.
+/// `at` is where the cover is named: its file and pointer.
 fn check_cover(
     cx: &Context<'_>,
+    index: &Index<'_>,
     username: &str,
     group: Option<&str>,
     cover: &str,
-    file: crate::config::source::FileId,
-    cover_pointer: &str,
+    at: (crate::config::source::FileId, &str),
     out: &mut Vec<Diagnostic>,
 ) -> bool {
+    let (file, cover_pointer) = at;
     let dir = cx.directory;
     if let Some(g) = group
         && !dir.groups.contains_key(g)
@@ -168,7 +157,7 @@ fn check_cover(
         );
         return false;
     }
-    let Some(cover_user) = dir.users.get(cover) else {
+    let Some(&cover_user) = index.users.get(cover) else {
         out.push(unknown_user(cx, cover).at_value(file, cover_pointer, "no such user"));
         return false;
     };

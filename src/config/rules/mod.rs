@@ -8,12 +8,15 @@ mod owner;
 mod people;
 mod references;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::normalize::Provenance;
 use super::source::FileId;
 use crate::diagnostic::{At, Diagnostic};
 use crate::model::Directory;
+use crate::model::directory::User;
 
 /// What the rules look at.
 #[derive(Clone, Copy)]
@@ -67,20 +70,56 @@ impl Context<'_> {
     }
 }
 
+/// A map keyed by names, with a fast hasher: the rules look names up
+/// hundreds of thousands of times in a large directory.
+pub(super) type NameMap<'a, V> = HashMap<&'a str, V, foldhash::fast::RandomState>;
+
+/// Lookups several rules need, built once.
+pub(super) struct Index<'a> {
+    /// Users by username.
+    pub(super) users: NameMap<'a, &'a User>,
+    /// Each member's groups, in group-name order.
+    pub(super) groups_of: NameMap<'a, Vec<&'a str>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(directory: &'a Directory) -> Index<'a> {
+        let mut users = NameMap::with_capacity_and_hasher(directory.users.len(), Default::default());
+        users.extend(directory.users.iter().map(|(name, user)| (name.as_str(), user)));
+        let mut groups_of: NameMap<'a, Vec<&'a str>> =
+            NameMap::with_capacity_and_hasher(directory.users.len(), Default::default());
+        for (name, group) in &directory.groups {
+            for member in group.members.keys() {
+                groups_of.entry(member.as_str()).or_default().push(name.as_str());
+            }
+        }
+        Index { users, groups_of }
+    }
+
+    /// Whether `user` is a member of `group`.
+    fn is_member(&self, user: &str, group: &str) -> bool {
+        self.groups_of
+            .get(user)
+            .is_some_and(|groups| groups.contains(&group))
+    }
+}
+
 /// Runs every rule.
 pub fn check(context: &Context<'_>) -> Vec<Diagnostic> {
+    let index = Index::new(context.directory);
+    let index = &index;
     // The rules only read, so half of them run on another core.
     let (mut out, more) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| {
+        let other = scope.spawn(move || {
             let mut out = Vec::new();
-            coverage::check(context, &mut out);
-            advice::check(context, &mut out);
+            coverage::check(context, index, &mut out);
+            advice::check(context, index, &mut out);
             out
         });
         let mut out = Vec::new();
         owner::check(context, &mut out);
-        people::check(context, &mut out);
-        references::check(context, &mut out);
+        people::check(context, index, &mut out);
+        references::check(context, index, &mut out);
         (out, other.join().expect("rules do not panic"))
     });
     out.extend(more);

@@ -3,21 +3,14 @@
 //! without a time zone to read them in, reminder groups the person is not
 //! in, and `external_id`s that must be unique.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-use super::Context;
+use super::{Context, Index};
 use crate::diagnostic::{At, Diagnostic};
 
-pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(cx: &Context<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
     let dir = cx.directory;
     let mut external_ids: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    // (user, group) pairs of memberships, for reminder groups.
-    let mut member_of: HashSet<(&str, &str)> = HashSet::new();
-    for (name, group) in &dir.groups {
-        for user in group.members.keys() {
-            member_of.insert((user.as_str(), name.as_str()));
-        }
-    }
     for (username, user) in &dir.users {
         let at = || cx.user_at(username);
         if let Some(id) = &user.external_id {
@@ -63,7 +56,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         for group in &user.reminders.groups {
             if dir.groups.contains_key(group)
-                && !member_of.contains(&(username.as_str(), group.as_str()))
+                && !index.is_member(username, group)
             {
                 let (file, pointer) = at();
                 out.push(

@@ -3,12 +3,12 @@
 //! A disabled user still in a group is a warning: never paged, but an
 //! export of a real directory (where the platform keeps them) validates.
 
-use super::Context;
+use super::{Context, Index};
 use crate::config::suggest;
 use crate::diagnostic::{At, Diagnostic};
 use crate::model::vocab::{self, UserStatus};
 
-pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(cx: &Context<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
     let dir = cx.directory;
     for (username, user) in &dir.users {
         // Where the user is declared, found only for a finding.
@@ -83,7 +83,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     for (name, group) in &dir.groups {
         for member in group.members.keys() {
-            match dir.users.get(member) {
+            match index.users.get(member.as_str()) {
                 None => {
                     let (file, at) = cx.member_at(name, member, "/user");
                     out.push(unknown_user(cx, member).at_item(file, at, "no such user"));
