@@ -17,7 +17,11 @@
 //! The file is a small header (stamps and content hashes) and the results
 //! in a few parts, read on other threads while the files are looked at.
 //! The header and each part carry their SHA-256: a damaged byte anywhere
-//! makes that piece a miss (time lost, never a different answer).
+//! makes that piece a miss (time lost, never a different answer). A run
+//! that changed a few files writes their results as a new part after the
+//! parts already there, copied as they are, instead of encoding 100,000
+//! results again; the file is written whole again once it holds more
+//! than a tenth of results no file uses, or 16 parts.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -95,8 +99,26 @@ struct Header {
 #[derive(Debug)]
 enum Entries {
     Ready(HashMap<ContentHash, FileModel>),
-    Reading(JoinHandle<HashMap<ContentHash, FileModel>>),
+    Reading(JoinHandle<(HashMap<ContentHash, FileModel>, bool)>),
 }
+
+/// The cache file as read: its bytes, where its parts are, and the
+/// content hashes they hold, so that a run which changed a few files
+/// writes their results after the parts already there instead of
+/// encoding every result again.
+#[derive(Debug)]
+struct Previous {
+    bytes: std::sync::Arc<Vec<u8>>,
+    /// The parts, one after another: their bytes, length and digest.
+    body: std::ops::Range<usize>,
+    parts: Vec<(u64, ContentHash)>,
+    hashes: Vec<ContentHash>,
+    /// Whether every part passed its digest (known once read).
+    sound: bool,
+}
+
+/// At most this many parts before the cache is written whole again.
+const MAX_PARTS: usize = 16;
 
 impl Default for Entries {
     fn default() -> Entries {
@@ -113,6 +135,8 @@ pub struct Cache {
     entries: Entries,
     /// Trusted stamps: path below the config → stamp and content hash.
     stamps: HashMap<String, (Stamp, ContentHash)>,
+    /// The file as read, when it was sound so far.
+    previous: Option<Previous>,
 }
 
 /// A file as the cache will remember it.
@@ -167,6 +191,14 @@ impl Cache {
             at = end;
         }
         let trusted = header.written_ns - RACY_NS;
+        let bytes = std::sync::Arc::new(bytes);
+        let previous = Previous {
+            bytes: bytes.clone(),
+            body: body..at,
+            parts: header.parts,
+            hashes: header.hashes.clone(),
+            sound: false,
+        };
         Cache {
             path: Some(path),
             stamps: header
@@ -177,6 +209,7 @@ impl Cache {
                 .collect(),
             hashes: header.hashes.into_iter().collect(),
             entries: Entries::Reading(std::thread::spawn(move || read_parts(&bytes, parts))),
+            previous: Some(previous),
         }
     }
 
@@ -205,7 +238,11 @@ impl Cache {
                 unreachable!("matched above");
             };
             // A cache that cannot be read only costs time.
-            self.entries = Entries::Ready(reading.join().unwrap_or_default());
+            let (entries, sound) = reading.join().unwrap_or_default();
+            if let Some(previous) = &mut self.previous {
+                previous.sound = sound;
+            }
+            self.entries = Entries::Ready(entries);
         }
         match &mut self.entries {
             Entries::Ready(entries) => entries,
@@ -235,7 +272,9 @@ impl Cache {
     /// stamp is new. A cache that cannot be written is skipped: it only
     /// saves time.
     pub fn save(&mut self, files: Vec<Remembered<'_>>, fresh: usize) {
-        let Some(path) = &self.path else { return };
+        let Some(path) = self.path.clone() else {
+            return;
+        };
         let restamped = files.iter().any(|f| {
             f.stamp
                 .is_some_and(|stamp| self.stamps.get(&f.path) != Some(&(stamp, f.hash)))
@@ -247,6 +286,9 @@ impl Cache {
             files.iter().map(|f| (f.hash, f.model)).collect();
         entries.sort_unstable_by_key(|(hash, _)| *hash);
         entries.dedup_by_key(|(hash, _)| *hash);
+        if self.append(&files, &entries) {
+            return;
+        }
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         // Each part written on a thread of its own.
         let parts: Option<Vec<Vec<u8>>> = std::thread::scope(|scope| {
@@ -274,23 +316,84 @@ impl Cache {
                 .map(|p| (p.len() as u64, Sha256::digest(p).into()))
                 .collect(),
         };
-        let Ok(head) = postcard::to_stdvec(&header) else {
-            return;
+        let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        write_file(&path, &header, &parts);
+    }
+
+    /// Writes the results of this run's new content after the parts the
+    /// cache file already has, when those parts are sound and hold few
+    /// results no file uses any more; whether it did. A content's result
+    /// does not change, so an old one kept is right, only unused.
+    fn append(&mut self, files: &[Remembered<'_>], entries: &[(ContentHash, &FileModel)]) -> bool {
+        // Known sound only once read.
+        self.entries();
+        let (Some(path), Some(previous)) = (&self.path, &self.previous) else {
+            return false;
         };
-        let mut bytes =
-            Vec::with_capacity(40 + head.len() + parts.iter().map(Vec::len).sum::<usize>());
-        bytes.extend((head.len() as u64).to_le_bytes());
-        bytes.extend(Sha256::digest(&head));
-        bytes.extend(head);
-        parts.iter().for_each(|part| bytes.extend(part));
-        if let Some(dir) = path.parent()
-            && std::fs::create_dir_all(dir).is_ok()
-        {
-            // Write then rename, so a reader never sees half a cache.
-            let partial = path.with_extension(format!("{}.tmp", std::process::id()));
-            if std::fs::write(&partial, bytes).is_ok() {
-                let _ = std::fs::rename(&partial, path);
-            }
+        if !previous.sound || previous.parts.len() >= MAX_PARTS {
+            return false;
+        }
+        let held: HashSet<ContentHash> = previous.hashes.iter().copied().collect();
+        let new: Vec<(ContentHash, &FileModel)> = entries
+            .iter()
+            .filter(|(hash, _)| !held.contains(hash))
+            .copied()
+            .collect();
+        let unused = (held.len() + new.len()).saturating_sub(entries.len());
+        if unused * 10 > entries.len() {
+            return false;
+        }
+        let mut parts = previous.parts.clone();
+        let mut part = Vec::new();
+        if !new.is_empty() {
+            let Ok(encoded) = postcard::to_stdvec(&new) else {
+                return false;
+            };
+            parts.push((encoded.len() as u64, Sha256::digest(&encoded).into()));
+            part = encoded;
+        }
+        let header = Header {
+            format: FORMAT,
+            roster_version: BUILD.to_string(),
+            written_ns: now_ns(),
+            files: files
+                .iter()
+                .filter_map(|f| Some((f.path.clone(), f.stamp?, f.hash)))
+                .collect(),
+            hashes: previous
+                .hashes
+                .iter()
+                .copied()
+                .chain(new.iter().map(|(hash, _)| *hash))
+                .collect(),
+            parts,
+        };
+        let old = &previous.bytes[previous.body.clone()];
+        write_file(path, &header, &[old, &part]);
+        true
+    }
+}
+
+/// Writes the cache file: the header's length and digest, the header,
+/// then the parts' bytes; through a temporary file renamed into place, so
+/// a reader never sees half a cache. A cache that cannot be written is
+/// skipped: it only saves time.
+fn write_file(path: &Path, header: &Header, parts: &[&[u8]]) {
+    let Ok(head) = postcard::to_stdvec(header) else {
+        return;
+    };
+    let mut bytes =
+        Vec::with_capacity(40 + head.len() + parts.iter().map(|p| p.len()).sum::<usize>());
+    bytes.extend((head.len() as u64).to_le_bytes());
+    bytes.extend(Sha256::digest(&head));
+    bytes.extend(head);
+    parts.iter().for_each(|part| bytes.extend_from_slice(part));
+    if let Some(dir) = path.parent()
+        && std::fs::create_dir_all(dir).is_ok()
+    {
+        let partial = path.with_extension(format!("{}.tmp", std::process::id()));
+        if std::fs::write(&partial, bytes).is_ok() {
+            let _ = std::fs::rename(&partial, path);
         }
     }
 }
@@ -308,11 +411,12 @@ fn read_header(bytes: &[u8]) -> Option<(Header, usize)> {
     (header.format == FORMAT && header.roster_version == BUILD).then_some((header, 40 + len))
 }
 
-/// The results in `parts` of `bytes`, each part read on a thread of its own.
+/// The results in `parts` of `bytes`, each part read on a thread of its
+/// own, and whether every part was sound.
 fn read_parts(
     bytes: &[u8],
     parts: Vec<(std::ops::Range<usize>, ContentHash)>,
-) -> HashMap<ContentHash, FileModel> {
+) -> (HashMap<ContentHash, FileModel>, bool) {
     std::thread::scope(|scope| {
         let readers: Vec<_> = parts
             .into_iter()
@@ -320,15 +424,20 @@ fn read_parts(
                 scope.spawn(move || {
                     let part = &bytes[range];
                     if Sha256::digest(part).as_slice() != digest {
-                        return Vec::new();
+                        return None;
                     }
-                    postcard::from_bytes::<Vec<(ContentHash, FileModel)>>(part).unwrap_or_default()
+                    postcard::from_bytes::<Vec<(ContentHash, FileModel)>>(part).ok()
                 })
             })
             .collect();
-        readers
-            .into_iter()
-            .flat_map(|reader| reader.join().unwrap_or_default())
-            .collect()
+        let mut sound = true;
+        let mut entries = HashMap::new();
+        for reader in readers {
+            match reader.join().ok().flatten() {
+                Some(part) => entries.extend(part),
+                None => sound = false,
+            }
+        }
+        (entries, sound)
     })
 }

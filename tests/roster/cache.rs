@@ -113,6 +113,73 @@ fn unchanged_files_are_neither_parsed_nor_read_again_and_every_edit_is_seen() {
     assert_eq!(cached, total);
 }
 
+/// The size of the one cache file in `cache`.
+fn cache_size(cache: &Path) -> u64 {
+    let files = walk(cache);
+    assert_eq!(files.len(), 1, "one cache file: {files:?}");
+    std::fs::metadata(&files[0]).unwrap().len()
+}
+
+#[test]
+fn a_run_that_changed_a_few_files_adds_their_results_to_the_cache_file() {
+    // Forty people, a file each: one edit leaves 39 results as they were.
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config.path().join("account.yaml"),
+        "version: 1\naccount:\n  owner: p00\n",
+    )
+    .unwrap();
+    std::fs::create_dir(config.path().join("users")).unwrap();
+    let person = |n: usize, last: &str| {
+        format!(
+            "version: 1\nusers:\n  - email: p{n:02}@acme.example\n    username: p{n:02}\n    \
+             first_name: P{n}\n    last_name: {last}\n    roles: [app_admin]\n    contact_methods:\n      \
+             - {{ channel: email, label: official, value: p{n:02}@acme.example }}\n"
+        )
+    };
+    for n in 0..40 {
+        std::fs::write(
+            config.path().join(format!("users/p{n:02}.yaml")),
+            person(n, "Smith"),
+        )
+        .unwrap();
+    }
+    let total = files(config.path());
+    let cache = tempfile::tempdir().unwrap();
+    let (first, _, _) = validate(config.path(), cache.path());
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let whole = cache_size(cache.path());
+
+    // One edit: its result is written after the others, which stay.
+    let edited = config.path().join("users/p07.yaml");
+    std::fs::write(&edited, person(7, "Jones")).unwrap();
+    let (second, cached, _) = validate(config.path(), cache.path());
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(second.stdout.contains("Jones"));
+    assert_eq!(cached, total - 1);
+    let appended = cache_size(cache.path());
+    assert!(
+        appended > whole,
+        "the old result is kept: {whole} -> {appended} bytes"
+    );
+    assert!(
+        appended < whole + whole / 4,
+        "not written twice: {whole} -> {appended} bytes"
+    );
+
+    // Put back: the old content's result is still there.
+    std::fs::write(&edited, person(7, "Smith")).unwrap();
+    let (third, cached, _) = validate(config.path(), cache.path());
+    assert_eq!(third.stdout, first.stdout);
+    assert_eq!(cached, total);
+
+    // Then every result, old parts and new, is read back as it was written.
+    let (fourth, cached, _) = validate(config.path(), cache.path());
+    assert_eq!(fourth.stdout, first.stdout);
+    assert_eq!(fourth.stderr, first.stderr);
+    assert_eq!(cached, total);
+}
+
 #[test]
 fn files_of_the_same_content_are_each_taken_from_the_cache() {
     let config = acme();

@@ -3,9 +3,9 @@
 //! covers; and a cover who is out at the same time is covered in turn,
 //! without the chain coming back to where it started.
 
-use super::{Context, Index};
 use super::chains::{ChainProblem, Chains};
 use super::references::{unknown_group, unknown_user};
+use super::{Context, Index};
 use crate::diagnostic::Diagnostic;
 use crate::model::directory::{Cover, OofWindow};
 use crate::model::vocab::UserStatus;
@@ -37,7 +37,15 @@ pub(super) fn check(cx: &Context<'_>, index: &Index<'_>, out: &mut Vec<Diagnosti
                         g.replace('~', "~0").replace('/', "~1")
                     ),
                 };
-                cover_ok &= check_cover(cx, index, username, group, cover, (file, &cover_pointer), out);
+                cover_ok &= check_cover(
+                    cx,
+                    index,
+                    username,
+                    group,
+                    cover,
+                    (file, &cover_pointer),
+                    out,
+                );
             }
             if !cover_ok {
                 continue;

@@ -84,13 +84,22 @@ pub(super) struct Index<'a> {
 
 impl<'a> Index<'a> {
     fn new(directory: &'a Directory) -> Index<'a> {
-        let mut users = NameMap::with_capacity_and_hasher(directory.users.len(), Default::default());
-        users.extend(directory.users.iter().map(|(name, user)| (name.as_str(), user)));
+        let mut users =
+            NameMap::with_capacity_and_hasher(directory.users.len(), Default::default());
+        users.extend(
+            directory
+                .users
+                .iter()
+                .map(|(name, user)| (name.as_str(), user)),
+        );
         let mut groups_of: NameMap<'a, Vec<&'a str>> =
             NameMap::with_capacity_and_hasher(directory.users.len(), Default::default());
         for (name, group) in &directory.groups {
             for member in group.members.keys() {
-                groups_of.entry(member.as_str()).or_default().push(name.as_str());
+                groups_of
+                    .entry(member.as_str())
+                    .or_default()
+                    .push(name.as_str());
             }
         }
         Index { users, groups_of }

@@ -55,9 +55,7 @@ pub(super) fn check(cx: &Context<'_>, index: &Index<'_>, out: &mut Vec<Diagnosti
             }
         }
         for group in &user.reminders.groups {
-            if dir.groups.contains_key(group)
-                && !index.is_member(username, group)
-            {
+            if dir.groups.contains_key(group) && !index.is_member(username, group) {
                 let (file, pointer) = at();
                 out.push(
                     Diagnostic::error(

@@ -213,7 +213,8 @@ const SHIFT_REVISION: &str = "(SELECT r.revision FROM calendar_shift_revisions r
 
 /// A window's columns, its owner's and its whole cover's (`o.*`, `c.*`).
 fn window_columns() -> String {
-    let revision = "FROM calendar_oof_revisions r WHERE r.user_id = w.user_id AND r.starts_at = w.starts_at";
+    let revision =
+        "FROM calendar_oof_revisions r WHERE r.user_id = w.user_id AND r.starts_at = w.starts_at";
     format!(
         "w.user_id, w.starts_at, w.ends_at, w.note, (SELECT r.revision {revision}), \
          (SELECT r.revised_at {revision}), {}, {}",
