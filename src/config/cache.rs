@@ -23,7 +23,6 @@
 //! results again; the file is written whole again once it holds more
 //! than a tenth of results no file uses, or 16 parts.
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,6 +31,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::normalize::FileModel;
+
+/// Maps and sets of 100,000 paths and hashes, with a fast hasher.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// The version of the cache's own format.
 const FORMAT: u32 = 4;
@@ -122,7 +125,7 @@ const MAX_PARTS: usize = 16;
 
 impl Default for Entries {
     fn default() -> Entries {
-        Entries::Ready(HashMap::new())
+        Entries::Ready(HashMap::default())
     }
 }
 
@@ -431,7 +434,7 @@ fn read_parts(
             })
             .collect();
         let mut sound = true;
-        let mut entries = HashMap::new();
+        let mut entries = HashMap::default();
         for reader in readers {
             match reader.join().ok().flatten() {
                 Some(part) => entries.extend(part),

@@ -240,8 +240,17 @@ impl Managed {
 }
 
 /// A content fingerprint: SHA-256 of the canonical JSON, hex, 32 characters.
+/// The JSON is written into a buffer kept per thread: a plan fingerprints
+/// every object of the directory.
 pub fn fingerprint<T: Serialize>(value: &T) -> String {
-    fingerprint_text(&canonical_json(value))
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        serde_json::to_writer(&mut *buffer, value).expect("model values serialize");
+        hex_prefix(&Sha256::digest(buffer.as_slice()))
+    })
 }
 
 /// The canonical JSON of a model value (field order is the declaration
@@ -252,6 +261,38 @@ pub fn canonical_json<T: Serialize>(value: &T) -> String {
 
 /// The fingerprint of canonical JSON text.
 pub fn fingerprint_text(json: &str) -> String {
-    let digest = Sha256::digest(json.as_bytes());
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex_prefix(&Sha256::digest(json.as_bytes()))
+}
+
+/// The first 16 bytes of a digest in lowercase hex.
+fn hex_prefix(digest: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(32);
+    for byte in &digest[..16] {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 15)]));
+    }
+    text
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    #[test]
+    fn a_fingerprint_is_the_digest_of_the_canonical_json_in_hex() {
+        let value =
+            serde_json::json!({ "username": "alice", "roles": ["basic", "app_admin"], "n": 3 });
+        let json = super::canonical_json(&value);
+        let expected: String = sha2::Digest::finalize(sha2::Digest::chain_update(
+            <sha2::Sha256 as sha2::Digest>::new(),
+            json.as_bytes(),
+        ))[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(super::fingerprint(&value), expected);
+        assert_eq!(super::fingerprint_text(&json), expected);
+        // The buffer kept between calls holds nothing of the last value.
+        assert_eq!(super::fingerprint(&"x"), super::fingerprint_text("\"x\""));
+        assert_eq!(super::fingerprint(&value), expected);
+    }
 }

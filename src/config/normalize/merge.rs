@@ -1,7 +1,10 @@
 //! The merge across files: one directory from every file's model, each
 //! name declared twice reported with both places, renames collected.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+/// Maps of every user's email and name, with a fast hasher.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use super::{FileModel, Item, Provenance, UserEntry};
 use crate::diagnostic::{Diagnostic, FileId};
