@@ -114,20 +114,10 @@ struct Parsed {
 /// the calendar's zone.
 fn parse(ics: &str) -> Option<(String, Vec<Parsed>)> {
     let python = python()?;
-    let mut child = Command::new(python)
-        .arg(root().join("tests/fixtures/calendar/parse_ics.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(ics.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::support::pipe(
+        Command::new(python).arg(root().join("tests/fixtures/calendar/parse_ics.py")),
+        ics,
+    );
     assert!(
         out.status.success(),
         "the independent parser refused the calendar:\n{}\n{ics}",

@@ -2,7 +2,6 @@
 //! that uses it — the shell, groff and man — when installed; checked by
 //! its structure otherwise.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::support::Roster;
@@ -19,20 +18,7 @@ fn installed(program: &str) -> bool {
 
 /// Runs `program args` with `input` on stdin; its exit status and stderr.
 fn feed(program: &str, args: &[&str], input: &str) -> (bool, String) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::support::pipe(Command::new(program).args(args), input);
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -90,6 +90,15 @@ impl TestDb {
         }
     }
 
+    /// Runs roster in `dir` against this database, without a cache.
+    pub fn roster_in(&self, dir: &std::path::Path, args: &[&str]) -> crate::support::Run {
+        crate::support::Roster::new(args)
+            .current_dir(dir)
+            .env("ROSTER_DATABASE_URL", self.url())
+            .env("ROSTER_CACHE", "off")
+            .run()
+    }
+
     /// The database URL to give roster.
     pub fn url(&self) -> &str {
         match self {

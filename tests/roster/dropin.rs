@@ -23,6 +23,14 @@ struct Request {
     body: String,
 }
 
+/// Each request's method and path, in order.
+fn calls(requests: &[Request]) -> Vec<(&str, &str)> {
+    requests
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect()
+}
+
 /// A fake of GitHub's issue comments API: lists, creates and updates
 /// comments, and records every request.
 struct CommentsApi {
@@ -194,12 +202,8 @@ fn the_github_action_scripts_comment_once_then_update_in_place() {
         "{stdout}"
     );
     let first = api.take();
-    let calls: Vec<(&str, &str)> = first
-        .iter()
-        .map(|r| (r.method.as_str(), r.path.as_str()))
-        .collect();
     assert_eq!(
-        calls,
+        calls(&first),
         [
             (
                 "GET",
@@ -225,12 +229,8 @@ fn the_github_action_scripts_comment_once_then_update_in_place() {
         "{stdout}"
     );
     let second = api.take();
-    let calls: Vec<(&str, &str)> = second
-        .iter()
-        .map(|r| (r.method.as_str(), r.path.as_str()))
-        .collect();
     assert_eq!(
-        calls,
+        calls(&second),
         [
             (
                 "GET",

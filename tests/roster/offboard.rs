@@ -10,11 +10,7 @@ use crate::e2e::copy_dir;
 use crate::support::{Roster, Run};
 
 fn roster(db: &TestDb, dir: &Path, args: &[&str]) -> Run {
-    Roster::new(args)
-        .current_dir(dir)
-        .env("ROSTER_DATABASE_URL", db.url())
-        .env("ROSTER_CACHE", "off")
-        .run()
+    db.roster_in(dir, args)
 }
 
 fn acme() -> tempfile::TempDir {

@@ -8,14 +8,10 @@ use std::path::Path;
 
 use crate::db::{TestDb, on_both_engines};
 use crate::e2e::copy_dir;
-use crate::support::{Roster, Run};
+use crate::support::Run;
 
 fn roster(db: &TestDb, dir: &Path, args: &[&str]) -> Run {
-    Roster::new(args)
-        .current_dir(dir)
-        .env("ROSTER_DATABASE_URL", db.url())
-        .env("ROSTER_CACHE", "off")
-        .run()
+    db.roster_in(dir, args)
 }
 
 /// examples/acme with every self-service field the people's.
