@@ -62,6 +62,18 @@ impl From<usize> for Step {
     }
 }
 
+/// The node at `path` is not what `step` needs: a mapping for a key, a
+/// sequence for an index.
+fn wrong_kind(path: &[Step], step: &Step) -> EditError {
+    EditError::Kind {
+        path: path_text(path),
+        expected: match step {
+            Step::Key(_) => "mapping",
+            Step::Index(_) => "sequence",
+        },
+    }
+}
+
 /// A path as text, for messages: `users[3].email`.
 pub fn path_text(path: &[Step]) -> String {
     let mut out = String::new();
@@ -138,14 +150,7 @@ impl Document {
             (Node::Seq { .. }, Step::Index(_)) => Err(EditError::Missing {
                 path: path_text(path),
             }),
-            (_, Step::Key(_)) => Err(EditError::Kind {
-                path: path_text(parent_path),
-                expected: "mapping",
-            }),
-            (_, Step::Index(_)) => Err(EditError::Kind {
-                path: path_text(parent_path),
-                expected: "sequence",
-            }),
+            (_, step) => Err(wrong_kind(parent_path, step)),
         }
     }
 
@@ -294,14 +299,7 @@ impl Document {
                 self.remove_member(parent.node, *layout, &starts, &ends, *index, "[]");
                 Ok(())
             }
-            (_, Step::Key(_)) => Err(EditError::Kind {
-                path: path_text(parent_path),
-                expected: "mapping",
-            }),
-            (_, Step::Index(_)) => Err(EditError::Kind {
-                path: path_text(parent_path),
-                expected: "sequence",
-            }),
+            (_, step) => Err(wrong_kind(parent_path, step)),
         }
     }
 
@@ -537,7 +535,6 @@ fn find<'n>(root: &'n Node, path: &[Step]) -> Result<Found<'n>, EditError> {
     let mut node = root;
     let mut in_flow = false;
     for (depth, step) in path.iter().enumerate() {
-        let here = || path_text(&path[..depth]);
         in_flow |= matches!(
             node,
             Node::Map {
@@ -563,18 +560,7 @@ fn find<'n>(root: &'n Node, path: &[Step]) -> Result<Found<'n>, EditError> {
                     path: path_text(&path[..=depth]),
                 })?
             }
-            (_, Step::Key(_)) => {
-                return Err(EditError::Kind {
-                    path: here(),
-                    expected: "mapping",
-                });
-            }
-            (_, Step::Index(_)) => {
-                return Err(EditError::Kind {
-                    path: here(),
-                    expected: "sequence",
-                });
-            }
+            (_, step) => return Err(wrong_kind(&path[..depth], step)),
         };
     }
     Ok(Found { node, in_flow })
