@@ -38,6 +38,7 @@ pub mod diagnostic;
 pub mod drift;
 pub mod edit;
 pub mod export;
+pub mod fast;
 pub mod lookup;
 pub mod model;
 pub mod offboard;

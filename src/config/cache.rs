@@ -32,9 +32,7 @@ use sha2::{Digest, Sha256};
 
 use super::normalize::FileModel;
 
-/// Maps and sets of 100,000 paths and hashes, with a fast hasher.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+use crate::fast::{FastMap as HashMap, FastSet as HashSet};
 
 /// The version of the cache's own format.
 const FORMAT: u32 = 4;

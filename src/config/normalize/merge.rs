@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-/// Maps of every user's email and name, with a fast hasher.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+use crate::fast::FastMap as HashMap;
 
 use super::{FileModel, Item, Provenance, UserEntry};
 use crate::diagnostic::{Diagnostic, FileId};

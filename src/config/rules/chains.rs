@@ -12,13 +12,13 @@
 //! circle leads round the same circle again. Each person is walked about
 //! once per window and group, not once per chain they sit in.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::hash::Hash;
+use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 
 use super::NameMap;
+use crate::fast::{FastMap, FastSet};
 use crate::model::directory::{Cover, OofWindow, User};
 
 /// A problem at the end of a chain.
@@ -46,18 +46,11 @@ struct Ring<'a> {
     set: BTreeSet<&'a str>,
 }
 
-/// Sets and maps of the walk, with a fast hasher.
-type Fast = foldhash::fast::RandomState;
-
-fn fast_set<T: Eq + Hash>() -> HashSet<T, Fast> {
-    HashSet::with_hasher(Fast::default())
-}
-
 /// Walks chains of covers, remembering across walks.
 pub(super) struct Chains<'a> {
     users: &'a NameMap<'a, &'a User>,
-    clean: HashSet<Node<'a>, Fast>,
-    on_ring: HashMap<Node<'a>, (Rc<Ring<'a>>, usize), Fast>,
+    clean: FastSet<Node<'a>>,
+    on_ring: FastMap<Node<'a>, (Rc<Ring<'a>>, usize)>,
     reported: Vec<Rc<Ring<'a>>>,
     reported_sets: HashSet<BTreeSet<&'a str>>,
 }
@@ -73,8 +66,8 @@ impl<'a> Chains<'a> {
     pub(super) fn new(users: &'a NameMap<'a, &'a User>) -> Chains<'a> {
         Chains {
             users,
-            clean: fast_set(),
-            on_ring: HashMap::with_hasher(Fast::default()),
+            clean: FastSet::default(),
+            on_ring: FastMap::default(),
             reported: Vec::new(),
             reported_sets: HashSet::new(),
         }
@@ -90,7 +83,7 @@ impl<'a> Chains<'a> {
     ) -> Option<ChainProblem> {
         let first = window.cover.for_group(group.unwrap_or_default())?;
         let mut path: Vec<&'a str> = vec![username];
-        let mut on_path: HashSet<&'a str, Fast> = fast_set();
+        let mut on_path: FastSet<&'a str> = FastSet::default();
         on_path.insert(username);
         let mut frames: Vec<Frame<'a>> = Vec::new();
         let mut entering = Some((first, (window.from, window.until)));

@@ -8,8 +8,6 @@ mod owner;
 mod people;
 mod references;
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 
 use super::normalize::Provenance;
@@ -70,9 +68,9 @@ impl Context<'_> {
     }
 }
 
-/// A map keyed by names, with a fast hasher: the rules look names up
-/// hundreds of thousands of times in a large directory.
-pub(super) type NameMap<'a, V> = HashMap<&'a str, V, foldhash::fast::RandomState>;
+/// A map keyed by names: the rules look names up hundreds of thousands of
+/// times in a large directory.
+pub(super) type NameMap<'a, V> = crate::fast::FastMap<&'a str, V>;
 
 /// Lookups several rules need, built once.
 pub(super) struct Index<'a> {
