@@ -72,10 +72,16 @@ pub struct PendingConfig {
 }
 
 impl PendingConfig {
-    /// Starts reading the config at `path`, with the cache in `cache_dir`.
-    pub fn read(path: PathBuf, now: DateTime<Utc>, cache_dir: Option<PathBuf>) -> PendingConfig {
+    /// Starts reading the config at `path`, with the cache in `cache_dir`
+    /// when `trust` allows it.
+    pub fn read(
+        path: PathBuf,
+        now: DateTime<Utc>,
+        cache_dir: Option<PathBuf>,
+        trust: crate::config::cache::Trust,
+    ) -> PendingConfig {
         let thread = std::thread::spawn(move || {
-            crate::config::load_cached(&path, now, cache_dir.as_deref())
+            crate::config::load_trusting(&path, now, cache_dir.as_deref(), trust)
         });
         PendingConfig {
             thread: Some(thread),
@@ -247,6 +253,18 @@ pub async fn apply(
         }
     };
     crate::release_at_exit(live);
+    // The history entry (the plan's digest is a pass over all of it) is
+    // made on another core while the database writes.
+    let plan = std::sync::Arc::new(plan);
+    let entry = {
+        let (plan, revision, actor) = (
+            plan.clone(),
+            request.revision.clone(),
+            request.actor.clone(),
+        );
+        let now = request.now;
+        tokio::task::spawn_blocking(move || history::entry(&plan, revision, actor, now))
+    };
     let stage = crate::timing::Stage::start("apply: change set");
     let changes = change_set(&plan, request.now);
     drop(stage);
@@ -256,12 +274,10 @@ pub async fn apply(
     drop(stage);
     crate::release_at_exit(changes);
     let _stage = crate::timing::Stage::start("apply: record and commit");
-    let mut entry = history::entry(
-        &plan,
-        request.revision.clone(),
-        request.actor.clone(),
-        request.now,
-    );
+    let mut entry = entry
+        .await
+        .expect("making the history entry does not panic");
+    let plan = std::sync::Arc::try_unwrap(plan).unwrap_or_else(|shared| (*shared).clone());
     entry.changes.extend(request.note.clone());
     // The finish is the start plus the time the apply took, on the start's
     // clock (which `ROSTER_NOW` may fix).

@@ -17,6 +17,7 @@ use super::plan::GuardArgs;
 use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
 use crate::apply::{self, ApplyError, Mismatch, Outcome, PendingConfig, Request, Source};
+use crate::config::cache::Trust;
 use crate::plan::Plan;
 use crate::plan::file::PlanFile;
 use crate::report::plan::{self as render, RenderOptions};
@@ -88,10 +89,14 @@ async fn apply(args: ApplyArgs, settings: &Settings) -> Result<ExitStatus, Failu
         (None, path) => {
             let path = path.clone().unwrap_or_else(|| PathBuf::from("."));
             let dir = origin::config_dir(&path);
-            // An apply reads every file itself: the cache, which anyone who
-            // can write the cache folder could change, never decides what
-            // an apply writes.
-            let config = PendingConfig::read(path.clone(), now, None);
+            // An apply uses only a cache nobody else could have written:
+            // what the cache says becomes what the apply writes.
+            let config = PendingConfig::read(
+                path.clone(),
+                now,
+                settings.cache_dir.clone(),
+                Trust::Private,
+            );
             let source = if args.yes {
                 Source::Config {
                     config,

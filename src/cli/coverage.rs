@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
+use crate::config::cache::Trust;
 use crate::coverage::{self, Period};
 use crate::report::coverage as render;
 
@@ -106,7 +107,7 @@ async fn coverage(args: CoverageArgs, settings: &Settings) -> Result<ExitStatus,
                 settings,
                 &url,
                 false,
-                settings.cache_dir.clone(),
+                settings.cache(Trust::Any),
             )
             .await?;
             let location = store.location().to_string();

@@ -8,6 +8,7 @@ use clap::Args;
 use super::plan::PlanFormat;
 use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
+use crate::config::cache::Trust;
 use crate::drift;
 use crate::drift::notify;
 use crate::report::drift as render;
@@ -74,7 +75,7 @@ async fn drift(args: DriftArgs, settings: &Settings) -> Result<ExitStatus, Failu
                 settings,
                 &url,
                 false,
-                settings.cache_dir.clone(),
+                settings.cache(Trust::Any),
             )
             .await?;
             (Some(config.desired), store, live)

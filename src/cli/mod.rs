@@ -36,6 +36,7 @@ pub use output::Output;
 pub use settings::Settings;
 
 use crate::apply::PendingConfig;
+use crate::config::cache::Trust;
 use crate::store::url::{DEFAULT_DATABASE, DatabaseUrl};
 use crate::store::{Store, StoreError};
 
@@ -379,10 +380,11 @@ async fn config_and_live(
     settings: &Settings,
     url: &DatabaseUrl,
     bodies: bool,
-    cache: Option<std::path::PathBuf>,
+    cache: Option<(std::path::PathBuf, Trust)>,
 ) -> Result<(LoadedConfig, Store, crate::model::live::LiveSnapshot), Failure> {
     let _stage = crate::timing::Stage::start("config and store: load");
-    let reading = PendingConfig::read(path.to_path_buf(), now, cache);
+    let (cache, trust) = cache.map_or((None, Trust::Private), |(dir, trust)| (Some(dir), trust));
+    let reading = PendingConfig::read(path.to_path_buf(), now, cache, trust);
     let early = async {
         if url.engine() == crate::store::EngineKind::Sqlite
             && !std::path::Path::new(url.sqlite_path()).exists()

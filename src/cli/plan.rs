@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::settings::Settings;
 use super::{DatabaseArgs, ExitStatus, Failure};
+use crate::config::cache::Trust;
 use crate::plan::file::PlanFile;
 use crate::plan::{self, PlanOptions};
 use crate::report::plan::{self as render, RenderOptions};
@@ -129,12 +130,21 @@ async fn plan(args: PlanArgs, settings: &Settings) -> Result<ExitStatus, Failure
     let output = &settings.output;
     let now = settings.now()?;
     let url = args.database.url()?;
-    let cache = settings.cache_dir.clone().filter(|_| args.out.is_none());
-    let (config, store, mut live) =
-        // A plan saved for an apply reads every file itself: the cache,
-        // which anyone who can write the cache folder could change, never
-        // decides what an apply writes.
-        super::config_and_live(&args.path, now, settings, &url, false, cache).await?;
+    // A plan saved for an apply uses only a cache nobody else could have
+    // written: what the cache says becomes what an apply writes.
+    let trust = match args.out {
+        Some(_) => Trust::Private,
+        None => Trust::Any,
+    };
+    let (config, store, mut live) = super::config_and_live(
+        &args.path,
+        now,
+        settings,
+        &url,
+        false,
+        settings.cache(trust),
+    )
+    .await?;
     super::load_bodies(&store, &config.desired, &mut live).await?;
     let stage = crate::timing::Stage::start("plan");
     let plan = plan::plan(&config.desired, &live, now, args.guards.options());

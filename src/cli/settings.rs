@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::Failure;
 use super::output::Output;
+use crate::config::cache::Trust;
 
 /// The settings of one run.
 #[derive(Debug, Clone)]
@@ -59,6 +60,12 @@ pub struct ForgeActor {
 }
 
 impl Settings {
+    /// The cache folder with how far its files are trusted; none when
+    /// caching is off.
+    pub fn cache(&self, trust: Trust) -> Option<(PathBuf, Trust)> {
+        self.cache_dir.clone().map(|dir| (dir, trust))
+    }
+
     /// Reads the process's environment.
     pub fn from_env() -> Settings {
         Settings::from_vars(|name| std::env::var_os(name))

@@ -14,6 +14,14 @@
 //! change time, which no tool can set back, catches a content swapped in
 //! with an old modification time.
 //!
+//! What a cache says is only ever read by `validate`, `plan` and the like;
+//! `apply` and `plan --out`, whose results are written to the directory,
+//! use a cache file only when it is [`Trust::Private`]: owned by the user
+//! running roster and writable by nobody else (as ssh treats its keys), so
+//! that only someone who could edit the config itself could have put
+//! anything in it. roster writes its cache files so (mode 0600, in a
+//! folder of mode 0700).
+//!
 //! The file is a small header (stamps and content hashes) and the results
 //! in a few parts, read on other threads while the files are looked at.
 //! The header and each part carry their SHA-256: a damaged byte anywhere
@@ -75,6 +83,41 @@ impl Stamp {
             None
         }
     }
+}
+
+/// Which cache files a run may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// Any: what the run makes of the cache is only read by people.
+    Any,
+    /// Only a file owned by the user running roster and writable by nobody
+    /// else: what the run makes of the cache is written to the directory.
+    Private,
+}
+
+/// Whether the cache file opened as `file` may be used under `trust`.
+fn trusted(file: &std::fs::File, trust: Trust) -> bool {
+    match trust {
+        Trust::Any => true,
+        Trust::Private => private(file),
+    }
+}
+
+/// Whether the open `file` is owned by the user running roster and
+/// writable by nobody else (its group and others have no write bit).
+#[cfg(target_os = "linux")]
+fn private(file: &std::fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    file.metadata()
+        .is_ok_and(|m| m.is_file() && m.uid() == me && m.mode() & 0o022 == 0)
+}
+
+/// Elsewhere ownership is not checked: no cache is private.
+#[cfg(not(target_os = "linux"))]
+fn private(_file: &std::fs::File) -> bool {
+    false
 }
 
 /// How close to the cache's writing a stamp may be and still be trusted.
@@ -161,8 +204,8 @@ fn now_ns() -> i128 {
 
 impl Cache {
     /// The cache of the config at `config`, in `dir`; empty when there is
-    /// none yet or it was written by another roster.
-    pub fn open(dir: &Path, config: &Path) -> Cache {
+    /// none yet, it was written by another roster, or `trust` refuses it.
+    pub fn open(dir: &Path, config: &Path, trust: Trust) -> Cache {
         let root = std::fs::canonicalize(config).unwrap_or_else(|_| config.to_path_buf());
         let key: String = Sha256::digest(root.display().to_string().as_bytes())[..12]
             .iter()
@@ -173,7 +216,7 @@ impl Cache {
             path: Some(path),
             ..Cache::default()
         };
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Some(bytes) = read_trusted(&path, trust) else {
             return empty(path);
         };
         let Some((header, body)) = read_header(&bytes) else {
@@ -390,13 +433,54 @@ fn write_file(path: &Path, header: &Header, parts: &[&[u8]]) {
     bytes.extend(head);
     parts.iter().for_each(|part| bytes.extend_from_slice(part));
     if let Some(dir) = path.parent()
-        && std::fs::create_dir_all(dir).is_ok()
+        && create_private_dir(dir).is_ok()
     {
+        use std::io::Write;
         let partial = path.with_extension(format!("{}.tmp", std::process::id()));
-        if std::fs::write(&partial, bytes).is_ok() {
+        let _ = std::fs::remove_file(&partial);
+        if create_private(&partial)
+            .and_then(|mut f| f.write_all(&bytes))
+            .is_ok()
+        {
             let _ = std::fs::rename(&partial, path);
+        } else {
+            let _ = std::fs::remove_file(&partial);
         }
     }
+}
+
+/// The bytes of the cache file at `path`, when `trust` allows it; its
+/// owner and mode are those of the file read, not of a path looked at
+/// before.
+fn read_trusted(path: &Path, trust: Trust) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    if !trusted(&file, trust) {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Creates `path`, which must not exist yet, for writing, readable and
+/// writable by its owner only.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Creates the folder `dir` and its parents, the new ones open to their
+/// owner only.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// The header of a cache file of this format and roster, and where the

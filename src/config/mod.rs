@@ -95,9 +95,19 @@ pub fn load_cached(
     now: DateTime<Utc>,
     cache_dir: Option<&Path>,
 ) -> Result<Validated, ConfigError> {
+    load_trusting(path, now, cache_dir, cache::Trust::Any)
+}
+
+/// Like [`load_cached`], using a cache file only when `trust` allows it.
+pub fn load_trusting(
+    path: &Path,
+    now: DateTime<Utc>,
+    cache_dir: Option<&Path>,
+    trust: cache::Trust,
+) -> Result<Validated, ConfigError> {
     let stage = crate::timing::Stage::start("config: open the cache");
     let mut cache = cache_dir
-        .map(|dir| cache::Cache::open(dir, path))
+        .map(|dir| cache::Cache::open(dir, path, trust))
         .unwrap_or_default();
     drop(stage);
     let read = {

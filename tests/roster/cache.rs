@@ -219,39 +219,85 @@ fn a_damaged_cache_costs_time_not_correctness() {
     assert_eq!(third.stdout, first.stdout);
 }
 
+/// How many files a run took from the cache, as `ROSTER_TIMINGS=1` says.
+fn taken_from_cache(stderr: &str) -> usize {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("files from the cache"))
+        .unwrap_or_else(|| panic!("no cache line in:\n{stderr}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let of = words
+        .iter()
+        .position(|w| *w == "of")
+        .expect("`N of M files`");
+    words[of - 1].parse().expect("a count")
+}
+
+#[cfg(target_os = "linux")]
 #[test]
-fn what_an_apply_writes_is_never_taken_from_the_cache() {
-    // `apply` and `plan --out` read every file themselves; only the
-    // commands whose output is for reading (`validate`, `plan`) use the
-    // cache, so a cache folder shared or tampered with cannot change what
-    // is written.
+fn what_an_apply_writes_comes_from_a_cache_only_nobody_else_could_write() {
+    // `apply` and `plan --out` write what the cache says, so they use a
+    // cache file only when it is the user's own and writable by nobody
+    // else; the commands whose output is only read use any cache.
+    use std::os::unix::fs::PermissionsExt;
     let config = acme();
     let db = tempfile::tempdir().unwrap();
     let url = db.path().join("roster.db");
     let plan = db.path().join("plan.json");
-    let run = |args: &[&std::ffi::OsStr], cache: &Path| {
+    let cache = tempfile::tempdir().unwrap();
+    // A folder roster makes itself, to see the modes it makes.
+    let folder = cache.path().join("made/by/roster");
+    let run = |args: &[&std::ffi::OsStr]| {
         crate::support::Roster::new(args)
             .env("ROSTER_DATABASE_URL", &url)
-            .env("ROSTER_CACHE_DIR", cache)
+            .env("ROSTER_CACHE_DIR", &folder)
+            .env("ROSTER_TIMINGS", "1")
             .run()
     };
     let path = config.path().as_os_str();
-    for args in [
-        vec!["apply".as_ref(), path, "--yes".as_ref()],
+    let first = run(&["validate".as_ref(), path]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(taken_from_cache(&first.stderr), 0);
+    let file = walk(&folder).into_iter().next().expect("a cache file");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o600, "the cache file is its owner's only");
+    assert_eq!(mode(&folder), 0o700, "the cache folder is its owner's only");
+    let every = files(config.path());
+
+    let writers: [Vec<&std::ffi::OsStr>; 2] = [
         vec!["plan".as_ref(), path, "--out".as_ref(), plan.as_os_str()],
-    ] {
-        let cache = tempfile::tempdir().unwrap();
-        let done = run(&args, cache.path());
-        assert_eq!(done.code, 0, "{}", done.stderr);
-        assert_eq!(files(cache.path()), 0, "{args:?} used the cache");
+        vec!["apply".as_ref(), path, "--yes".as_ref()],
+    ];
+    // The user's own cache: used by everyone.
+    for args in &writers {
+        let done = run(args);
+        assert_eq!(done.code, 0, "{args:?}: {}", done.stderr);
+        assert_eq!(taken_from_cache(&done.stderr), every, "{args:?}");
     }
-    let cache = tempfile::tempdir().unwrap();
-    let done = run(&["plan".as_ref(), path], cache.path());
-    assert_eq!(done.code, 0, "{}", done.stderr);
-    assert!(
-        files(cache.path()) > 0,
-        "a plan for reading keeps the cache"
-    );
+    // A cache file others may write: only used by what people read (a
+    // writer that refuses it leaves its own results in its place).
+    let open_to = |mode| std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode));
+    for others in [0o620, 0o602, 0o666] {
+        for args in &writers {
+            open_to(others).unwrap();
+            let done = run(args);
+            assert_eq!(done.code, 0, "{args:?}: {}", done.stderr);
+            assert_eq!(
+                taken_from_cache(&done.stderr),
+                0,
+                "{args:?} with mode {others:o}"
+            );
+            assert_eq!(mode(&file), 0o600, "{args:?} left its own cache");
+        }
+        open_to(others).unwrap();
+        let read = run(&["plan".as_ref(), path]);
+        assert_eq!(read.code, 0, "{}", read.stderr);
+        assert_eq!(
+            taken_from_cache(&read.stderr),
+            every,
+            "plan with mode {others:o}"
+        );
+    }
 }
 
 mod damage {
