@@ -153,8 +153,24 @@ fn hex(text: &str) -> Option<Vec<u8>> {
 
 /// SHA-256 of a plan's canonical JSON, hex.
 pub fn plan_digest(plan: &Plan) -> String {
-    let json = serde_json::to_string(plan).expect("plans serialize");
-    Sha256::digest(json.as_bytes())
+    /// Hashes what is written to it: the JSON is never held whole.
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = std::io::BufWriter::with_capacity(64 * 1024, Hashing(Sha256::new()));
+    serde_json::to_writer(&mut hashing, plan).expect("plans serialize");
+    let Ok(Hashing(digest)) = hashing.into_inner().map_err(|_| ()) else {
+        unreachable!("hashing cannot fail")
+    };
+    digest
+        .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

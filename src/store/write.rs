@@ -56,25 +56,38 @@ pub(super) async fn write<DB: Engine>(
     conn: &mut Conn<'_, DB>,
     changes: &ChangeSet,
 ) -> Result<(), StoreError> {
+    let stage = |name| crate::timing::Stage::start(name);
     let mut ids = Ids::default();
+    let s = stage("write: roles and groups");
     write_roles(conn, &changes.put_roles, &mut ids).await?;
     write_group_rows(conn, &changes.put_groups, &mut ids).await?;
+    drop(s);
+    let s = stage("write: users");
     write_user_rows(conn, changes, &mut ids).await?;
     discard_platform_records(conn, &changes.discard_platform, &ids, changes.now).await?;
     send_invitations(conn, &changes.invitations, &ids, changes.now).await?;
+    drop(s);
     let touched: Vec<&User> = changes
         .create_users
         .iter()
         .chain(changes.update_users.iter().map(|u| &u.user))
         .collect();
+    let s = stage("write: contact methods and grants");
     write_user_lists(conn, &touched, &ids).await?;
+    drop(s);
+    let s = stage("write: memberships");
     write_memberships(conn, &changes.put_groups, &ids).await?;
     if let Some(owner) = &changes.owner {
         write_owner(conn, owner.as_deref(), &ids).await?;
     }
+    drop(s);
+    let s = stage("write: deletes");
     delete_objects(conn, changes, &ids).await?;
+    drop(s);
+    let s = stage("write: last applied");
     record(conn, &changes.record).await?;
     forget(conn, &changes.forget).await?;
+    drop(s);
     if let Some(fields) = &changes.self_service {
         write_self_service(conn, fields).await?;
     }
@@ -125,7 +138,7 @@ async fn write_roles<DB: Engine>(
         " ON CONFLICT (name) DO UPDATE SET description = excluded.description",
     )
     .await?;
-    ids.roles = names_to_ids(conn, "SELECT id, name FROM roles").await?;
+    ids.roles = names_to_ids(conn, "roles", "name").await?;
     let targets = roles
         .iter()
         .map(|r| ids.role(&r.name))
@@ -176,7 +189,7 @@ async fn write_group_rows<DB: Engine>(
         " ON CONFLICT (name) DO UPDATE SET description = excluded.description",
     )
     .await?;
-    ids.groups = names_to_ids(conn, "SELECT id, name FROM groups").await?;
+    ids.groups = names_to_ids(conn, "groups", "name").await?;
     Ok(())
 }
 
@@ -222,7 +235,7 @@ async fn write_user_rows<DB: Engine>(
         })
         .collect();
     insert(conn, UserRow::TABLE, &columns, rows, "").await?;
-    ids.users = names_to_ids(conn, "SELECT id, username FROM users").await?;
+    ids.users = names_to_ids(conn, "users", "username").await?;
     if changes.update_users.is_empty() {
         return Ok(());
     }
@@ -667,17 +680,27 @@ async fn delete_where_in<DB: Engine>(
     Ok(())
 }
 
-/// Name → id of every row of a two-column `SELECT id, name` query.
+/// Name → id of every row of `table`, read as one text the way the load
+/// reads tables (one row at a time costs several times as much).
 async fn names_to_ids<DB: Engine>(
     conn: &mut Conn<'_, DB>,
-    sql: &'static str,
+    table: &str,
+    name: &str,
 ) -> Result<HashMap<String, i64>, StoreError> {
-    let mut map = HashMap::new();
-    conn.each_row(sql, Vec::new(), |row| {
-        map.insert(DB::text(row, 1)?, DB::int(row, 0)?);
-        Ok(())
-    })
-    .await
-    .map_err(StoreError::query(WRITING))?;
-    Ok(map)
+    let text = conn
+        .table_text(&["id", name], table)
+        .await
+        .map_err(StoreError::query(WRITING))?;
+    let rows: Vec<(i64, String)> = match text {
+        super::engine::TableText::Json(text) => {
+            serde_json::from_str(&text).map_err(|e| e.to_string())
+        }
+        super::engine::TableText::Copy(text) => {
+            super::copy_text::rows(&text).map_err(|e| e.to_string())
+        }
+    }
+    .map_err(|error| StoreError::Inconsistent {
+        message: format!("{table}: {error}"),
+    })?;
+    Ok(rows.into_iter().map(|(id, name)| (name, id)).collect())
 }
