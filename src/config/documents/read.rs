@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::check::{check_in_full, read_typed};
-use super::discover::discover;
+use super::discover::{Found, discover_files};
 use super::{CleanFile, NORMALISING, READING, ReadConfig, TYPED};
 use crate::config::ConfigError;
 use crate::config::cache::{Cache, ContentHash, Stamp};
@@ -18,7 +18,7 @@ use crate::diagnostic::Diagnostic;
 /// Reads, parses, schema-checks and normalises every file at `path`, on
 /// every core, taking unchanged files from `cache`.
 pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
-    let files = discover(path)?;
+    let files = discover_files(path)?;
     let shared: &Cache = cache;
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<FileOutcome>>> =
@@ -137,7 +137,8 @@ struct FileOutcome {
 
 const PLACEHOLDER: FileId = FileId(usize::MAX);
 
-fn read_file(root: &Path, path: &Path, cache: &Cache) -> Result<FileOutcome, ConfigError> {
+fn read_file(root: &Path, found: &Found, cache: &Cache) -> Result<FileOutcome, ConfigError> {
+    let path = found.path.as_path();
     let open = |source| ConfigError::Open {
         path: path.to_path_buf(),
         source,
@@ -150,12 +151,12 @@ fn read_file(root: &Path, path: &Path, cache: &Cache) -> Result<FileOutcome, Con
     let name = path.display().to_string();
     // The stamp is taken before the text is read: a change made meanwhile
     // gives the file a newer stamp than the one recorded with this text.
-    // A file the cache knows is looked at first, so that an unchanged one
-    // is not even opened; any other is opened and looked at through its
-    // handle, which spares the file system a second walk of the path.
+    // For a file the cache knows, the stamp is the one taken when the file
+    // was found, so that an unchanged one is not even opened; any other is
+    // opened and looked at through its handle.
     let mut stamp = None;
     if cache.knows(&relative) {
-        stamp = Stamp::of(&std::fs::metadata(path).map_err(open)?);
+        stamp = Stamp::of(&found.metadata);
         if let Some(hash) = stamp.and_then(|s| cache.unchanged(&relative, &s)) {
             return Ok(FileOutcome {
                 file: SourceFile::unread(path.to_path_buf(), name, hash),
