@@ -22,35 +22,75 @@ use std::sync::OnceLock;
 use phonenumber::metadata::loader::{Descriptor, Metadata};
 use regex::{Regex, RegexBuilder};
 
+/// A metadata pattern, compiled the first time a number needs it: a
+/// country code such as +1 has 25 regions of a dozen patterns each, and a
+/// run that meets one mobile number needs two or three of them.
+struct Lazy {
+    source: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Lazy {
+    fn new(source: &str) -> Lazy {
+        Lazy {
+            source: source.to_string(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// Whether the pattern matches from the first digit of `national`;
+    /// `None` when it does not compile (the number is not vouched for).
+    fn is_match(&self, national: &str) -> Option<bool> {
+        let regex = self.compiled.get_or_init(|| compile(&self.source));
+        regex.as_ref().map(|r| r.is_match(national))
+    }
+
+    /// Where the pattern matches `national`, if it does; `None` when it
+    /// does not compile.
+    fn find(&self, national: &str) -> Option<Option<(usize, usize)>> {
+        let regex = self.compiled.get_or_init(|| compile(&self.source));
+        regex
+            .as_ref()
+            .map(|r| r.find(national).map(|m| (m.start(), m.end())))
+    }
+}
+
 /// A number pattern and the lengths it allows.
 struct Pattern {
-    regex: Regex,
+    regex: Lazy,
     lengths: Vec<u16>,
 }
 
 impl Pattern {
     fn new(descriptor: &Descriptor) -> Option<Pattern> {
         Some(Pattern {
-            regex: compile(descriptor.national_number.as_deref()?)?,
+            regex: Lazy::new(descriptor.national_number.as_deref()?),
             lengths: descriptor.possible_length.clone(),
         })
     }
 
     /// `phonenumber`'s `Descriptor::is_match`: a possible length, and the
-    /// pattern matching from the first digit.
-    fn is_match(&self, national: &str) -> bool {
+    /// pattern matching from the first digit (compiled only when the
+    /// length is possible). `None`: the pattern does not compile.
+    fn is_match(&self, national: &str) -> Option<bool> {
         let length = u16::try_from(national.len()).unwrap_or(u16::MAX);
-        (self.lengths.is_empty() || self.lengths.contains(&length)) && self.regex.is_match(national)
+        if !self.lengths.is_empty() && !self.lengths.contains(&length) {
+            return Some(false);
+        }
+        self.regex.is_match(national)
     }
 }
 
 /// Compiles a metadata pattern anchored at the start: "matches from the
-/// first digit", which is what `phonenumber` asks of its matches.
+/// first digit", which is what `phonenumber` asks of its matches. Numbers
+/// reach it as ASCII digits, so `\d` is compiled as `[0-9]` (Unicode's
+/// digits, which no such number holds, make a far larger automaton).
 fn compile(pattern: &str) -> Option<Regex> {
     // The newline ends a comment the pattern may close with (whitespace
     // and comments are ignored in metadata patterns).
     RegexBuilder::new(&format!("^(?:{pattern}\n)"))
         .ignore_whitespace(true)
+        .unicode(false)
         .build()
         .ok()
 }
@@ -60,9 +100,9 @@ struct Region {
     general: Pattern,
     /// Every number type; a number of any of them is valid.
     types: Vec<Pattern>,
-    leading_digits: Option<Regex>,
+    leading_digits: Option<Lazy>,
     national_prefix: Option<String>,
-    prefix_for_parsing: Option<Regex>,
+    prefix_for_parsing: Option<Lazy>,
     transforms_prefix: bool,
 }
 
@@ -89,44 +129,58 @@ impl Region {
         Some(Region {
             general: Pattern::new(meta.general.as_ref()?)?,
             types,
-            leading_digits: match &meta.leading_digits {
-                Some(regex) => Some(compile(regex)?),
-                None => None,
-            },
+            leading_digits: meta.leading_digits.as_deref().map(Lazy::new),
             national_prefix: meta.national_prefix.clone(),
-            prefix_for_parsing: match &meta.national_prefix_for_parsing {
-                Some(regex) => Some(compile(regex)?),
-                None => None,
-            },
+            prefix_for_parsing: meta.national_prefix_for_parsing.as_deref().map(Lazy::new),
             transforms_prefix: meta.national_prefix_transform_rule.is_some(),
         })
     }
 
-    /// `phonenumber`'s `number_type(..) != Type::Unknown`.
-    fn has_type(&self, national: &str) -> bool {
-        self.general.is_match(national) && self.types.iter().any(|t| t.is_match(national))
+    /// `phonenumber`'s `number_type(..) != Type::Unknown`; `None` when a
+    /// pattern it needed does not compile.
+    fn has_type(&self, national: &str) -> Option<bool> {
+        if !self.general.is_match(national)? {
+            return Some(false);
+        }
+        for kind in &self.types {
+            if kind.is_match(national)? {
+                return Some(true);
+            }
+        }
+        Some(false)
     }
 
     /// Whether parsing could rewrite `national`: strip a national prefix or
-    /// apply a transform rule.
-    fn may_rewrite(&self, national: &str) -> bool {
+    /// apply a transform rule; `None` when the pattern does not compile.
+    fn may_rewrite(&self, national: &str) -> Option<bool> {
         if let Some(prefix) = &self.national_prefix
             && national.starts_with(prefix.as_str())
         {
-            return true;
+            return Some(true);
         }
         match &self.prefix_for_parsing {
-            Some(regex) => regex
-                .find(national)
-                .is_some_and(|m| m.start() == 0 && (m.end() > 0 || self.transforms_prefix)),
-            None => false,
+            Some(regex) => Some(
+                regex
+                    .find(national)?
+                    .is_some_and(|(start, end)| start == 0 && (end > 0 || self.transforms_prefix)),
+            ),
+            None => Some(false),
+        }
+    }
+
+    /// Whether `national` is this region's, by its leading digits or else
+    /// its number types (`phonenumber`'s `source_for`).
+    fn is_source_of(&self, national: &str) -> Option<bool> {
+        match &self.leading_digits {
+            Some(leading) => leading.is_match(national),
+            None => self.has_type(national),
         }
     }
 }
 
 /// The regions of one country code, in `phonenumber`'s order; `None` when
-/// some pattern did not compile (then every number of the code goes the
-/// slow way).
+/// some region's metadata lacks a pattern (then every number of the code
+/// goes the slow way).
 type Plan = Option<Vec<Region>>;
 
 fn plan(position: usize) -> Option<&'static [Region]> {
@@ -145,35 +199,48 @@ fn plan(position: usize) -> Option<&'static [Region]> {
 /// Whether `text` is a valid number already in canonical E.164 form;
 /// `false` means "not known here", not "invalid".
 pub fn is_valid_canonical(text: &str) -> bool {
+    vouch(text).unwrap_or(false)
+}
+
+/// [`is_valid_canonical`], with `None` for a pattern that did not compile.
+fn vouch(text: &str) -> Option<bool> {
     let Some(digits) = text.strip_prefix('+') else {
-        return false;
+        return Some(false);
     };
     if !(8..=16).contains(&digits.len())
         || !digits.bytes().all(|b| b.is_ascii_digit())
         || digits.starts_with('0')
     {
-        return false;
+        return Some(false);
     }
-    let Some((code, position)) = metadata::calling_code(digits) else {
-        return false;
-    };
-    let Some(regions) = plan(position) else {
-        return false;
-    };
+    let (code, position) = metadata::calling_code(digits)?;
+    let regions = plan(position)?;
     let national = &digits[code.to_string().len()..];
-    if national.len() < 2 || regions.iter().any(|r| r.may_rewrite(national)) {
-        return false;
+    if national.len() < 2 {
+        return Some(false);
+    }
+    for region in regions {
+        if region.may_rewrite(national)? {
+            return Some(false);
+        }
     }
     // `phonenumber`'s `source_for`, then `is_valid` on the region found.
     let region = if regions.len() == 1 {
         regions.first()
     } else {
-        regions.iter().find(|r| match &r.leading_digits {
-            Some(leading) => leading.is_match(national),
-            None => r.has_type(national),
-        })
+        let mut found = None;
+        for region in regions {
+            if region.is_source_of(national)? {
+                found = Some(region);
+                break;
+            }
+        }
+        found
     };
-    region.is_some_and(|r| r.has_type(national))
+    match region {
+        Some(region) => region.has_type(national),
+        None => Some(false),
+    }
 }
 
 #[cfg(test)]
