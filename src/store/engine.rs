@@ -59,6 +59,16 @@ pub enum TableText {
     Copy(String),
 }
 
+impl TableText {
+    /// Every row, each deserialized as `T` (a tuple or tuple struct).
+    pub fn rows<T: serde::de::DeserializeOwned>(self) -> Result<Vec<T>, String> {
+        match self {
+            TableText::Json(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
+            TableText::Copy(text) => super::copy_text::rows(&text).map_err(|e| e.to_string()),
+        }
+    }
+}
+
 /// An engine: SQLite or PostgreSQL.
 pub trait Engine: Database {
     /// Which one.

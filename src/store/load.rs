@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
 use super::StoreError;
-use super::engine::{Bind, Conn, Engine, TableText};
+use super::engine::{Bind, Conn, Engine};
 use super::tables::{
     ApiTokenRow, ContactMethodRow, GroupCoverRow, GroupRow, IntegrationRow, InvitationRow,
     ManagedFingerprintRow, ManagedRow, MemberRow, MutedIntegrationRow, NotificationProfileRow,
@@ -101,10 +101,7 @@ async fn start<DB: Engine, T: DeserializeOwned + Send + 'static>(
         .table_text(columns, from)
         .await
         .map_err(StoreError::query(LOADING))?;
-    let task = tokio::task::spawn_blocking(move || match text {
-        TableText::Json(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
-        TableText::Copy(text) => super::copy_text::rows(&text).map_err(|e| e.to_string()),
-    });
+    let task = tokio::task::spawn_blocking(move || text.rows());
     Ok(Parsing { from, task })
 }
 

@@ -691,15 +691,7 @@ async fn names_to_ids<DB: Engine>(
         .table_text(&["id", name], table)
         .await
         .map_err(StoreError::query(WRITING))?;
-    let rows: Vec<(i64, String)> = match text {
-        super::engine::TableText::Json(text) => {
-            serde_json::from_str(&text).map_err(|e| e.to_string())
-        }
-        super::engine::TableText::Copy(text) => {
-            super::copy_text::rows(&text).map_err(|e| e.to_string())
-        }
-    }
-    .map_err(|error| StoreError::Inconsistent {
+    let rows: Vec<(i64, String)> = text.rows().map_err(|error| StoreError::Inconsistent {
         message: format!("{table}: {error}"),
     })?;
     Ok(rows.into_iter().map(|(id, name)| (name, id)).collect())

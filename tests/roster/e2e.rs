@@ -621,24 +621,15 @@ fn at_a_terminal(db: &TestDb, args: &[&str], input: &str) -> (i32, String) {
         .map(|a| format!("'{a}'"))
         .collect::<Vec<_>>()
         .join(" ");
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(root())
-        .env("ROSTER_DATABASE_URL", db.url())
-        .env("ROSTER_NOW", NOW)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("`script` (util-linux) runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = crate::support::pipe(
+        Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(root())
+            .env("ROSTER_DATABASE_URL", db.url())
+            .env("ROSTER_NOW", NOW)
+            .env("NO_COLOR", "1"),
+        input,
+    );
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"),

@@ -121,23 +121,13 @@ fn json_times_are_rfc_3339_that_jq_reads() {
         return;
     };
     assert!(jq.status.success());
-    let mut child = std::process::Command::new("jq")
-        .args([
+    let out = crate::support::pipe(
+        std::process::Command::new("jq").args([
             "-e",
             "[.who_is_out.absences[] | (.from, .until) | fromdate] | length",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(outputs[2].stdout.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ]),
+        &outputs[2].stdout,
+    );
     assert!(out.status.success(), "jq could not read the times");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "8");
 }
