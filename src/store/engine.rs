@@ -50,21 +50,23 @@ pub enum Bind {
     OptTime(Option<DateTime<Utc>>),
 }
 
-/// A whole table as one text.
+/// A whole table, as the engine gives it.
 #[derive(Debug)]
-pub enum TableText {
-    /// A JSON array of arrays (SQLite's `json_group_array`).
-    Json(String),
-    /// PostgreSQL's `COPY … TO STDOUT` text format (see [`super::copy_text`]).
+pub enum TableRows<T> {
+    /// Rows read already (SQLite, straight from its statement), or the
+    /// row that could not be read.
+    Read(Result<Vec<T>, String>),
+    /// PostgreSQL's `COPY … TO STDOUT` text format (see [`super::copy_text`]),
+    /// parsed by [`TableRows::rows`].
     Copy(String),
 }
 
-impl TableText {
+impl<T: serde::de::DeserializeOwned> TableRows<T> {
     /// Every row, each deserialized as `T` (a tuple or tuple struct).
-    pub fn rows<T: serde::de::DeserializeOwned>(self) -> Result<Vec<T>, String> {
+    pub fn rows(self) -> Result<Vec<T>, String> {
         match self {
-            TableText::Json(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
-            TableText::Copy(text) => super::copy_text::rows(&text).map_err(|e| e.to_string()),
+            TableRows::Read(rows) => rows,
+            TableRows::Copy(text) => super::copy_text::rows(&text).map_err(|e| e.to_string()),
         }
     }
 }
@@ -93,16 +95,17 @@ pub trait Engine: Database {
     fn lock_statements(timeout_ms: u64, holder: &str) -> (Vec<String>, Vec<String>);
 
     /// A statement run before a load, in its transaction, so that values
-    /// come in the form [`Engine::table_text`] reads.
+    /// come in the form [`Engine::table_rows`] reads.
     const LOAD_SETTINGS: Option<&'static str>;
 
-    /// Every row of `SELECT columns FROM from` as one text the database
-    /// builds, so reading a table costs one value instead of one per cell.
-    fn table_text<'c>(
+    /// Every row of `SELECT columns FROM from`, without the driver's cost
+    /// per cell: SQLite's read from its statement, PostgreSQL's as one
+    /// COPY text to parse.
+    fn table_rows<'c, T: serde::de::DeserializeOwned + Send + 'c>(
         conn: &'c mut Self::Connection,
         columns: &[&str],
         from: &str,
-    ) -> impl Future<Output = Result<TableText, sqlx::Error>> + Send + 'c;
+    ) -> impl Future<Output = Result<TableRows<T>, sqlx::Error>> + Send + 'c;
 
     /// Whether an error means the write lock was not obtained in time.
     fn is_lock_timeout(error: &sqlx::Error) -> bool;
@@ -187,11 +190,11 @@ macro_rules! engine {
 
             const LOAD_SETTINGS: Option<&'static str> = $settings;
 
-            fn table_text<'c>(
+            fn table_rows<'c, T: serde::de::DeserializeOwned + Send + 'c>(
                 conn: &'c mut Self::Connection,
                 columns: &[&str],
                 from: &str,
-            ) -> impl Future<Output = Result<TableText, sqlx::Error>> + Send + 'c {
+            ) -> impl Future<Output = Result<TableRows<T>, sqlx::Error>> + Send + 'c {
                 $table_text(conn, columns.join(", "), from.to_string())
             }
 
@@ -292,7 +295,7 @@ engine!(
     // SQLITE_BUSY, and its extended codes.
     |code: &str| code.parse::<i32>().is_ok_and(|c| c & 0xff == 5),
     None,
-    sqlite_table_text
+    sqlite_table_rows
 );
 engine!(
     Postgres,
@@ -323,25 +326,24 @@ engine!(
     postgres_table_text
 );
 
-/// A table as a JSON document SQLite builds.
-async fn sqlite_table_text(
+/// A table's rows, read straight from SQLite's statement.
+async fn sqlite_table_rows<T: serde::de::DeserializeOwned>(
     conn: &mut sqlx::SqliteConnection,
     columns: String,
     from: String,
-) -> Result<TableText, sqlx::Error> {
-    let sql = format!("SELECT json_group_array(json_array({columns})) FROM {from}");
-    let text: String = sqlx::query_scalar(AssertSqlSafe(sql))
-        .fetch_one(conn)
-        .await?;
-    Ok(TableText::Json(text))
+) -> Result<TableRows<T>, sqlx::Error> {
+    let sql = format!("SELECT {columns} FROM {from}");
+    super::sqlite_rows::rows(conn, sql)
+        .await
+        .map(TableRows::Read)
 }
 
 /// A table in PostgreSQL's COPY text format.
-async fn postgres_table_text(
+async fn postgres_table_text<T>(
     conn: &mut sqlx::PgConnection,
     columns: String,
     from: String,
-) -> Result<TableText, sqlx::Error> {
+) -> Result<TableRows<T>, sqlx::Error> {
     let mut stream = conn
         .copy_out_raw(&format!("COPY (SELECT {columns} FROM {from}) TO STDOUT"))
         .await?;
@@ -350,7 +352,7 @@ async fn postgres_table_text(
         bytes.extend_from_slice(&chunk);
     }
     String::from_utf8(bytes)
-        .map(TableText::Copy)
+        .map(TableRows::Copy)
         .map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
@@ -383,14 +385,14 @@ impl<DB: Engine> Conn<'_, DB> {
         DB::run(self.conn, sql.into(), binds).await
     }
 
-    /// Reads a whole table as one text.
-    pub async fn table_text(
+    /// Reads a whole table (see [`Engine::table_rows`]).
+    pub async fn table_rows<T: serde::de::DeserializeOwned + Send>(
         &mut self,
         columns: &[&str],
         from: &str,
-    ) -> Result<TableText, sqlx::Error> {
+    ) -> Result<TableRows<T>, sqlx::Error> {
         self.counter.statements.fetch_add(1, Ordering::Relaxed);
-        DB::table_text(self.conn, columns, from).await
+        DB::table_rows(self.conn, columns, from).await
     }
 
     /// Runs one query, row by row.

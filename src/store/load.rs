@@ -1,8 +1,9 @@
 //! Reads the whole live snapshot: one query per table, whatever the size
-//! of the directory. Each query has the database build the table as one
-//! text (see [`Engine::table_text`]), which roster parses on a blocking
-//! thread while the next table is queried: per-row driver overhead would
-//! otherwise dominate a 100,000-user load.
+//! of the directory, without the driver's cost per cell (see
+//! [`Engine::table_rows`]): SQLite's rows are read straight from its
+//! statement; PostgreSQL builds each table as one COPY text, which roster
+//! parses on a blocking thread while the next table is queried. Per-row
+//! driver overhead would otherwise dominate a 100,000-user load.
 //!
 //! Rows come in as the named structs of [`super::tables`]; each table is
 //! then turned into model values by a function of its own, and a value
@@ -15,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
 use super::StoreError;
-use super::engine::{Bind, Conn, Engine};
+use super::engine::{Bind, Conn, Engine, TableRows};
 use super::tables::{
     ApiTokenRow, ContactMethodRow, GroupCoverRow, GroupRow, IntegrationRow, InvitationRow,
     ManagedFingerprintRow, ManagedRow, MemberRow, MutedIntegrationRow, NotificationProfileRow,
@@ -84,25 +85,35 @@ impl At<'_> {
     }
 }
 
-/// A table being parsed on a blocking thread while the next is queried.
+/// A table read, or being parsed on a blocking thread while the next is
+/// queried.
 struct Parsing<T> {
     from: &'static str,
-    task: tokio::task::JoinHandle<Result<Vec<T>, String>>,
+    rows: Pending<T>,
 }
 
-/// Reads `SELECT columns FROM from` as one text and starts parsing it on
-/// a blocking thread, so the database can answer the next query meanwhile.
+enum Pending<T> {
+    Read(Result<Vec<T>, String>),
+    Parsing(tokio::task::JoinHandle<Result<Vec<T>, String>>),
+}
+
+/// Reads `SELECT columns FROM from`; a table that comes as text is parsed
+/// on a blocking thread, so the database can answer the next query
+/// meanwhile.
 async fn start<DB: Engine, T: DeserializeOwned + Send + 'static>(
     conn: &mut Conn<'_, DB>,
     columns: &[&str],
     from: &'static str,
 ) -> Result<Parsing<T>, StoreError> {
-    let text = conn
-        .table_text(columns, from)
+    let rows = match conn
+        .table_rows(columns, from)
         .await
-        .map_err(StoreError::query(LOADING))?;
-    let task = tokio::task::spawn_blocking(move || text.rows());
-    Ok(Parsing { from, task })
+        .map_err(StoreError::query(LOADING))?
+    {
+        TableRows::Read(rows) => Pending::Read(rows),
+        text => Pending::Parsing(tokio::task::spawn_blocking(move || text.rows())),
+    };
+    Ok(Parsing { from, rows })
 }
 
 /// Starts reading every row of a row struct's table.
@@ -122,11 +133,11 @@ async fn start_with_ids<DB: Engine, R: Row + Send + 'static>(
 impl<T> Parsing<T> {
     /// The parsed rows.
     async fn rows(self) -> Result<Vec<T>, StoreError> {
-        match self.task.await {
-            Ok(Ok(rows)) => Ok(rows),
-            Ok(Err(error)) => Err(corrupt(format!("{}: {error}", self.from))),
-            Err(error) => Err(corrupt(format!("{}: {error}", self.from))),
-        }
+        let rows = match self.rows {
+            Pending::Read(rows) => rows,
+            Pending::Parsing(task) => task.await.map_err(|error| error.to_string()).flatten(),
+        };
+        rows.map_err(|error| corrupt(format!("{}: {error}", self.from)))
     }
 }
 

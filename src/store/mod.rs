@@ -13,6 +13,7 @@ pub mod history;
 mod load;
 pub mod lock;
 pub mod migrate;
+mod sqlite_rows;
 pub mod tables;
 pub mod url;
 mod write;

@@ -680,19 +680,21 @@ async fn delete_where_in<DB: Engine>(
     Ok(())
 }
 
-/// Name → id of every row of `table`, read as one text the way the load
-/// reads tables (one row at a time costs several times as much).
+/// Name → id of every row of `table`, read the way the load reads tables
+/// (through the driver one row at a time costs several times as much).
 async fn names_to_ids<DB: Engine>(
     conn: &mut Conn<'_, DB>,
     table: &str,
     name: &str,
 ) -> Result<HashMap<String, i64>, StoreError> {
-    let text = conn
-        .table_text(&["id", name], table)
+    let table_rows = conn
+        .table_rows(&["id", name], table)
         .await
         .map_err(StoreError::query(WRITING))?;
-    let rows: Vec<(i64, String)> = text.rows().map_err(|error| StoreError::Inconsistent {
-        message: format!("{table}: {error}"),
-    })?;
+    let rows: Vec<(i64, String)> = table_rows
+        .rows()
+        .map_err(|error| StoreError::Inconsistent {
+            message: format!("{table}: {error}"),
+        })?;
     Ok(rows.into_iter().map(|(id, name)| (name, id)).collect())
 }

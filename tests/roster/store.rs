@@ -593,3 +593,55 @@ fn rows_left_by_a_delete_without_foreign_keys_are_named() {
         "nothing written"
     );
 }
+
+#[test]
+fn a_value_of_the_wrong_type_in_a_live_table_is_named() {
+    // SQLite keeps what it cannot convert to a column's type as it is; the
+    // load reads each cell as SQLite holds it, says which table, row and
+    // value it could not read, and the plan stops there.
+    let db = TestDb::sqlite();
+    let run = Roster::new([
+        "apply",
+        "examples/acme",
+        "--yes",
+        "--database-url",
+        db.url(),
+    ])
+    .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sql = |statement: String| {
+        block_on(async {
+            use sqlx::ConnectOptions;
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(db.url())
+                .connect()
+                .await
+                .unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        })
+    };
+    let users = db.count("SELECT COUNT(*) FROM users");
+    let mut transcripts = Vec::new();
+    for (column, value) in [("remind_lead_minutes", "'soon'"), ("protected", "'maybe'")] {
+        sql(format!(
+            "UPDATE users SET {column} = {value} WHERE username = 'olivia'"
+        ));
+        let run = Roster::new(["plan", "examples/acme", "--database-url", db.url()]).run();
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        transcripts.push(run.transcript());
+        sql(format!(
+            "UPDATE users SET {column} = 0 WHERE username = 'olivia'"
+        ));
+    }
+    let run = Roster::new(["plan", "examples/acme", "--database-url", db.url()]).run();
+    assert_eq!(
+        run.code, 0,
+        "the values put back read again: {}",
+        run.stderr
+    );
+    assert_eq!(db.count("SELECT COUNT(*) FROM users"), users);
+    insta::assert_snapshot!(transcripts.join("\n---\n"));
+}
