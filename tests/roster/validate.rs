@@ -129,6 +129,8 @@ cases! {
     contact_active_hours_zone => ["roster::contact::active-hours-zone"],
     reminder_group_not_member => ["roster::reminder::not-member"],
     duplicate_external_id => ["roster::duplicate::external-id"],
+    // Three holders of one id, listed by username; two ids given twice.
+    duplicate_external_id_many => ["roster::duplicate::external-id", "roster::duplicate::external-id"],
     oof_overlap => ["roster::oof::overlap"],
     oof_self_cover => ["roster::oof::self-cover"],
     oof_cover_unknown => ["roster::reference::user"],

@@ -20,7 +20,8 @@ pub(super) fn check(cx: &Context<'_>, index: &Index<'_>, out: &mut Vec<Diagnosti
         let (file, pointer) = cx.user_at(username);
         overlaps(cx, username, &user.out_of_office, out);
         for (i, window) in user.out_of_office.iter().enumerate() {
-            let window_pointer = cx.oof_pointer(username, &pointer, i);
+            // Pointers are made only for a finding: most windows have none.
+            let window_pointer = || cx.oof_pointer(username, &pointer, i);
             let mut cover_ok = true;
             let covers: Vec<(Option<&str>, &str)> = match &window.cover {
                 Cover::AllGroups(cover) => vec![(None, cover.as_str())],
@@ -30,10 +31,11 @@ pub(super) fn check(cx: &Context<'_>, index: &Index<'_>, out: &mut Vec<Diagnosti
                     .collect(),
             };
             for (group, cover) in covers {
-                let cover_pointer = match group {
-                    None => format!("{window_pointer}/covered_by"),
+                let cover_pointer = || match group {
+                    None => format!("{}/covered_by", window_pointer()),
                     Some(g) => format!(
-                        "{window_pointer}/covered_by/{}",
+                        "{}/covered_by/{}",
+                        window_pointer(),
                         g.replace('~', "~0").replace('/', "~1")
                     ),
                 };
@@ -59,7 +61,7 @@ pub(super) fn check(cx: &Context<'_>, index: &Index<'_>, out: &mut Vec<Diagnosti
             };
             for group in relevant {
                 if let Some(problem) = chains.follow(username, group, window) {
-                    let at = format!("{window_pointer}/covered_by");
+                    let at = format!("{}/covered_by", window_pointer());
                     match problem {
                         ChainProblem::Cycle(path) => {
                             if let Some(path) = path {
@@ -136,14 +138,14 @@ fn overlaps(cx: &Context<'_>, username: &str, windows: &[OofWindow], out: &mut V
 }
 
 /// Checks one cover; false when it is unusable and further checks are moot.
-/// `at` is where the cover is named: its file and pointer.
+/// `at` is where the cover is named: its file and pointer, made on demand.
 fn check_cover(
     cx: &Context<'_>,
     index: &Index<'_>,
     username: &str,
     group: Option<&str>,
     cover: &str,
-    at: (crate::config::source::FileId, &str),
+    at: (crate::config::source::FileId, &dyn Fn() -> String),
     out: &mut Vec<Diagnostic>,
 ) -> bool {
     let (file, cover_pointer) = at;
@@ -151,7 +153,7 @@ fn check_cover(
     if let Some(g) = group
         && !dir.groups.contains_key(g)
     {
-        out.push(unknown_group(cx, g).at_key(file, cover_pointer, "no such group"));
+        out.push(unknown_group(cx, g).at_key(file, cover_pointer(), "no such group"));
         return false;
     }
     if cover == username {
@@ -160,36 +162,38 @@ fn check_cover(
                 "roster::oof::self-cover",
                 format!("`{username}` cannot cover their own absence"),
             )
-            .at_value(file, cover_pointer, "the user who is out")
+            .at_value(file, cover_pointer(), "the user who is out")
             .with_help("choose a colleague as the cover"),
         );
         return false;
     }
     let Some(&cover_user) = index.users.get(cover) else {
-        out.push(unknown_user(cx, cover).at_value(file, cover_pointer, "no such user"));
+        out.push(unknown_user(cx, cover).at_value(file, cover_pointer(), "no such user"));
         return false;
     };
-    let (cover_file, cover_decl) = cx.user_at(cover);
+    let cover_at = || cx.user_at(cover);
     let mut ok = true;
     if cover_user.status != UserStatus::Active {
+        let (cover_file, cover_decl) = cover_at();
         out.push(
             Diagnostic::error(
                 "roster::oof::cover-inactive",
                 format!("cover `{cover}` is {}", cover_user.status),
             )
-            .at_value(file, cover_pointer, "cannot cover")
+            .at_value(file, cover_pointer(), "cannot cover")
             .at_value(cover_file, format!("{cover_decl}/status"), "not active")
             .with_help("a cover must be an active user"),
         );
         ok = false;
     }
     if !cover_user.has_enabled_contact() {
+        let (cover_file, cover_decl) = cover_at();
         out.push(
             Diagnostic::error(
                 "roster::oof::cover-unreachable",
                 format!("cover `{cover}` has no enabled contact method"),
             )
-            .at_value(file, cover_pointer, "cannot be notified")
+            .at_value(file, cover_pointer(), "cannot be notified")
             .at_key(cover_file, format!("{cover_decl}/email"), "declared here")
             .with_help(format!(
                 "give `{cover}` an enabled contact method, or choose another cover"
@@ -206,7 +210,7 @@ fn check_cover(
                     "roster::oof::cover-not-member",
                     format!("cover `{cover}` is not a member of group `{g}`"),
                 )
-                .at_value(file, cover_pointer, "not in the group")
+                .at_value(file, cover_pointer(), "not in the group")
                 .at_value(
                     group_file,
                     format!("{group_pointer}/name"),
@@ -224,7 +228,7 @@ fn check_cover(
                     "roster::oof::not-member",
                     format!("`{username}` is not a member of group `{g}`, so has nothing to be covered for there"),
                 )
-                .at_key(file, cover_pointer, "not one of the user's groups")
+                .at_key(file, cover_pointer(), "not one of the user's groups")
                 .with_help("name only groups the user belongs to, or use one cover for all groups"),
             );
             ok = false;
