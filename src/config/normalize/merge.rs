@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::fast::FastMap as HashMap;
+use crate::fast::{FastMap as HashMap, FastSet as HashSet};
 
 use super::{FileModel, Item, Provenance, UserEntry};
 use crate::diagnostic::{Diagnostic, FileId};
@@ -62,7 +62,7 @@ fn merge_with(files: Vec<(FileId, FileModel)>, bulk: bool) -> Normalized {
     let mut merge = Merge::default();
     let mut users = Vec::new();
     if bulk {
-        let count = files.iter().map(|(_, m)| m.users.len()).sum();
+        let count = user_count(&files);
         users.reserve_exact(count);
         merge.out.provenance.users.reserve(count);
     }
@@ -123,13 +123,13 @@ fn sort_by_key_in_place<V>(pairs: &mut [(String, V)]) {
 /// username or a handle, and none lists its own username as a previous
 /// one: then merging them reports nothing and their order does not matter.
 fn users_distinct(files: &[(FileId, FileModel)]) -> bool {
-    let count: usize = files.iter().map(|(_, m)| m.users.len()).sum();
-    let mut usernames = crate::fast::FastSet::default();
-    let mut emails = crate::fast::FastSet::default();
+    let count = user_count(files);
+    let mut usernames = HashSet::default();
+    let mut emails = HashSet::default();
     usernames.reserve(count);
     emails.reserve(count);
-    let mut previous = crate::fast::FastSet::default();
-    let mut handles = crate::fast::FastSet::default();
+    let mut previous = HashSet::default();
+    let mut handles = HashSet::default();
     for (_, entry) in files.iter().flat_map(|(_, m)| &m.users) {
         let user = &entry.user;
         if !usernames.insert(user.username.as_str()) || !emails.insert(user.email.as_str()) {
@@ -147,6 +147,11 @@ fn users_distinct(files: &[(FileId, FileModel)]) -> bool {
         }
     }
     true
+}
+
+/// How many users `files` declare.
+fn user_count(files: &[(FileId, FileModel)]) -> usize {
+    files.iter().map(|(_, m)| m.users.len()).sum()
 }
 
 #[derive(Default)]
@@ -249,16 +254,22 @@ impl Merge {
                 self.out.renames.insert(old.clone(), username.clone());
             }
         }
-        if let Some(declared) = entry.oof_declared {
-            self.out
-                .provenance
-                .oof_declared
-                .insert(username.clone(), declared);
-        }
         self.handles(item, &username, entry.handles);
         self.emails.insert(user.email.clone(), item);
-        self.out.provenance.users.insert(username.clone(), item);
+        self.provenance(item, &username, entry.oof_declared);
         self.out.directory.users.insert(username, user);
+    }
+
+    /// Records where a user was declared, and which out-of-office windows
+    /// of the declaration were kept.
+    fn provenance(&mut self, item: Item, username: &str, oof_declared: Option<Vec<usize>>) {
+        let provenance = &mut self.out.provenance;
+        if let Some(declared) = oof_declared {
+            provenance
+                .oof_declared
+                .insert(username.to_string(), declared);
+        }
+        provenance.users.insert(username.to_string(), item);
     }
 
     /// Records a user known to be distinct from every other
@@ -270,16 +281,10 @@ impl Merge {
             self.out.renames.insert(old.clone(), username.clone());
             self.previous.insert(old, (item, i));
         }
-        if let Some(kept) = entry.oof_declared {
-            self.out
-                .provenance
-                .oof_declared
-                .insert(username.clone(), kept);
-        }
         if !entry.handles.is_empty() {
             self.out.handles.insert(username.clone(), entry.handles);
         }
-        self.out.provenance.users.insert(username.clone(), item);
+        self.provenance(item, &username, entry.oof_declared);
         (username, entry.user)
     }
 
@@ -393,10 +398,13 @@ fn format_code(what: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::generate::{Rng, Shape, directory};
+
+    type Files = [(FileId, FileModel)];
 
     #[test]
     fn a_sorted_map_holds_every_pair() {
-        let mut rng = crate::testkit::generate::Rng::new(3);
+        let mut rng = Rng::new(3);
         for n in [0, 1, 2, 7, 100, 1000] {
             let mut keys: Vec<usize> = (0..n).collect();
             for i in (1..n).rev() {
@@ -411,8 +419,6 @@ mod tests {
             assert_eq!(sorted_map(pairs), expected);
         }
     }
-    use crate::testkit::generate::{Shape, directory};
-
     /// Files of a generated directory, a few users to a file, with
     /// previous usernames (one of them someone's current username) and
     /// handles, and the groups in a file of their own.
@@ -455,8 +461,6 @@ mod tests {
         files.push((FileId(files.len()), last));
         files
     }
-
-    type Files = [(FileId, FileModel)];
 
     fn same(a: &Normalized, b: &Normalized) {
         assert_eq!(a.directory, b.directory);
@@ -502,7 +506,7 @@ mod tests {
                 merged.diagnostics
             );
         };
-        fn user(files: &mut [(FileId, FileModel)], f: usize) -> &mut UserEntry {
+        fn user(files: &mut Files, f: usize) -> &mut UserEntry {
             &mut files[f].1.users[0].1
         }
         clash(&|files| {
