@@ -107,6 +107,17 @@ pub trait Engine: Database {
         from: &str,
     ) -> impl Future<Output = Result<TableRows<T>, sqlx::Error>> + Send + 'c;
 
+    /// Whether the engine takes rows as COPY text ([`Engine::copy_in`]).
+    const COPY_IN: bool;
+
+    /// Runs `statement`, a `COPY … FROM STDIN`, with `text` as its rows
+    /// (see [`super::copy_in`]); the rows inserted.
+    fn copy_in<'c>(
+        conn: &'c mut Self::Connection,
+        statement: String,
+        text: String,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c;
+
     /// Whether an error means the write lock was not obtained in time.
     fn is_lock_timeout(error: &sqlx::Error) -> bool;
 
@@ -171,7 +182,7 @@ macro_rules! bind_all {
 }
 
 macro_rules! engine {
-    ($db:ty, $kind:expr, $max:expr, $read:expr, $write:expr, $lock:expr, $holder:expr, $placeholder:expr, $lock_statements:expr, $lock_code:expr, $settings:expr, $table_text:path) => {
+    ($db:ty, $kind:expr, $max:expr, $read:expr, $write:expr, $lock:expr, $holder:expr, $placeholder:expr, $lock_statements:expr, $lock_code:expr, $settings:expr, $table_text:path, $copies:expr, $copy_in:path) => {
         impl Engine for $db {
             const KIND: EngineKind = $kind;
             const MAX_PARAMS: usize = $max;
@@ -196,6 +207,16 @@ macro_rules! engine {
                 from: &str,
             ) -> impl Future<Output = Result<TableRows<T>, sqlx::Error>> + Send + 'c {
                 $table_text(conn, columns.join(", "), from.to_string())
+            }
+
+            const COPY_IN: bool = $copies;
+
+            fn copy_in<'c>(
+                conn: &'c mut Self::Connection,
+                statement: String,
+                text: String,
+            ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c {
+                $copy_in(conn, statement, text)
             }
 
             fn is_lock_timeout(error: &sqlx::Error) -> bool {
@@ -295,7 +316,9 @@ engine!(
     // SQLITE_BUSY, and its extended codes.
     |code: &str| code.parse::<i32>().is_ok_and(|c| c & 0xff == 5),
     None,
-    sqlite_table_rows
+    sqlite_table_rows,
+    false,
+    sqlite_copy_in
 );
 engine!(
     Postgres,
@@ -323,7 +346,9 @@ engine!(
     |code: &str| code == "55P03",
     // Instants as `2026-11-22 10:00:00+00`, whatever the server's defaults.
     Some("SELECT set_config('datestyle', 'ISO', true), set_config('timezone', 'UTC', true)"),
-    postgres_table_text
+    postgres_table_text,
+    true,
+    postgres_copy_in
 );
 
 /// A table's rows, read straight from SQLite's statement.
@@ -354,6 +379,28 @@ async fn postgres_table_text<T>(
     String::from_utf8(bytes)
         .map(TableRows::Copy)
         .map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+/// SQLite has no COPY: [`Conn::insert_rows`] never asks it to.
+async fn sqlite_copy_in(
+    _conn: &mut sqlx::SqliteConnection,
+    statement: String,
+    _text: String,
+) -> Result<u64, sqlx::Error> {
+    Err(sqlx::Error::Protocol(format!(
+        "SQLite has no COPY: {statement}"
+    )))
+}
+
+/// Rows in COPY text, sent to PostgreSQL.
+async fn postgres_copy_in(
+    conn: &mut sqlx::PgConnection,
+    statement: String,
+    text: String,
+) -> Result<u64, sqlx::Error> {
+    let mut copy = conn.copy_in_raw(&statement).await?;
+    copy.send(text.as_bytes()).await?;
+    copy.finish().await
 }
 
 /// What a store has done so far: for tests (queries per load) and for
@@ -415,8 +462,10 @@ impl<DB: Engine> Conn<'_, DB> {
         DB::run_script(self.conn, sql.into()).await
     }
 
-    /// Inserts rows in as few statements as the engine's parameter limit
-    /// allows: `INSERT INTO table (columns) VALUES (…), (…) suffix`.
+    /// Inserts rows in as few statements as the engine allows: one `COPY`
+    /// where the engine has it and nothing follows the rows (`suffix`),
+    /// else `INSERT INTO table (columns) VALUES (…), (…) suffix` with as
+    /// many rows as the parameter limit allows.
     pub async fn insert_rows(
         &mut self,
         table: &str,
@@ -424,6 +473,16 @@ impl<DB: Engine> Conn<'_, DB> {
         rows: Vec<Vec<Bind>>,
         suffix: &str,
     ) -> Result<u64, sqlx::Error> {
+        if DB::COPY_IN && suffix.is_empty() {
+            let text = super::copy_in::encode(&rows);
+            let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+            self.counter.statements.fetch_add(1, Ordering::Relaxed);
+            let touched = DB::copy_in(self.conn, statement, text).await?;
+            self.counter
+                .rows
+                .fetch_add(rows.len() as u64, Ordering::Relaxed);
+            return Ok(touched);
+        }
         let per_statement = (DB::MAX_PARAMS / columns.len()).max(1);
         let mut touched = 0;
         let mut rows = rows.into_iter().peekable();

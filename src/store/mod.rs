@@ -7,6 +7,7 @@
 //! are named once in [`tables`]; the rest is written once.
 
 pub mod change_set;
+mod copy_in;
 mod copy_text;
 pub mod engine;
 pub mod history;
