@@ -181,6 +181,28 @@ pub struct Cache {
     stamps: HashMap<String, (Stamp, ContentHash)>,
     /// The file as read, when it was sound so far.
     previous: Option<Previous>,
+    /// The new cache file, being written.
+    writing: Writing,
+}
+
+/// A cache file being written on another thread; dropping it waits for
+/// the writing to end.
+#[derive(Debug, Default)]
+struct Writing(Option<JoinHandle<()>>);
+
+impl Writing {
+    fn finish(&mut self) {
+        if let Some(writing) = self.0.take() {
+            // A writer that panicked only wrote no cache.
+            let _ = writing.join();
+        }
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 /// A file as the cache will remember it.
@@ -254,6 +276,7 @@ impl Cache {
             hashes: header.hashes.into_iter().collect(),
             entries: Entries::Reading(std::thread::spawn(move || read_parts(&bytes, parts))),
             previous: Some(previous),
+            writing: Writing::default(),
         }
     }
 
@@ -360,8 +383,8 @@ impl Cache {
                 .map(|p| (p.len() as u64, Sha256::digest(p).into()))
                 .collect(),
         };
-        let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-        write_file(&path, &header, &parts);
+        let parts = parts.into_iter().map(Piece::Owned).collect();
+        self.write_later(path, header, parts);
     }
 
     /// Writes the results of this run's new content after the parts the
@@ -412,36 +435,65 @@ impl Cache {
                 .collect(),
             parts,
         };
-        let old = &previous.bytes[previous.body.clone()];
-        write_file(path, &header, &[old, &part]);
+        let old = Piece::Kept(previous.bytes.clone(), previous.body.clone());
+        self.write_later(path.clone(), header, vec![old, Piece::Owned(part)]);
         true
     }
 }
 
+/// A piece of the cache file to write: bytes of its own, or a range of
+/// the cache file as read (parts kept as they were).
+enum Piece {
+    Owned(Vec<u8>),
+    Kept(std::sync::Arc<Vec<u8>>, std::ops::Range<usize>),
+}
+
+impl Piece {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Piece::Owned(bytes) => bytes,
+            Piece::Kept(bytes, range) => &bytes[range.clone()],
+        }
+    }
+}
+
+impl Cache {
+    /// Writes the cache file on another thread, while the run goes on to
+    /// merge and check; dropping the cache waits for it.
+    fn write_later(&mut self, path: PathBuf, header: Header, parts: Vec<Piece>) {
+        self.writing.finish();
+        self.writing = Writing(Some(std::thread::spawn(move || {
+            write_file(&path, &header, &parts)
+        })));
+    }
+}
+
 /// Writes the cache file: the header's length and digest, the header,
-/// then the parts' bytes; through a temporary file renamed into place, so
-/// a reader never sees half a cache. A cache that cannot be written is
+/// then the parts' bytes, each piece as it is (40 MB of parts kept are
+/// not copied first); through a temporary file renamed into place, so a
+/// reader never sees half a cache. A cache that cannot be written is
 /// skipped: it only saves time.
-fn write_file(path: &Path, header: &Header, parts: &[&[u8]]) {
+fn write_file(path: &Path, header: &Header, parts: &[Piece]) {
     let Ok(head) = postcard::to_stdvec(header) else {
         return;
     };
-    let mut bytes =
-        Vec::with_capacity(40 + head.len() + parts.iter().map(|p| p.len()).sum::<usize>());
-    bytes.extend((head.len() as u64).to_le_bytes());
-    bytes.extend(Sha256::digest(&head));
-    bytes.extend(head);
-    parts.iter().for_each(|part| bytes.extend_from_slice(part));
+    let mut start = Vec::with_capacity(40);
+    start.extend((head.len() as u64).to_le_bytes());
+    start.extend(Sha256::digest(&head));
     if let Some(dir) = path.parent()
         && create_private_dir(dir).is_ok()
     {
         use std::io::Write;
         let partial = path.with_extension(format!("{}.tmp", std::process::id()));
         let _ = std::fs::remove_file(&partial);
-        if create_private(&partial)
-            .and_then(|mut f| f.write_all(&bytes))
-            .is_ok()
-        {
+        let written = create_private(&partial).and_then(|mut file| {
+            file.write_all(&start)?;
+            file.write_all(&head)?;
+            parts
+                .iter()
+                .try_for_each(|part| file.write_all(part.bytes()))
+        });
+        if written.is_ok() {
             let _ = std::fs::rename(&partial, path);
         } else {
             let _ = std::fs::remove_file(&partial);
