@@ -145,6 +145,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long opening a PostgreSQL database may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a PostgreSQL pool may take to connect before a direct attempt
+/// is made to learn why it has not.
+const PROBE_AFTER: Duration = Duration::from_millis(250);
+
 impl Store {
     /// Opens the database, creating a SQLite file on first use. Does not
     /// migrate; see [`Store::open_ready`].
@@ -204,15 +208,20 @@ impl Store {
                 let options = PgConnectOptions::from_str(url.expose())
                     .map_err(connect)?
                     .application_name("roster");
-                // A pool retries until its timeout and then says only that it
-                // timed out; a direct attempt made alongside says at once why
-                // a database cannot be reached (refused, unknown host,
-                // authentication) and costs no time when it can.
+                // A pool retries a refused connection until its timeout and
+                // then says only that it timed out; a direct attempt says at
+                // once why a database cannot be reached. It is made only when
+                // the pool has not connected within a moment: a second
+                // connection costs the server a backend and a TLS handshake,
+                // a quarter of a small plan's time.
                 let pool = PgPoolOptions::new()
                     .max_connections(connections)
                     .acquire_timeout(CONNECT_TIMEOUT)
                     .connect_with(options.clone());
-                let probe = sqlx::PgConnection::connect_with(&options);
+                let probe = async {
+                    tokio::time::sleep(PROBE_AFTER).await;
+                    sqlx::PgConnection::connect_with(&options).await
+                };
                 let pool = match futures_util::future::select(Box::pin(probe), Box::pin(pool)).await
                 {
                     Either::Left((Err(reason), _)) => return Err(connect(reason)),
@@ -221,9 +230,12 @@ impl Store {
                         pool.await.map_err(connect)?
                     }
                     Either::Right((Ok(pool), _)) => pool,
-                    Either::Right((Err(error), probe)) => {
-                        return Err(connect(probe.await.err().unwrap_or(error)));
+                    // Timed out retrying: the direct attempt says why.
+                    Either::Right((Err(sqlx::Error::PoolTimedOut), probe)) => {
+                        let reason = probe.await.err();
+                        return Err(connect(reason.unwrap_or(sqlx::Error::PoolTimedOut)));
                     }
+                    Either::Right((Err(error), _)) => return Err(connect(error)),
                 };
                 Pools::Postgres(pool)
             }
