@@ -394,9 +394,15 @@ async fn config_and_live(
                 live: None,
             };
         }
-        match Store::open(url).await {
+        let stage = crate::timing::Stage::start("store: connect");
+        let opened = Store::open(url).await;
+        drop(stage);
+        match opened {
             Ok(store) => Early {
-                live: store.load_if_current(bodies).await,
+                live: {
+                    let _stage = crate::timing::Stage::start("store: load");
+                    store.load_if_current(bodies).await
+                },
                 store: Ok(Some(store)),
             },
             Err(error) => Early {
