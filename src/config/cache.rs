@@ -29,7 +29,9 @@
 //! that changed a few files writes their results as a new part after the
 //! parts already there, copied as they are, instead of encoding 100,000
 //! results again; the file is written whole again once it holds more
-//! than a tenth of results no file uses, or 16 parts.
+//! than a tenth of results no file uses, or 16 parts. It is written on
+//! another thread while the run merges and checks, and the run waits for
+//! it before it ends.
 
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
@@ -439,6 +441,15 @@ impl Cache {
         self.write_later(path.clone(), header, vec![old, Piece::Owned(part)]);
         true
     }
+
+    /// Writes the cache file on another thread, while the run goes on to
+    /// merge and check; dropping the cache waits for it.
+    fn write_later(&mut self, path: PathBuf, header: Header, parts: Vec<Piece>) {
+        self.writing.finish();
+        self.writing = Writing(Some(std::thread::spawn(move || {
+            write_file(&path, &header, &parts)
+        })));
+    }
 }
 
 /// A piece of the cache file to write: bytes of its own, or a range of
@@ -454,17 +465,6 @@ impl Piece {
             Piece::Owned(bytes) => bytes,
             Piece::Kept(bytes, range) => &bytes[range.clone()],
         }
-    }
-}
-
-impl Cache {
-    /// Writes the cache file on another thread, while the run goes on to
-    /// merge and check; dropping the cache waits for it.
-    fn write_later(&mut self, path: PathBuf, header: Header, parts: Vec<Piece>) {
-        self.writing.finish();
-        self.writing = Writing(Some(std::thread::spawn(move || {
-            write_file(&path, &header, &parts)
-        })));
     }
 }
 
