@@ -171,6 +171,11 @@ fn needs_quotes(text: &str, in_flow: bool) -> bool {
     if in_flow && text.contains([',', '[', ']', '{', '}']) {
         return true;
     }
+    // In a flow, the reader takes a `-` after a space and before the `,`,
+    // `]` or `}` that ends the scalar for the start of another scalar.
+    if in_flow && text.ends_with(" -") {
+        return true;
+    }
     // Anything a YAML 1.2 reader resolves to null, a boolean or a number.
     if !matches!(
         saphyr::Scalar::parse_from_cow(text.into()),
@@ -234,6 +239,9 @@ mod tests {
         assert_eq!(scalar_text("", false), "\"\"");
         assert_eq!(scalar_text("a: b", false), "\"a: b\"");
         assert_eq!(scalar_text("a,b", true), "\"a,b\"");
+        assert_eq!(scalar_text("A -", false), "A -");
+        assert_eq!(scalar_text("A -", true), "\"A -\"");
+        assert_eq!(scalar_text("A -b", true), "A -b");
     }
 
     #[test]
@@ -259,7 +267,7 @@ mod tests {
     #[test]
     fn awkward_strings_survive() {
         round_trip(
-            json!({ "notes": ["", " lead", "tab\there", "line\nbreak", "quote\"d", "back\\slash", "# not a comment", "- dash", "ünïcödé", "null", "1e3", "0x1F", "~"] }),
+            json!({ "notes": ["", " lead", "tab\there", "line\nbreak", "quote\"d", "back\\slash", "# not a comment", "- dash", "ünïcödé", "null", "1e3", "0x1F", "~", "A -"] }),
         );
         round_trip(json!({ "nested": [[1, 2], { "a": { "b": [] } }], "empty": {} }));
     }
