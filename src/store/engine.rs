@@ -107,16 +107,15 @@ pub trait Engine: Database {
         from: &str,
     ) -> impl Future<Output = Result<TableRows<T>, sqlx::Error>> + Send + 'c;
 
-    /// Whether the engine takes rows as COPY text ([`Engine::copy_in`]).
-    const COPY_IN: bool;
-
-    /// Runs `statement`, a `COPY … FROM STDIN`, with `text` as its rows
-    /// (see [`super::copy_in`]); the rows inserted.
+    /// Inserts `rows` into `table` with one `COPY … FROM STDIN` (see
+    /// [`super::copy_in`]), giving the rows inserted; none where the
+    /// engine has no COPY.
     fn copy_in<'c>(
         conn: &'c mut Self::Connection,
-        statement: String,
-        text: String,
-    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c;
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Bind>],
+    ) -> Option<impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c>;
 
     /// Whether an error means the write lock was not obtained in time.
     fn is_lock_timeout(error: &sqlx::Error) -> bool;
@@ -182,7 +181,7 @@ macro_rules! bind_all {
 }
 
 macro_rules! engine {
-    ($db:ty, $kind:expr, $max:expr, $read:expr, $write:expr, $lock:expr, $holder:expr, $placeholder:expr, $lock_statements:expr, $lock_code:expr, $settings:expr, $table_text:path, $copies:expr, $copy_in:path) => {
+    ($db:ty, $kind:expr, $max:expr, $read:expr, $write:expr, $lock:expr, $holder:expr, $placeholder:expr, $lock_statements:expr, $lock_code:expr, $settings:expr, $table_text:path, $copy_in:path) => {
         impl Engine for $db {
             const KIND: EngineKind = $kind;
             const MAX_PARAMS: usize = $max;
@@ -209,14 +208,13 @@ macro_rules! engine {
                 $table_text(conn, columns.join(", "), from.to_string())
             }
 
-            const COPY_IN: bool = $copies;
-
             fn copy_in<'c>(
                 conn: &'c mut Self::Connection,
-                statement: String,
-                text: String,
-            ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c {
-                $copy_in(conn, statement, text)
+                table: &str,
+                columns: &[&str],
+                rows: &[Vec<Bind>],
+            ) -> Option<impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c> {
+                $copy_in(conn, table, columns, rows)
             }
 
             fn is_lock_timeout(error: &sqlx::Error) -> bool {
@@ -317,7 +315,6 @@ engine!(
     |code: &str| code.parse::<i32>().is_ok_and(|c| c & 0xff == 5),
     None,
     sqlite_table_rows,
-    false,
     sqlite_copy_in
 );
 engine!(
@@ -347,7 +344,6 @@ engine!(
     // Instants as `2026-11-22 10:00:00+00`, whatever the server's defaults.
     Some("SELECT set_config('datestyle', 'ISO', true), set_config('timezone', 'UTC', true)"),
     postgres_table_text,
-    true,
     postgres_copy_in
 );
 
@@ -381,26 +377,30 @@ async fn postgres_table_text<T>(
         .map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
-/// SQLite has no COPY: [`Conn::insert_rows`] never asks it to.
-async fn sqlite_copy_in(
+/// SQLite has no COPY.
+fn sqlite_copy_in(
     _conn: &mut sqlx::SqliteConnection,
-    statement: String,
-    _text: String,
-) -> Result<u64, sqlx::Error> {
-    Err(sqlx::Error::Protocol(format!(
-        "SQLite has no COPY: {statement}"
-    )))
+    _table: &str,
+    _columns: &[&str],
+    _rows: &[Vec<Bind>],
+) -> Option<std::future::Ready<Result<u64, sqlx::Error>>> {
+    None
 }
 
-/// Rows in COPY text, sent to PostgreSQL.
-async fn postgres_copy_in(
-    conn: &mut sqlx::PgConnection,
-    statement: String,
-    text: String,
-) -> Result<u64, sqlx::Error> {
-    let mut copy = conn.copy_in_raw(&statement).await?;
-    copy.send(text.as_bytes()).await?;
-    copy.finish().await
+/// Rows as COPY text, sent to PostgreSQL.
+fn postgres_copy_in<'c>(
+    conn: &'c mut sqlx::PgConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Bind>],
+) -> Option<impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c> {
+    let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+    let text = super::copy_in::encode(rows);
+    Some(async move {
+        let mut copy = conn.copy_in_raw(&statement).await?;
+        copy.send(text.as_bytes()).await?;
+        copy.finish().await
+    })
 }
 
 /// What a store has done so far: for tests (queries per load) and for
@@ -473,11 +473,11 @@ impl<DB: Engine> Conn<'_, DB> {
         rows: Vec<Vec<Bind>>,
         suffix: &str,
     ) -> Result<u64, sqlx::Error> {
-        if DB::COPY_IN && suffix.is_empty() {
-            let text = super::copy_in::encode(&rows);
-            let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+        if suffix.is_empty()
+            && let Some(copy) = DB::copy_in(self.conn, table, columns, &rows)
+        {
             self.counter.statements.fetch_add(1, Ordering::Relaxed);
-            let touched = DB::copy_in(self.conn, statement, text).await?;
+            let touched = copy.await?;
             self.counter
                 .rows
                 .fetch_add(rows.len() as u64, Ordering::Relaxed);
