@@ -39,5 +39,26 @@ fn main() -> ExitCode {
             };
         }
     };
-    roster::cli::run(cli, &roster::cli::Settings::from_env()).into()
+    exit_now(roster::cli::run(cli, &roster::cli::Settings::from_env()))
+}
+
+/// Ends the process once everything roster made is dropped and its output
+/// flushed, without the C library's exit handlers: mimalloc's hands every
+/// page of a few hundred MiB back to the kernel one `madvise` at a time
+/// (2 % of a run's CPU), which ending the process does at once anyway.
+#[cfg(all(target_os = "linux", feature = "mimalloc"))]
+fn exit_now(status: roster::cli::ExitStatus) -> ExitCode {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit takes an integer and does not return; nothing roster
+    // owns is left to drop (the run above returned), and stdout and stderr
+    // were flushed.
+    unsafe { libc::_exit(i32::from(status.code())) }
+}
+
+/// Elsewhere the process ends the usual way.
+#[cfg(not(all(target_os = "linux", feature = "mimalloc")))]
+fn exit_now(status: roster::cli::ExitStatus) -> ExitCode {
+    status.into()
 }

@@ -42,10 +42,10 @@ use sha2::{Digest, Sha256};
 
 use super::normalize::FileModel;
 
-use crate::fast::{FastMap as HashMap, FastSet as HashSet};
+use crate::fast::FastSet as HashSet;
 
 /// The version of the cache's own format.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// The roster that wrote a cache: its version and the identity of its
 /// sources, so results computed by other code are never used.
@@ -58,26 +58,40 @@ pub type ContentHash = [u8; 32];
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     len: u64,
-    modified_ns: i128,
-    changed_ns: i128,
+    modified_ns: i64,
+    changed_ns: i64,
     inode: u64,
     device: u64,
 }
 
 impl Stamp {
+    /// A stamp of a file's length, modification and change times (seconds
+    /// and nanoseconds since 1970), inode and device.
+    pub fn new(len: u64, modified: (i64, i64), changed: (i64, i64), inode: u64, device: u64) -> Stamp {
+        // Nanoseconds since 1970 fit an i64 until 2262; a time beyond
+        // that saturates, and the stamp is then only less telling.
+        let ns = |(s, n): (i64, i64)| s.saturating_mul(1_000_000_000).saturating_add(n);
+        Stamp {
+            len,
+            modified_ns: ns(modified),
+            changed_ns: ns(changed),
+            inode,
+            device,
+        }
+    }
+
     /// The stamp of a file's metadata; none where the platform lacks one.
     pub fn of(metadata: &std::fs::Metadata) -> Option<Stamp> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
-            Some(Stamp {
-                len: metadata.len(),
-                modified_ns: ns(metadata.mtime(), metadata.mtime_nsec()),
-                changed_ns: ns(metadata.ctime(), metadata.ctime_nsec()),
-                inode: metadata.ino(),
-                device: metadata.dev(),
-            })
+            Some(Stamp::new(
+                metadata.len(),
+                (metadata.mtime(), metadata.mtime_nsec()),
+                (metadata.ctime(), metadata.ctime_nsec()),
+                metadata.ino(),
+                metadata.dev(),
+            ))
         }
         #[cfg(not(unix))]
         {
@@ -123,7 +137,7 @@ fn private(_file: &std::fs::File) -> bool {
 }
 
 /// How close to the cache's writing a stamp may be and still be trusted.
-const RACY_NS: i128 = 2_000_000_000;
+const RACY_NS: i64 = 2_000_000_000;
 
 /// What the cache file starts with; the parts of results follow.
 #[derive(Serialize, Deserialize)]
@@ -131,7 +145,7 @@ struct Header {
     format: u32,
     roster_version: String,
     /// When the cache was written, in nanoseconds since 1970.
-    written_ns: i128,
+    written_ns: i64,
     /// Each file's path below the config, stamp and content hash.
     files: Vec<(String, Stamp, ContentHash)>,
     /// The content hashes of the results held.
@@ -141,11 +155,16 @@ struct Header {
     parts: Vec<(u64, ContentHash)>,
 }
 
+/// The results of one part, sorted by content hash as written, so that a
+/// result is found by a binary search instead of a table of 100,000
+/// entries built first.
+type Part = Vec<(ContentHash, FileModel)>;
+
 /// The results, read on other threads until someone needs them.
 #[derive(Debug)]
 enum Entries {
-    Ready(HashMap<ContentHash, FileModel>),
-    Reading(JoinHandle<(HashMap<ContentHash, FileModel>, bool)>),
+    Ready(Vec<Part>),
+    Reading(JoinHandle<(Vec<Part>, bool)>),
 }
 
 /// The cache file as read: its bytes, where its parts are, and the
@@ -168,7 +187,7 @@ const MAX_PARTS: usize = 16;
 
 impl Default for Entries {
     fn default() -> Entries {
-        Entries::Ready(HashMap::default())
+        Entries::Ready(Vec::new())
     }
 }
 
@@ -179,8 +198,9 @@ pub struct Cache {
     /// The content hashes of the results held (known before they are read).
     hashes: HashSet<ContentHash>,
     entries: Entries,
-    /// Trusted stamps: path below the config → stamp and content hash.
-    stamps: HashMap<String, (Stamp, ContentHash)>,
+    /// Trusted stamps: path below the config, stamp and content hash,
+    /// sorted by path.
+    stamps: Vec<(String, Stamp, ContentHash)>,
     /// The file as read, when it was sound so far.
     previous: Option<Previous>,
     /// The new cache file, being written.
@@ -220,10 +240,10 @@ pub struct Remembered<'a> {
     pub model: &'a FileModel,
 }
 
-fn now_ns() -> i128 {
+fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 impl Cache {
@@ -258,7 +278,7 @@ impl Cache {
             parts.push((at..end, digest));
             at = end;
         }
-        let trusted = header.written_ns - RACY_NS;
+        let trusted = header.written_ns.saturating_sub(RACY_NS);
         let bytes = std::sync::Arc::new(bytes);
         let previous = Previous {
             bytes: bytes.clone(),
@@ -267,14 +287,16 @@ impl Cache {
             hashes: header.hashes.clone(),
             sound: false,
         };
+        let mut stamps = header.files;
+        stamps.retain(|(_, stamp, _)| stamp.changed_ns.max(stamp.modified_ns) < trusted);
+        // Written in the order files were found, which is path order but
+        // for a `-` or `.` that sorts before `/`.
+        if !stamps.is_sorted_by(|a, b| a.0 <= b.0) {
+            stamps.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
         Cache {
             path: Some(path),
-            stamps: header
-                .files
-                .into_iter()
-                .filter(|(_, stamp, _)| stamp.changed_ns.max(stamp.modified_ns) < trusted)
-                .map(|(path, stamp, hash)| (path, (stamp, hash)))
-                .collect(),
+            stamps,
             hashes: header.hashes.into_iter().collect(),
             entries: Entries::Reading(std::thread::spawn(move || read_parts(&bytes, parts))),
             previous: Some(previous),
@@ -286,13 +308,23 @@ impl Cache {
     /// stamp is the one recorded and its results are cached: the file need
     /// not be read.
     pub fn unchanged(&self, path: &str, stamp: &Stamp) -> Option<ContentHash> {
-        let (recorded, hash) = self.stamps.get(path)?;
+        let (recorded, hash) = self.stamp(path)?;
         (recorded == stamp && self.hashes.contains(hash)).then_some(*hash)
     }
 
     /// Whether the cache recorded a stamp for the file at `path`.
     pub fn knows(&self, path: &str) -> bool {
-        self.stamps.contains_key(path)
+        self.stamp(path).is_some()
+    }
+
+    /// The stamp and content hash recorded for the file at `path`.
+    fn stamp(&self, path: &str) -> Option<(&Stamp, &ContentHash)> {
+        let at = self
+            .stamps
+            .binary_search_by(|(p, _, _)| p.as_str().cmp(path))
+            .ok()?;
+        let (_, stamp, hash) = &self.stamps[at];
+        Some((stamp, hash))
     }
 
     /// Whether a result for this content is cached.
@@ -301,7 +333,7 @@ impl Cache {
     }
 
     /// The results, once they are read.
-    fn entries(&mut self) -> &mut HashMap<ContentHash, FileModel> {
+    fn entries(&mut self) -> &mut Vec<Part> {
         if let Entries::Reading(_) = self.entries {
             let Entries::Reading(reading) = std::mem::take(&mut self.entries) else {
                 unreachable!("matched above");
@@ -319,10 +351,16 @@ impl Cache {
         }
     }
 
-    /// Takes the cached result for this content out of the cache.
+    /// Takes the cached result for this content out of the cache; none
+    /// when it is not there or was taken already.
     pub fn take(&mut self, hash: &ContentHash) -> Option<FileModel> {
-        self.hashes.remove(hash);
-        self.entries().remove(hash)
+        if !self.hashes.remove(hash) {
+            return None;
+        }
+        self.entries().iter_mut().find_map(|part| {
+            let at = part.binary_search_by_key(hash, |(h, _)| *h).ok()?;
+            Some(std::mem::take(&mut part[at].1))
+        })
     }
 
     /// How many entries it holds.
@@ -346,7 +384,7 @@ impl Cache {
         };
         let restamped = files.iter().any(|f| {
             f.stamp
-                .is_some_and(|stamp| self.stamps.get(&f.path) != Some(&(stamp, f.hash)))
+                .is_some_and(|stamp| self.stamp(&f.path) != Some((&stamp, &f.hash)))
         });
         if fresh == 0 && self.hashes.is_empty() && !restamped {
             return;
@@ -553,7 +591,7 @@ fn read_header(bytes: &[u8]) -> Option<(Header, usize)> {
 fn read_parts(
     bytes: &[u8],
     parts: Vec<(std::ops::Range<usize>, ContentHash)>,
-) -> (HashMap<ContentHash, FileModel>, bool) {
+) -> (Vec<Part>, bool) {
     std::thread::scope(|scope| {
         let readers: Vec<_> = parts
             .into_iter()
@@ -563,15 +601,17 @@ fn read_parts(
                     if Sha256::digest(part).as_slice() != digest {
                         return None;
                     }
-                    postcard::from_bytes::<Vec<(ContentHash, FileModel)>>(part).ok()
+                    let part = postcard::from_bytes::<Part>(part).ok()?;
+                    // Sorted as written; a part that is not is a miss.
+                    part.is_sorted_by(|a, b| a.0 < b.0).then_some(part)
                 })
             })
             .collect();
         let mut sound = true;
-        let mut entries = HashMap::default();
+        let mut entries = Vec::with_capacity(readers.len());
         for reader in readers {
             match reader.join().ok().flatten() {
-                Some(part) => entries.extend(part),
+                Some(part) => entries.push(part),
                 None => sound = false,
             }
         }

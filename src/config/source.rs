@@ -194,6 +194,13 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Room for `files` files.
+    pub fn with_capacity(files: usize) -> Sources {
+        Sources {
+            files: Vec::with_capacity(files),
+        }
+    }
+
     /// Adds a file.
     pub fn add(&mut self, file: SourceFile) -> FileId {
         self.files.push(file);

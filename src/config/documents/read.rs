@@ -11,14 +11,18 @@ use super::{CleanFile, NORMALISING, READING, ReadConfig, TYPED};
 use crate::config::ConfigError;
 use crate::config::cache::{Cache, ContentHash, Stamp};
 use crate::config::normalize::{self, FileModel};
-use crate::config::source::{FileId, FileText, SourceFile};
+use crate::config::source::{FileId, FileText, SourceFile, Sources};
 use crate::config::yaml::{self, Pos, Span};
 use crate::diagnostic::Diagnostic;
 
 /// Reads, parses, schema-checks and normalises every file at `path`, on
 /// every core, taking unchanged files from `cache`.
 pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
-    let files = discover_files(path)?;
+    let files = {
+        let _stage = crate::timing::Stage::start("config: find files");
+        discover_files(path)?
+    };
+    let workers_stage = crate::timing::Stage::start("config: look at files");
     let shared: &Cache = cache;
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<FileOutcome>>> =
@@ -49,10 +53,12 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
             });
         }
     });
+    drop(workers_stage);
     if let Some(error) = failure.into_inner().expect("no worker panics") {
         return Err(error);
     }
-    let mut config = ReadConfig::default();
+    let _stage = crate::timing::Stage::start("config: take results");
+    let mut config = ReadConfig::with_capacity(files.len());
     // Files of the same content share one cache entry: the first takes it,
     // the others copy it.
     let mut taken: std::collections::HashMap<ContentHash, usize> = Default::default();
@@ -67,9 +73,11 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
             outcome.model = match cache.take(&outcome.hash) {
                 Some(model) => {
                     taken.insert(outcome.hash, config.files.len());
-                    Some(model)
+                    Some(Box::new(model))
                 }
-                None => taken.get(&outcome.hash).map(|&i| config.files[i].1.clone()),
+                None => taken
+                    .get(&outcome.hash)
+                    .map(|&i| Box::new(config.files[i].1.clone())),
             };
             if outcome.model.is_none() {
                 // A cache that promised a result it could not read back
@@ -83,6 +91,15 @@ pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
 }
 
 impl ReadConfig {
+    fn with_capacity(files: usize) -> ReadConfig {
+        ReadConfig {
+            sources: Sources::with_capacity(files),
+            files: Vec::with_capacity(files),
+            clean: Vec::with_capacity(files),
+            ..ReadConfig::default()
+        }
+    }
+
     fn add(&mut self, outcome: FileOutcome) {
         let id = self.sources.add(outcome.file);
         self.unreadable |= outcome.model.is_none();
@@ -98,7 +115,7 @@ impl ReadConfig {
                     hash: outcome.hash,
                 });
             }
-            self.files.push((id, model));
+            self.files.push((id, *model));
         }
         self.diagnostics
             .extend(outcome.diagnostics.into_iter().map(|d| d.in_file(id)));
@@ -128,7 +145,9 @@ struct FileOutcome {
     relative: String,
     stamp: Option<Stamp>,
     hash: ContentHash,
-    model: Option<FileModel>,
+    /// Boxed: a cached file has none until the workers are done, and
+    /// 100,000 outcomes are held at once.
+    model: Option<Box<FileModel>>,
     cached: bool,
     /// Cached by its stamp, without reading it.
     unread: bool,
@@ -156,7 +175,7 @@ fn read_file(root: &Path, found: &Found, cache: &Cache) -> Result<FileOutcome, C
     // opened and looked at through its handle.
     let mut stamp = None;
     if cache.knows(&relative) {
-        stamp = Stamp::of(&found.metadata);
+        stamp = found.stamp;
         if let Some(hash) = stamp.and_then(|s| cache.unchanged(&relative, &s)) {
             return Ok(FileOutcome {
                 file: SourceFile::unread(path.to_path_buf(), name, hash),
@@ -264,7 +283,7 @@ fn process(text: FileText, relative: String, stamp: Option<Stamp>, cache: &Cache
         } else {
             text.keep()
         };
-        return outcome(file, Some(model), false, diagnostics);
+        return outcome(file, Some(Box::new(model)), false, diagnostics);
     }
     let on_disk = text.on_disk();
     let file = text.keep();
@@ -276,5 +295,5 @@ fn process(text: FileText, relative: String, stamp: Option<Stamp>, cache: &Cache
     } else {
         file
     };
-    outcome(file, model, false, diagnostics)
+    outcome(file, model.map(Box::new), false, diagnostics)
 }
