@@ -67,7 +67,13 @@ pub struct Stamp {
 impl Stamp {
     /// A stamp of a file's length, modification and change times (seconds
     /// and nanoseconds since 1970), inode and device.
-    pub fn new(len: u64, modified: (i64, i64), changed: (i64, i64), inode: u64, device: u64) -> Stamp {
+    pub fn new(
+        len: u64,
+        modified: (i64, i64),
+        changed: (i64, i64),
+        inode: u64,
+        device: u64,
+    ) -> Stamp {
         // Nanoseconds since 1970 fit an i64 until 2262; a time beyond
         // that saturates, and the stamp is then only less telling.
         let ns = |(s, n): (i64, i64)| s.saturating_mul(1_000_000_000).saturating_add(n);
@@ -158,7 +164,42 @@ struct Header {
 /// The results of one part, sorted by content hash as written, so that a
 /// result is found by a binary search instead of a table of 100,000
 /// entries built first.
-type Part = Vec<(ContentHash, FileModel)>;
+#[derive(Debug, Default)]
+struct Part {
+    /// The first eight bytes of each content hash, in order: the search
+    /// runs over these 8 bytes per result rather than over the results,
+    /// a few hundred bytes each and a cache miss per step.
+    keys: Vec<u64>,
+    results: Vec<(ContentHash, FileModel)>,
+}
+
+impl Part {
+    /// A part of results sorted by content hash; none when they are not.
+    fn new(results: Vec<(ContentHash, FileModel)>) -> Option<Part> {
+        if !results.is_sorted_by(|a, b| a.0 < b.0) {
+            return None;
+        }
+        let keys = results.iter().map(|(hash, _)| key(hash)).collect();
+        Some(Part { keys, results })
+    }
+
+    /// Takes the result for `hash` out, leaving an empty one.
+    fn take(&mut self, hash: &ContentHash) -> Option<FileModel> {
+        let wanted = key(hash);
+        let from = self.keys.partition_point(|k| *k < wanted);
+        let at = (from..self.keys.len())
+            .take_while(|&i| self.keys[i] == wanted)
+            .find(|&i| self.results[i].0 == *hash)?;
+        Some(std::mem::take(&mut self.results[at].1))
+    }
+}
+
+/// The first eight bytes of a content hash, ordered as the hashes are.
+fn key(hash: &ContentHash) -> u64 {
+    let mut first = [0; 8];
+    first.copy_from_slice(&hash[..8]);
+    u64::from_be_bytes(first)
+}
 
 /// The results, read on other threads until someone needs them.
 #[derive(Debug)]
@@ -357,10 +398,7 @@ impl Cache {
         if !self.hashes.remove(hash) {
             return None;
         }
-        self.entries().iter_mut().find_map(|part| {
-            let at = part.binary_search_by_key(hash, |(h, _)| *h).ok()?;
-            Some(std::mem::take(&mut part[at].1))
-        })
+        self.entries().iter_mut().find_map(|part| part.take(hash))
     }
 
     /// How many entries it holds.
@@ -601,9 +639,8 @@ fn read_parts(
                     if Sha256::digest(part).as_slice() != digest {
                         return None;
                     }
-                    let part = postcard::from_bytes::<Part>(part).ok()?;
                     // Sorted as written; a part that is not is a miss.
-                    part.is_sorted_by(|a, b| a.0 < b.0).then_some(part)
+                    Part::new(postcard::from_bytes(part).ok()?)
                 })
             })
             .collect();
@@ -617,4 +654,49 @@ fn read_parts(
         }
         (entries, sound)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ContentHash, FileModel, Part};
+
+    fn hash(first: u8, last: u8) -> ContentHash {
+        let mut hash = [0; 32];
+        hash[0] = first;
+        hash[31] = last;
+        hash
+    }
+
+    fn model(owner: &str) -> FileModel {
+        FileModel {
+            account: Some((owner.to_string(), Default::default())),
+            ..FileModel::default()
+        }
+    }
+
+    #[test]
+    fn a_part_finds_each_result_among_hashes_that_share_their_first_bytes() {
+        let results = vec![
+            (hash(1, 1), model("a")),
+            (hash(1, 2), model("b")),
+            (hash(1, 3), model("c")),
+            (hash(9, 0), model("d")),
+        ];
+        let mut part = Part::new(results).expect("sorted");
+        assert_eq!(part.take(&hash(1, 2)), Some(model("b")));
+        assert_eq!(part.take(&hash(1, 3)), Some(model("c")));
+        assert_eq!(part.take(&hash(9, 0)), Some(model("d")));
+        assert_eq!(part.take(&hash(1, 1)), Some(model("a")));
+        assert_eq!(part.take(&hash(1, 4)), None);
+        assert_eq!(part.take(&hash(0, 0)), None);
+        assert_eq!(part.take(&hash(255, 0)), None);
+    }
+
+    #[test]
+    fn a_part_out_of_order_is_refused() {
+        let results = vec![(hash(2, 0), model("a")), (hash(1, 0), model("b"))];
+        assert!(Part::new(results).is_none());
+        let repeated = vec![(hash(1, 0), model("a")), (hash(1, 0), model("b"))];
+        assert!(Part::new(repeated).is_none());
+    }
 }

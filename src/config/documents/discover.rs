@@ -139,7 +139,8 @@ impl FolderHandle {
         // SAFETY: the handle is an open folder, the name a NUL-terminated
         // string and `stat` room for the answer; flags 0 follows links,
         // as `std::fs::metadata` does.
-        let done = unsafe { libc::fstatat(handle.as_raw_fd(), name.as_ptr(), stat.as_mut_ptr(), 0) };
+        let done =
+            unsafe { libc::fstatat(handle.as_raw_fd(), name.as_ptr(), stat.as_mut_ptr(), 0) };
         if done != 0 {
             return Err(std::io::Error::last_os_error());
         }
