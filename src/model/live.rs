@@ -215,18 +215,59 @@ pub struct Managed {
 }
 
 /// What roster applied last for one object.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ManagedRecord {
     /// Fingerprint of the body.
     pub fingerprint: String,
     /// Canonical JSON of the object; loaded only when asked for.
     pub body: Option<String>,
+    /// Whether the live object under this record's key has the recorded
+    /// fingerprint: worked out once, by the first step that asks (a plan
+    /// asks twice of most objects, and fingerprinting 100,000 users is
+    /// the planner's heaviest work).
+    live_matches: std::sync::OnceLock<bool>,
 }
+
+impl ManagedRecord {
+    /// A record of `fingerprint`, with its body when loaded.
+    pub fn new(fingerprint: String, body: Option<String>) -> ManagedRecord {
+        ManagedRecord {
+            fingerprint,
+            body,
+            live_matches: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Whether the live object under this record's key has the recorded
+    /// fingerprint; `live` fingerprints that object, and only that one,
+    /// the first time this is asked.
+    pub fn live_matches(&self, live: impl FnOnce() -> String) -> bool {
+        *self.live_matches.get_or_init(|| self.fingerprint == live())
+    }
+}
+
+/// Records are the same when they record the same thing; what was worked
+/// out about the live object does not count.
+impl PartialEq for ManagedRecord {
+    fn eq(&self, other: &ManagedRecord) -> bool {
+        self.fingerprint == other.fingerprint && self.body == other.body
+    }
+}
+
+impl Eq for ManagedRecord {}
 
 impl Managed {
     /// Whether roster manages `key`.
     pub fn contains(&self, key: &ObjectKey) -> bool {
         self.objects.contains_key(key)
+    }
+
+    /// Forgets what was worked out about the live objects, once they
+    /// changed.
+    pub fn forget_live_matches(&mut self) {
+        for record in self.objects.values_mut() {
+            record.live_matches = std::sync::OnceLock::new();
+        }
     }
 
     /// Fills in recorded bodies read afterwards.
@@ -294,5 +335,36 @@ mod fingerprint_tests {
         // The buffer kept between calls holds nothing of the last value.
         assert_eq!(super::fingerprint(&"x"), super::fingerprint_text("\"x\""));
         assert_eq!(super::fingerprint(&value), expected);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Managed, ManagedRecord, ObjectKey, ObjectKind};
+
+    #[test]
+    fn a_record_fingerprints_the_live_object_once_until_told_it_changed() {
+        let key = ObjectKey::new(ObjectKind::User, "alice");
+        let mut managed = Managed::default();
+        managed
+            .objects
+            .insert(key.clone(), ManagedRecord::new("aaa".into(), None));
+        let asked = std::cell::Cell::new(0);
+        let print = |fingerprint: &'static str| {
+            asked.set(asked.get() + 1);
+            fingerprint.to_string()
+        };
+        let record = &managed.objects[&key];
+        assert!(record.live_matches(|| print("aaa")));
+        assert!(record.live_matches(|| print("bbb")), "worked out once");
+        assert_eq!(asked.get(), 1);
+        assert_eq!(
+            *record,
+            ManagedRecord::new("aaa".into(), None),
+            "what was worked out is not part of the record"
+        );
+        managed.forget_live_matches();
+        assert!(!managed.objects[&key].live_matches(|| print("bbb")));
+        assert_eq!(asked.get(), 2);
     }
 }

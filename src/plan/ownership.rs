@@ -74,11 +74,13 @@ pub fn as_settled(applied: &User, live: &User) -> User {
 /// either nothing changes or the live form is what roster applied.
 pub fn bodies_needed(desired: &DesiredState, live: &LiveSnapshot) -> Vec<ObjectKey> {
     let dir = &live.directory;
+    // `print` fingerprints the live object under `key`, which the record
+    // remembers for the planner's own look at it.
     let moved = |key: &ObjectKey, print: &dyn Fn() -> String| {
         live.managed
             .objects
             .get(key)
-            .is_some_and(|r| r.body.is_none() && r.fingerprint != print())
+            .is_some_and(|r| r.body.is_none() && !r.live_matches(print))
     };
     let mut keys = Vec::new();
     let renamed: std::collections::BTreeMap<&str, &str> = desired

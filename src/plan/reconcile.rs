@@ -87,6 +87,28 @@ impl Unchanged<'_> {
         }
     }
 
+    /// Whether this is the live object under `key` itself, whose
+    /// fingerprint the record may already know.
+    fn is_live(&self, live: &LiveSnapshot, key: &ObjectKey) -> bool {
+        let dir = &live.directory;
+        match self {
+            Unchanged::Account(owner) => std::ptr::eq(*owner, &dir.owner),
+            Unchanged::Role(role) => dir
+                .roles
+                .get(&key.name)
+                .is_some_and(|r| std::ptr::eq(r, *role)),
+            Unchanged::User(user) => dir
+                .users
+                .get(&key.name)
+                .is_some_and(|u| std::ptr::eq(u, *user)),
+            Unchanged::Group(group) => dir
+                .groups
+                .get(&key.name)
+                .is_some_and(|g| std::ptr::eq(g, *group)),
+            Unchanged::Git(_) => false,
+        }
+    }
+
     fn object(self) -> Object {
         match self {
             Unchanged::Account(owner) => Object::Account {
@@ -108,12 +130,14 @@ fn adoptions(
     unchanged: Vec<(ObjectKey, Unchanged<'_>)>,
 ) -> Vec<(ObjectKey, Object)> {
     let outdated = crate::parallel::map(&unchanged, |(key, object)| {
-        let recorded = live
-            .managed
-            .objects
-            .get(key)
-            .map(|r| r.fingerprint.as_str());
-        recorded != Some(object.fingerprint().as_str())
+        let Some(record) = live.managed.objects.get(key) else {
+            return true;
+        };
+        if object.is_live(live, key) {
+            !record.live_matches(|| object.fingerprint())
+        } else {
+            record.fingerprint != object.fingerprint()
+        }
     });
     unchanged
         .into_iter()

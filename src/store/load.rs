@@ -634,19 +634,13 @@ async fn managed<DB: Engine>(
     if bodies {
         for row in rows::<DB, ManagedRow>(conn).await? {
             let key = ObjectKey::new(kind(&row.kind, &row.name)?, row.name);
-            let record = ManagedRecord {
-                fingerprint: row.fingerprint,
-                body: Some(row.body),
-            };
+            let record = ManagedRecord::new(row.fingerprint, Some(row.body));
             objects.insert(key, record);
         }
     } else {
         for row in rows::<DB, ManagedFingerprintRow>(conn).await? {
             let key = ObjectKey::new(kind(&row.kind, &row.name)?, row.name);
-            let record = ManagedRecord {
-                fingerprint: row.fingerprint,
-                body: None,
-            };
+            let record = ManagedRecord::new(row.fingerprint, None);
             objects.insert(key, record);
         }
     }

@@ -11,6 +11,7 @@ use crate::store::ChangeSet;
 
 /// Applies a change set to a snapshot as the store would to its database.
 pub fn apply(live: &mut LiveSnapshot, changes: &ChangeSet) {
+    live.managed.forget_live_matches();
     let now = changes.now;
     let dir = &mut live.directory;
     let platform = &mut live.platform;
@@ -84,10 +85,7 @@ pub fn apply(live: &mut LiveSnapshot, changes: &ChangeSet) {
         live.managed.self_service = fields.clone();
     }
     for record in &changes.record {
-        let managed = ManagedRecord {
-            fingerprint: record.fingerprint.clone(),
-            body: Some(record.body.clone()),
-        };
+        let managed = ManagedRecord::new(record.fingerprint.clone(), Some(record.body.clone()));
         live.managed.objects.insert(record.key.clone(), managed);
     }
 }

@@ -947,7 +947,7 @@ mod convergence {
                     i if i < USERS + GROUPS + ROLES => ObjectKey::new(ObjectKind::Role, name("r", i - USERS - GROUPS)),
                     _ => ObjectKey::new(ObjectKind::Account, "account"),
                 };
-                live.managed.objects.insert(key, ManagedRecord { fingerprint: "stale".into(), body: None });
+                live.managed.objects.insert(key, ManagedRecord::new("stale".into(), None));
             }
 
             let first = plan(&desired, &live, now(), ALL);
