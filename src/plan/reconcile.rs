@@ -302,95 +302,29 @@ fn users<'a>(
         if live_name == name && applied_renames.is_empty() && user == current {
             return UserOutcome::unchanged(live_name, None, key, Unchanged::User(current));
         }
-        let (git, pending) = as_updated(user, current, now, &applied_renames);
-        let pending = pending.then(|| Note {
-            object: key.clone(),
-            message: format!("`{name}` has not accepted the invitation yet; the platform makes the user active when they do"),
-        });
-        let live_key = ObjectKey::new(ObjectKind::User, live_name);
-        let applied = ownership::applied(live, &live_key, Some(current));
-        // Unknown is treated as "git did not change it": the person's
-        // side is kept rather than lost.
-        let base = match &applied {
-            Applied::Known(a) => Some(a.as_ref()),
-            Applied::Unknown => Some(&git),
-            Applied::Never => None,
-        };
-        let (mut written, conflicts) =
-            merge::user(&git, base, current, &desired.policy, options.prefer, now);
-        let mut git = git;
-        let renewed = reinvitation(
-            &mut written,
-            &mut git,
-            current,
-            live.platform.invitations.get(live_name),
-            live.platform.last_login.contains_key(live_name),
-            now,
-        );
-        let pending = match renewed {
-            Some(_) if current.status == UserStatus::Disabled => Some(Note {
-                object: key.clone(),
-                message: format!(
-                    "`{name}` never accepted their invitation: reactivated as invited, with a fresh invitation; the platform makes the user active when they accept"
-                ),
-            }),
-            _ => pending,
-        };
-        let mut outcome = UserOutcome {
-            live_name: Some(live_name),
-            pending,
-            result: Err((key.clone(), Unchanged::User(current))),
-            kept: ownership::kept(&key, diff::user(Some(&git), &written), &desired.policy),
-            conflicts: (!conflicts.is_empty()).then(|| conflict_refusal(&key, &conflicts)),
-        };
-        let renamed_from = (live_name != name).then(|| live_name.to_string());
-        let action = if written.user_type != current.user_type {
-            Action::Replace
-        } else if written != *current || renewed.is_some() {
-            Action::Update
-        } else {
-            if git != written {
-                outcome.result = Err((key, Unchanged::Git(Object::User(Box::new(git)))));
-            }
-            return outcome;
-        };
-        let (written, git) = if action == Action::Replace && written.status == UserStatus::Active {
-            // A replaced user is a new account on the platform: invited again.
-            let invited = |u: User| User {
-                status: UserStatus::Invited,
-                ..u
-            };
-            (invited(written), invited(git))
-        } else {
-            (written, git)
-        };
-        // A replaced account is new to the platform: what it knew of the
-        // old one goes, and an invited user gets a new invitation.
-        let platform = match action {
-            Action::Replace => PlatformEffects {
-                invitation_days: invitation(&written),
-                discard: true,
-            },
-            _ => PlatformEffects {
-                invitation_days: renewed,
-                discard: false,
-            },
-        };
-        let outside = applied.known().map_or_else(Vec::new, |a| {
-            diff::user(Some(&ownership::as_settled(a, current)), current)
-        });
-        let mut change = update(
+        let declared = Declared {
+            name,
+            user,
             key,
-            diff::user(Some(current), &written),
-            Object::User(Box::new(written)),
-            Object::User(Box::new(git)),
-            &outside,
-        );
-        change.action = action;
-        change.renamed_from = renamed_from;
-        change.platform = platform;
-        outcome.result = Ok(change);
-        outcome
+            live_name,
+            current,
+        };
+        if let Some(outcome) = still_invited(&declared, live, now, &applied_renames) {
+            #[cfg(debug_assertions)]
+            still_invited_as_in_full(
+                &outcome,
+                compared(
+                    desired,
+                    live,
+                    now,
+                    options,
+                    &applied_renames,
+                    declared.clone(),
+                ),
+            );
+            return outcome;
+        }
+        compared(desired, live, now, options, &applied_renames, declared)
     });
     let mut matched: HashSet<&str> = HashSet::with_capacity(outcomes.len());
     for outcome in outcomes {
@@ -411,6 +345,193 @@ fn users<'a>(
             plan.unmanaged.push(key);
         }
     }
+}
+
+/// A declared user and the live user it corresponds to.
+#[derive(Clone)]
+struct Declared<'d, 'a> {
+    name: &'d str,
+    user: &'d User,
+    key: ObjectKey,
+    live_name: &'a str,
+    current: &'a User,
+}
+
+/// The note on a user who has not accepted their invitation.
+fn pending_note(key: &ObjectKey, name: &str) -> Note {
+    Note {
+        object: key.clone(),
+        message: format!(
+            "`{name}` has not accepted the invitation yet; the platform makes the user active when they do"
+        ),
+    }
+}
+
+/// The outcome for a user the config declares `active` who is live,
+/// still `invited`, under the same name, equal to the config in all else,
+/// with an invitation that has not expired: nothing changes, and a note
+/// says they have not accepted yet. What [`compared`] finds for them, without
+/// its copies, three-way merge and field diffs (a team's users are all in
+/// this state until they sign in; debug builds check both agree).
+fn still_invited<'a>(
+    declared: &Declared<'_, 'a>,
+    live: &'a LiveSnapshot,
+    now: DateTime<Utc>,
+    applied_renames: &BTreeMap<&str, &str>,
+) -> Option<UserOutcome<'a>> {
+    let Declared {
+        name,
+        user,
+        key,
+        live_name,
+        current,
+    } = declared;
+    let invited = *live_name == *name
+        && applied_renames.is_empty()
+        && current.status == UserStatus::Invited
+        && user.status == UserStatus::Active
+        && !live
+            .platform
+            .invitations
+            .get(*live_name)
+            .is_some_and(|i| i.expired_unaccepted(now));
+    let settled = || User {
+        status: UserStatus::Active,
+        ..(*current).clone()
+    };
+    (invited && settled() == **user).then(|| {
+        UserOutcome::unchanged(
+            live_name,
+            Some(pending_note(key, name)),
+            key.clone(),
+            Unchanged::User(current),
+        )
+    })
+}
+
+/// Checks that [`still_invited`] found what the full comparison finds.
+#[cfg(debug_assertions)]
+fn still_invited_as_in_full(quick: &UserOutcome<'_>, full: UserOutcome<'_>) {
+    let same_result = match (&quick.result, &full.result) {
+        (Err((k1, Unchanged::User(u1))), Err((k2, Unchanged::User(u2)))) => {
+            k1 == k2 && std::ptr::eq(*u1, *u2)
+        }
+        _ => false,
+    };
+    assert!(
+        same_result
+            && quick.live_name == full.live_name
+            && quick.pending == full.pending
+            && full.kept.is_empty()
+            && full.conflicts.is_none(),
+        "the quick outcome of a user still invited differs from the full comparison"
+    );
+}
+
+/// Compares a declared user with their live self in full: what an update
+/// writes, what the person or the platform changed, whether an invitation
+/// is renewed, and the change if any.
+fn compared<'a>(
+    desired: &DesiredState,
+    live: &'a LiveSnapshot,
+    now: DateTime<Utc>,
+    options: PlanOptions,
+    applied_renames: &BTreeMap<&str, &str>,
+    declared: Declared<'_, 'a>,
+) -> UserOutcome<'a> {
+    let Declared {
+        name,
+        user,
+        key,
+        live_name,
+        current,
+    } = declared;
+    let (git, pending) = as_updated(user, current, now, applied_renames);
+    let pending = pending.then(|| pending_note(&key, name));
+    let live_key = ObjectKey::new(ObjectKind::User, live_name);
+    let applied = ownership::applied(live, &live_key, Some(current));
+    // Unknown is treated as "git did not change it": the person's
+    // side is kept rather than lost.
+    let base = match &applied {
+        Applied::Known(a) => Some(a.as_ref()),
+        Applied::Unknown => Some(&git),
+        Applied::Never => None,
+    };
+    let (mut written, conflicts) =
+        merge::user(&git, base, current, &desired.policy, options.prefer, now);
+    let mut git = git;
+    let renewed = reinvitation(
+        &mut written,
+        &mut git,
+        current,
+        live.platform.invitations.get(live_name),
+        live.platform.last_login.contains_key(live_name),
+        now,
+    );
+    let pending = match renewed {
+        Some(_) if current.status == UserStatus::Disabled => Some(Note {
+            object: key.clone(),
+            message: format!(
+                "`{name}` never accepted their invitation: reactivated as invited, with a fresh invitation; the platform makes the user active when they accept"
+            ),
+        }),
+        _ => pending,
+    };
+    let mut outcome = UserOutcome {
+        live_name: Some(live_name),
+        pending,
+        result: Err((key.clone(), Unchanged::User(current))),
+        kept: ownership::kept(&key, diff::user(Some(&git), &written), &desired.policy),
+        conflicts: (!conflicts.is_empty()).then(|| conflict_refusal(&key, &conflicts)),
+    };
+    let renamed_from = (live_name != name).then(|| live_name.to_string());
+    let action = if written.user_type != current.user_type {
+        Action::Replace
+    } else if written != *current || renewed.is_some() {
+        Action::Update
+    } else {
+        if git != written {
+            outcome.result = Err((key, Unchanged::Git(Object::User(Box::new(git)))));
+        }
+        return outcome;
+    };
+    let (written, git) = if action == Action::Replace && written.status == UserStatus::Active {
+        // A replaced user is a new account on the platform: invited again.
+        let invited = |u: User| User {
+            status: UserStatus::Invited,
+            ..u
+        };
+        (invited(written), invited(git))
+    } else {
+        (written, git)
+    };
+    // A replaced account is new to the platform: what it knew of the
+    // old one goes, and an invited user gets a new invitation.
+    let platform = match action {
+        Action::Replace => PlatformEffects {
+            invitation_days: invitation(&written),
+            discard: true,
+        },
+        _ => PlatformEffects {
+            invitation_days: renewed,
+            discard: false,
+        },
+    };
+    let outside = applied.known().map_or_else(Vec::new, |a| {
+        diff::user(Some(&ownership::as_settled(a, current)), current)
+    });
+    let mut change = update(
+        key,
+        diff::user(Some(current), &written),
+        Object::User(Box::new(written)),
+        Object::User(Box::new(git)),
+        &outside,
+    );
+    change.action = action;
+    change.renamed_from = renamed_from;
+    change.platform = platform;
+    outcome.result = Ok(change);
+    outcome
 }
 
 /// What comparing one declared user with the live directory found.
