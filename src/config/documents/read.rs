@@ -18,11 +18,13 @@ use crate::diagnostic::Diagnostic;
 /// Reads, parses, schema-checks and normalises every file at `path`, on
 /// every core, taking unchanged files from `cache`.
 pub fn read(path: &Path, cache: &mut Cache) -> Result<ReadConfig, ConfigError> {
+    // Finding the files takes each one's stamp; the workers then read
+    // only those whose stamp the cache does not vouch for.
     let files = {
         let _stage = crate::timing::Stage::start("config: find files");
         discover_files(path)?
     };
-    let workers_stage = crate::timing::Stage::start("config: look at files");
+    let workers_stage = crate::timing::Stage::start("config: read changed files");
     let shared: &Cache = cache;
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<FileOutcome>>> =
