@@ -88,23 +88,15 @@ impl Unchanged<'_> {
     }
 
     /// Whether this is the live object under `key` itself, whose
-    /// fingerprint the record may already know.
-    fn is_live(&self, live: &LiveSnapshot, key: &ObjectKey) -> bool {
-        let dir = &live.directory;
+    /// fingerprint the record may already know. Every variant but `Git`
+    /// borrows from the live directory, whose maps are keyed by the
+    /// object's own name, so the name tells (no lookup per object).
+    fn is_live(&self, key: &ObjectKey) -> bool {
         match self {
-            Unchanged::Account(owner) => std::ptr::eq(*owner, &dir.owner),
-            Unchanged::Role(role) => dir
-                .roles
-                .get(&key.name)
-                .is_some_and(|r| std::ptr::eq(r, *role)),
-            Unchanged::User(user) => dir
-                .users
-                .get(&key.name)
-                .is_some_and(|u| std::ptr::eq(u, *user)),
-            Unchanged::Group(group) => dir
-                .groups
-                .get(&key.name)
-                .is_some_and(|g| std::ptr::eq(g, *group)),
+            Unchanged::Account(_) => key.kind == ObjectKind::Account,
+            Unchanged::Role(role) => role.name == key.name,
+            Unchanged::User(user) => user.username == key.name,
+            Unchanged::Group(group) => group.name == key.name,
             Unchanged::Git(_) => false,
         }
     }
@@ -133,7 +125,7 @@ fn adoptions(
         let Some(record) = live.managed.objects.get(key) else {
             return true;
         };
-        if object.is_live(live, key) {
+        if object.is_live(key) {
             !record.live_matches(|| object.fingerprint())
         } else {
             record.fingerprint != object.fingerprint()
@@ -379,31 +371,25 @@ fn still_invited<'a>(
     now: DateTime<Utc>,
     applied_renames: &BTreeMap<&str, &str>,
 ) -> Option<UserOutcome<'a>> {
-    let Declared {
-        name,
-        user,
-        key,
-        live_name,
-        current,
-    } = declared;
-    let invited = *live_name == *name
+    let current = declared.current;
+    let invited = declared.live_name == declared.name
         && applied_renames.is_empty()
         && current.status == UserStatus::Invited
-        && user.status == UserStatus::Active
+        && declared.user.status == UserStatus::Active
         && !live
             .platform
             .invitations
-            .get(*live_name)
+            .get(declared.live_name)
             .is_some_and(|i| i.expired_unaccepted(now));
     let settled = || User {
         status: UserStatus::Active,
-        ..(*current).clone()
+        ..current.clone()
     };
-    (invited && settled() == **user).then(|| {
+    (invited && settled() == *declared.user).then(|| {
         UserOutcome::unchanged(
-            live_name,
-            Some(pending_note(key, name)),
-            key.clone(),
+            declared.live_name,
+            Some(pending_note(&declared.key, declared.name)),
+            declared.key.clone(),
             Unchanged::User(current),
         )
     })
